@@ -1,0 +1,71 @@
+# Loupe: `make run` serves the site with demo content, `make test` runs the suite.
+SHELL := /bin/sh
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test lint format e2e bench venv clean
+
+$(VENV)/.created:
+	@python=$$(./scripts/find-python) || exit 1; \
+	echo "Creating $(VENV) with $$python"; \
+	"$$python" -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+	@touch $@
+
+$(VENV)/.installed: $(VENV)/.created pyproject.toml
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+$(VENV)/.installed-e2e: $(VENV)/.installed-dev
+	$(PY) -m pip install --quiet -e ".[dev,e2e]"
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+venv: $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py load_demo
+	@echo "Serving Loupe on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
+	@# Scheduled galleries go live while the site runs; the trap stops the publisher with the server.
+	@$(PY) manage.py publish_due --every 30 & publisher=$$!; \
+	trap 'kill $$publisher 2>/dev/null; wait $$publisher 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: $(VENV)/.installed-dev
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Browser journeys: needs Debian's chromium (/usr/bin/chromium), Java 17 and npm.
+e2e: $(VENV)/.installed-e2e node_modules/.installed
+	@test -x "$${LOUPE_CHROMIUM:-/usr/bin/chromium}" || { echo "make e2e needs Chromium: apt-get install chromium"; exit 1; }
+	$(PY) -m pytest tests/e2e -m e2e -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+BENCH_DIR ?=
+
+# Real photographs from Debian's wallpaper package when it can be installed; generated ones otherwise.
+bench: $(VENV)/.installed-dev
+	$(PY) -m pip install --quiet -e ".[bench]"
+	@if [ -z "$(BENCH_DIR)" ] && [ ! -d /usr/share/backgrounds/mate ] && [ "$$(id -u)" = 0 ]; then \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mate-backgrounds >/dev/null || true; fi
+	$(PY) bench/renditions.py $(BENCH_DIR)
+
+clean:
+	rm -rf $(VENV) var .pytest_cache
