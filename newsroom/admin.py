@@ -1,0 +1,456 @@
+from datetime import timedelta
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
+from django.template.defaultfilters import truncatechars
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join, linebreaks
+
+from galleries import imaging
+from galleries.models import Gallery, Rendition
+from newsroom.audit import record
+from newsroom.models import AuditEvent, Ban, Comment, CommentReport, Photographer, WordRule
+from newsroom.moderation import (
+    approve_comment,
+    ban_commenter,
+    can_moderate,
+    lift_ban,
+    mark_spam,
+    reject_comment,
+    remove_comment,
+)
+
+PORTRAIT_WIDTH = 1200
+
+
+def reencode_portrait(data: bytes) -> bytes:
+    """A fresh JPEG of the pixels only: upright, sRGB, and no EXIF, GPS, XMP or ICC profile from the camera."""
+    image = imaging.prepare_image(data, max_pixels=settings.LOUPE_UPLOAD_MAX_PIXELS, largest_width=PORTRAIT_WIDTH)
+    return imaging.encode(image, "jpeg")
+
+
+class PhotographerAdminForm(forms.ModelForm):
+    class Meta:
+        model = Photographer
+        fields = ["name", "slug", "agency", "bio", "portrait", "user", "website", "instagram", "social_links"]
+
+    def clean_portrait(self):
+        portrait = self.cleaned_data.get("portrait")
+        if not portrait or "portrait" not in self.changed_data:
+            return portrait
+        try:
+            portrait.seek(0)
+            data = reencode_portrait(portrait.read())
+        except imaging.ImageRejected as error:
+            raise ValidationError(str(error)) from None
+        return ContentFile(data, name="portrait.jpg")
+
+
+@admin.register(Photographer)
+class PhotographerAdmin(admin.ModelAdmin):
+    form = PhotographerAdminForm
+    list_display = ["name", "agency", "user", "website"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name", "agency", "instagram"]
+    raw_id_fields = ["user"]
+    readonly_fields = ["their_photos", "their_galleries"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "agency", "bio", "portrait", "user"]}),
+        ("Links", {"fields": ["website", "instagram", "social_links"]}),
+        ("Work", {"fields": ["their_photos", "their_galleries"]}),
+    ]
+
+    @admin.display(description="Photos")
+    def their_photos(self, photographer: Photographer) -> str:
+        if not photographer.pk:
+            return "-"
+        photos = list(photographer.photos.order_by("-created_at")[:20])
+        total = photographer.photos.count()
+        url = reverse("admin:galleries_photo_changelist") + f"?photographer__id__exact={photographer.pk}"
+        items = format_html_join(
+            "",
+            '<li><a href="{}">{}</a> ({})</li>',
+            ((reverse("admin:galleries_photo_change", args=[p.pk]), str(p), p.get_state_display()) for p in photos),
+        )
+        return format_html('<p><a href="{}">All {} photos in the library</a></p><ul>{}</ul>', url, total, items)
+
+    @admin.display(description="Galleries")
+    def their_galleries(self, photographer: Photographer) -> str:
+        if not photographer.pk:
+            return "-"
+        galleries = Gallery.objects.filter(photographers=photographer).order_by("-created_at")
+        if not galleries:
+            return "None yet."
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a> ({})</li>',
+                (
+                    (reverse("admin:galleries_gallery_change", args=[g.pk]), g.title, g.get_status_display())
+                    for g in galleries
+                ),
+            ),
+        )
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit log: readable by those allowed to view it, never changed or deleted through the admin."""
+
+    list_display = ["created_at", "actor", "action", "target_type", "target_repr", "from_state", "to_state", "note"]
+    list_filter = ["action", "target_type"]
+    list_select_related = ["actor", "target_type"]
+    search_fields = ["target_repr", "note", "actor__username", "action"]
+    date_hierarchy = "created_at"
+    readonly_fields = [field.name for field in AuditEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- Moderation queue ---------------------------------------------------------
+
+
+def _thumbnail(photo) -> str:
+    if photo is None:
+        return ""
+    renditions = [r for r in photo.renditions.all() if r.purpose == "responsive" and r.format in ("webp", "jpeg")]
+    if not renditions:
+        return ""
+    smallest = min(renditions, key=lambda r: r.width)
+    return format_html('<img src="{}" alt="" width="80" class="comment-queue-thumb">', smallest.preview_url)
+
+
+def _author_history(status: list[str]):
+    # One correlated count per row, so the queue never asks again per comment.
+    same_author = (
+        Comment.objects.filter(author_email=OuterRef("author_email"), status__in=status)
+        .exclude(author_email="")
+        .order_by()
+        .values("author_email")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    return Coalesce(Subquery(same_author), 0)
+
+
+class QueueFilter(admin.SimpleListFilter):
+    title = "queue"
+    parameter_name = "queue"
+    TABS = [
+        ("pending", "Pending"),
+        ("reported", "Reported"),
+        ("spam", "Spam"),
+        ("approved", "Approved"),
+        ("rejected", "Rejected"),
+        ("removed", "Removed"),
+    ]
+
+    def lookups(self, request, model_admin):
+        return self.TABS
+
+    def value(self):
+        return super().value() or "pending"
+
+    def choices(self, changelist):
+        for value, label in self.TABS:
+            yield {
+                "selected": self.value() == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "reported":
+            return queryset.reported()
+        if value == "pending":
+            return queryset.awaiting_moderation()
+        return queryset.filter(status=value)
+
+
+class ModeratorOnly:
+    """Moderation models are open to moderators (and superusers), whatever other staff permissions say."""
+
+    def has_module_permission(self, request):
+        return can_moderate(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return can_moderate(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return can_moderate(request.user)
+
+    def has_moderate_permission(self, request):
+        return can_moderate(request.user)
+
+
+@admin.register(Comment)
+class CommentAdmin(ModeratorOnly, admin.ModelAdmin):
+    change_list_template = "admin/newsroom/comment/change_list.html"
+    list_display = ["comment", "on", "thread", "author", "policy", "created_at"]
+    list_filter = [QueueFilter]
+    search_fields = ["body", "author_name", "author_email"]
+    list_per_page = 50
+    actions = [
+        "approve_selected",
+        "reject_selected",
+        "spam_selected",
+        "remove_selected",
+        "ban_authors",
+    ]
+    readonly_fields = [
+        "gallery",
+        "item",
+        "parent",
+        "author_name",
+        "author_email",
+        "user",
+        "body",
+        "status",
+        "policy_reason",
+        "created_at",
+        "decided_at",
+        "decided_by",
+        "vote_count",
+        "report_count",
+    ]
+    fields = readonly_fields
+
+    def get_queryset(self, request):
+        renditions = Prefetch("renditions", Rendition.objects.order_by("width"))
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("gallery__cover", "item__photo", "parent", "user")
+            .prefetch_related(
+                Prefetch("item__photo__renditions", renditions.queryset),
+                Prefetch("gallery__cover__renditions", renditions.queryset),
+                Prefetch("reports", CommentReport.objects.filter(resolved_at__isnull=True)),
+            )
+            .annotate(
+                author_approved=_author_history([Comment.Status.APPROVED]),
+                author_rejected=_author_history([Comment.Status.REJECTED, Comment.Status.SPAM, Comment.Status.REMOVED]),
+            )
+            .order_by("-created_at", "-id")
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting would erase the record of a decision; removal is the moderators' tool.
+        return request.user.is_superuser
+
+    def changelist_view(self, request, extra_context=None):
+        counts = dict(
+            Comment.objects.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+        )
+        counts["reported"] = Comment.objects.reported().count()
+        selected = request.GET.get("queue", "pending")
+        tabs = [
+            {"value": value, "label": label, "count": counts.get(value, 0), "selected": value == selected}
+            for value, label in QueueFilter.TABS
+        ]
+        extra_context = {**(extra_context or {}), "queue_tabs": tabs}
+        return super().changelist_view(request, extra_context=extra_context)
+
+    @admin.display(description="Comment")
+    def comment(self, obj):
+        return format_html(
+            '<div class="comment-queue-body" data-status="{}">{}</div><small>{} · {} votes</small>',
+            obj.status,
+            linebreaks(obj.body, autoescape=True),
+            obj.get_status_display(),
+            obj.vote_count,
+        )
+
+    @admin.display(description="On")
+    def on(self, obj):
+        photo = obj.item.photo if obj.item_id else obj.gallery.cover
+        where = f"Photo {obj.item.number}: {obj.item.headline}" if obj.item_id else "the gallery"
+        target_url = (
+            reverse("galleries:photo", kwargs={"slug": obj.gallery.slug, "pk": obj.item_id})
+            if obj.item_id
+            else obj.gallery.get_absolute_url()
+        )
+        return format_html(
+            '{}<br><a href="{}">{}</a><br><small>{} · {}</small>',
+            _thumbnail(photo),
+            target_url,
+            obj.gallery.title,
+            where,
+            obj.gallery.get_status_display(),
+        )
+
+    @admin.display(description="Thread")
+    def thread(self, obj):
+        if obj.parent is None:
+            return "Top-level comment"
+        return format_html(
+            "In reply to <strong>{}</strong>:<br><q>{}</q>", obj.parent.author_name, truncatechars(obj.parent.body, 200)
+        )
+
+    @admin.display(description="Author")
+    def author(self, obj):
+        return format_html(
+            "<strong>{}</strong><br>{}{}<br><small>{} approved · {} rejected/spam/removed</small>",
+            obj.author_name,
+            obj.author_email or "no email",
+            f" · account {obj.user.get_username()}" if obj.user_id else "",
+            obj.author_approved,
+            obj.author_rejected,
+        )
+
+    @admin.display(description="Why it is here")
+    def policy(self, obj):
+        reports = [
+            f"{report.get_reason_display()}{': ' + report.note if report.note else ''}" for report in obj.reports.all()
+        ]
+        return format_html(
+            "{}{}",
+            obj.policy_reason or "—",
+            format_html_join("", "<br>Report: {}", ((text,) for text in reports)),
+        )
+
+    def _decide(self, request, queryset, decide, done: str):
+        reason = request.POST.get("decision_reason", "").strip()
+        count = 0
+        for comment in queryset:
+            decide(comment, reason)
+            count += 1
+        self.message_user(request, f"{count} comment(s) {done}.", messages.SUCCESS)
+
+    @admin.action(description="Approve selected comments", permissions=["moderate"])
+    def approve_selected(self, request, queryset):
+        self._decide(
+            request, queryset, lambda c, why: approve_comment(comment=c, by=request.user, note=why), "approved"
+        )
+
+    @admin.action(description="Reject selected comments", permissions=["moderate"])
+    def reject_selected(self, request, queryset):
+        self._decide(
+            request,
+            queryset,
+            lambda c, why: reject_comment(comment=c, by=request.user, reason=why or "Breaks the comment rules."),
+            "rejected",
+        )
+
+    @admin.action(description="Mark selected comments as spam", permissions=["moderate"])
+    def spam_selected(self, request, queryset):
+        self._decide(
+            request,
+            queryset,
+            lambda c, why: mark_spam(comment=c, by=request.user, reason=why or "Spam"),
+            "marked as spam",
+        )
+
+    @admin.action(description="Remove selected comments (after publication)", permissions=["moderate"])
+    def remove_selected(self, request, queryset):
+        self._decide(
+            request,
+            queryset,
+            lambda c, why: remove_comment(comment=c, by=request.user, reason=why or "Removed by a moderator."),
+            "removed",
+        )
+
+    @admin.action(description="Ban the authors of selected comments", permissions=["moderate"])
+    def ban_authors(self, request, queryset):
+        reason = request.POST.get("decision_reason", "").strip()
+        days = request.POST.get("ban_days", "").strip()
+        if not reason:
+            self.message_user(request, "Write the reason for the ban in the reason box.", messages.ERROR)
+            return
+        if days and not (days.isdigit() and int(days) > 0):
+            self.message_user(
+                request, "Ban length must be a whole number of days, or empty for a permanent ban.", messages.ERROR
+            )
+            return
+        until = timezone.now() + timedelta(days=int(days)) if days else None
+        for comment in queryset:
+            ban_commenter(comment=comment, by=request.user, reason=reason, until=until)
+        length = f"for {days} days" if days else "permanently"
+        self.message_user(request, f"Banned the authors of {queryset.count()} comment(s) {length}.", messages.SUCCESS)
+
+
+class BanForm(forms.ModelForm):
+    class Meta:
+        model = Ban
+        fields = ["email", "user", "ip_hash", "expires_at", "reason"]
+
+    def clean_expires_at(self):
+        expires_at = self.cleaned_data["expires_at"]
+        if expires_at is not None and expires_at <= timezone.now() and self.instance._state.adding:
+            raise forms.ValidationError("A ban must end in the future; leave empty for a permanent ban.")
+        return expires_at
+
+
+@admin.register(Ban)
+class BanAdmin(ModeratorOnly, admin.ModelAdmin):
+    form = BanForm
+    list_display = ["__str__", "reason", "expires_at", "created_by", "created_at", "is_active"]
+    list_filter = ["created_at"]
+    search_fields = ["email", "reason", "ip_hash"]
+    raw_id_fields = ["user"]
+    fields = ["email", "user", "ip_hash", "expires_at", "reason"]
+    actions = ["lift_selected"]
+
+    def has_add_permission(self, request):
+        return can_moderate(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            record(obj, "commenter.ban_changed", by=request.user, note=obj.reason, data={"fields": form.changed_data})
+            return
+        # The form has checked what ban_commenter checks, so a new ban goes through the audited decision.
+        ban = ban_commenter(
+            by=request.user,
+            reason=obj.reason,
+            email=obj.email,
+            user=obj.user,
+            ip_hash=obj.ip_hash,
+            until=obj.expires_at,
+        )
+        obj.pk, obj.created_by, obj.created_at = ban.pk, ban.created_by, ban.created_at
+        obj._state.adding = False
+
+    @admin.action(description="Lift selected bans now", permissions=["moderate"])
+    def lift_selected(self, request, queryset):
+        for ban in queryset:
+            lift_ban(ban=ban, by=request.user)
+        self.message_user(request, f"Lifted {queryset.count()} ban(s).", messages.SUCCESS)
+
+    def has_moderate_permission(self, request):
+        return can_moderate(request.user)
+
+
+@admin.register(WordRule)
+class WordRuleAdmin(ModeratorOnly, admin.ModelAdmin):
+    list_display = ["word", "kind", "created_at"]
+    list_editable = ["kind"]
+    list_filter = ["kind"]
+    search_fields = ["word"]
+    fields = ["word", "kind"]
+
+    def has_add_permission(self, request):
+        return can_moderate(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return can_moderate(request.user)

@@ -1,0 +1,225 @@
+"""Comment sections as the public pages show them."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+
+import nh3
+from django import forms
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.html import linebreaks, urlize
+from django.utils.safestring import SafeString, mark_safe
+
+from newsroom.models import Comment
+from newsroom.moderation import comments_closed_reason, issue_form_stamp, setting
+
+ROOTS_PER_PAGE = 20
+REPLIES_SHOWN = 3
+REPLIES_PER_FETCH = 20
+READER_COOKIE = "loupe_reader"
+SORTS = {
+    "newest": ["-created_at", "-id"],
+    "top": ["-vote_count", "-created_at", "-id"],
+}
+
+
+def render_comment_body(text: str) -> SafeString:
+    """A reader's plain text as HTML: escaped, paragraphs kept, bare URLs turned into links nobody vouches for."""
+    linked = urlize(text, trim_url_limit=60, nofollow=True, autoescape=True)
+    html = linebreaks(linked, autoescape=False)
+    # urlize escaped the text; nh3 makes sure nothing but these tags survives and sets rel on every link.
+    cleaned = nh3.clean(
+        html,
+        tags={"p", "br", "a"},
+        attributes={"a": {"href"}},
+        url_schemes={"http", "https"},
+        link_rel="nofollow ugc noopener",
+    )
+    return mark_safe(cleaned)  # noqa: S308 -- nh3 has just cleaned it
+
+
+def reader_key(request: HttpRequest) -> tuple[str, str]:
+    """A stable, anonymous key for this reader (account or cookie), and the cookie to set if it is new."""
+    if request.user.is_authenticated:
+        raw, new_cookie = f"user:{request.user.pk}", ""
+    else:
+        cookie = request.COOKIES.get(READER_COOKIE, "")
+        if len(cookie) < 20:
+            cookie = new_cookie = secrets.token_urlsafe(24)
+        else:
+            new_cookie = ""
+        raw = f"cookie:{cookie}"
+    return hashlib.sha256(f"{settings.LOUPE_IP_SALT}:{raw}".encode()).hexdigest()[:40], new_cookie
+
+
+def remember_reader(response: HttpResponse, new_cookie: str) -> HttpResponse:
+    if new_cookie:
+        response.set_cookie(
+            READER_COOKIE, new_cookie, max_age=365 * 24 * 3600, httponly=True, samesite="Lax", secure=not settings.DEBUG
+        )
+    return response
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label="Your comment",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Plain text; web addresses become links.",
+    )
+    author_name = forms.CharField(label="Name", max_length=80, required=False, help_text="Shown with your comment.")
+    author_email = forms.EmailField(label="Email", required=False, help_text="Never shown.")
+    notify = forms.BooleanField(label="Email me when my comment is published or gets a reply", required=False)
+    # Hidden from people by CSS and labelled for screen readers; bots fill it in.
+    website = forms.CharField(
+        label="Leave this field empty",
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+    stamp = forms.CharField(widget=forms.HiddenInput, required=False)
+    gallery = forms.IntegerField(widget=forms.HiddenInput)
+    item = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    parent = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if user is not None and user.is_authenticated:
+            del self.fields["author_name"], self.fields["author_email"]
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"]
+        limit = setting("LOUPE_COMMENT_MAX_LENGTH")
+        if len(body) > limit:
+            raise forms.ValidationError(f"Comments can be at most {limit} characters; yours has {len(body)}.")
+        return body
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.user is None or not self.user.is_authenticated:
+            if not cleaned.get("author_name"):
+                self.add_error("author_name", "Give the name to show with your comment.")
+            if not cleaned.get("author_email") and "author_email" not in self.errors:
+                self.add_error("author_email", "Give your email address; it is never shown.")
+        return cleaned
+
+
+@dataclass
+class Thread:
+    root: Comment
+    replies: list[Comment] = field(default_factory=list)
+    reply_count: int = 0
+
+    @property
+    def more_replies(self) -> int:
+        return self.reply_count - len(self.replies)
+
+    @property
+    def last_reply_id(self) -> int:
+        return self.replies[-1].pk if self.replies else 0
+
+
+def replies_after(root: Comment, *, after: int = 0, limit: int | None = REPLIES_PER_FETCH) -> list[Comment]:
+    replies = Comment.objects.visible().filter(root=root, pk__gt=after).for_thread_display().order_by("id")
+    return list(replies[:limit] if limit else replies)
+
+
+def _root_page(request: HttpRequest, roots, *, count: int) -> Page:
+    paginator = Paginator(roots, ROOTS_PER_PAGE)
+    # The count comes from the per-item totals query; asking again would cost a query.
+    paginator.count = count
+    return paginator.get_page(request.GET.get("cpage"))
+
+
+def comment_context(request: HttpRequest, *, gallery, item=None) -> dict:
+    """Everything the comment section of a gallery or photo page needs, loaded in a fixed number of queries.
+
+    Three queries whatever the size of the conversation: the counts for the
+    gallery and each of its items, one page of top-level comments, and the
+    first replies of those threads (a window function picks them).
+    """
+    sort = request.GET.get("csort") if request.GET.get("csort") in SORTS else "newest"
+    visible = Comment.objects.visible()
+    counts = {
+        row["item_id"]: row
+        for row in visible.filter(gallery=gallery)
+        .order_by()
+        .values("item_id")
+        .annotate(total=Count("id"), roots=Count("id", filter=Q(parent__isnull=True)))
+    }
+    here = counts.get(item.pk if item else None, {"total": 0, "roots": 0})
+    roots = visible.on(gallery=gallery, item=item).filter(parent__isnull=True).for_thread_display()
+    page = _root_page(request, roots.order_by(*SORTS[sort]), count=here["roots"])
+    threads = {root.pk: Thread(root=root) for root in page.object_list}
+    if threads:
+        replies = (
+            visible.filter(root_id__in=list(threads))
+            .for_thread_display()
+            .annotate(
+                position=Window(RowNumber(), partition_by=F("root_id"), order_by=F("id").asc()),
+                thread_size=Window(Count("id"), partition_by=F("root_id")),
+            )
+            .filter(position__lte=REPLIES_SHOWN)
+            .order_by("root_id", "id")
+        )
+        for reply in replies:
+            thread = threads[reply.root_id]
+            thread.replies.append(reply)
+            thread.reply_count = reply.thread_size
+    closed_reason = comments_closed_reason(gallery)
+    form = None
+    if not closed_reason:
+        form = CommentForm(
+            user=request.user,
+            initial={"gallery": gallery.pk, "item": item.pk if item else None, "stamp": issue_form_stamp()},
+        )
+    return {
+        "comment_target": item or gallery,
+        "comment_gallery": gallery,
+        "comment_item": item,
+        "comment_threads": list(threads.values()),
+        "comment_page": page,
+        "comment_sort": sort,
+        "comment_sorts": list(SORTS),
+        "comment_count": here["total"],
+        "comment_count_all": sum(row["total"] for row in counts.values()),
+        "comment_counts_by_item": {key: row["total"] for key, row in counts.items() if key is not None},
+        "comment_form": form,
+        "comments_closed_reason": closed_reason,
+        "comment_premoderated": gallery.comment_mode == gallery.CommentMode.PREMODERATED,
+        "comment_max_length": setting("LOUPE_COMMENT_MAX_LENGTH"),
+    }
+
+
+def comment_location(comment: Comment) -> str:
+    """Where a visible comment is shown: its page of the gallery or photo, or its thread page, with its anchor."""
+    if comment.root_id:
+        earlier = Comment.objects.visible().filter(root_id=comment.root_id, pk__lt=comment.pk).count()
+        if earlier >= REPLIES_SHOWN:
+            return f"{reverse('comments:thread', kwargs={'pk': comment.root_id})}#{comment.anchor}"
+    return f"{comment.target.get_absolute_url()}{permalink_query(comment)}#{comment.anchor}"
+
+
+def with_notice(url: str) -> str:
+    """The URL with a marker that keeps the page cache from answering, so the reader sees the message meant for them."""
+    path, _, anchor = url.partition("#")
+    path += ("&" if "?" in path else "?") + "notice=1"
+    return f"{path}#{anchor}" if anchor else path
+
+
+def permalink_query(comment: Comment) -> str:
+    """The query string (page of top-level comments, newest first) on which this comment's thread appears."""
+    root = comment.root or comment
+    newer = (
+        Comment.objects.visible()
+        .on(gallery=root.gallery_id, item=root.item_id)
+        .filter(parent__isnull=True)
+        .filter(Q(created_at__gt=root.created_at) | Q(created_at=root.created_at, pk__gt=root.pk))
+        .count()
+    )
+    page = newer // ROOTS_PER_PAGE + 1
+    return f"?cpage={page}" if page > 1 else ""

@@ -1,0 +1,163 @@
+"""Demo content for `manage.py load_demo`: scenes painted with Pillow, captions written for Loupe."""
+
+import io
+import random
+from dataclasses import dataclass
+
+from PIL import Image, ImageDraw, ImageFilter
+
+
+@dataclass(frozen=True)
+class Scene:
+    seed: int
+    sky: tuple[tuple[int, int, int], tuple[int, int, int]]
+    ground: tuple[int, int, int]
+    sun: tuple[int, int, int] | None = None
+    water: bool = False
+    lights: int = 0
+
+
+def paint(scene: Scene, size: tuple[int, int] = (2400, 1600)) -> bytes:
+    """A deterministic landscape, JPEG-encoded like a camera would."""
+    rng = random.Random(scene.seed)
+    width, height = size
+    top, bottom = scene.sky
+    sky = Image.linear_gradient("L").resize(size)
+    image = Image.composite(Image.new("RGB", size, bottom), Image.new("RGB", size, top), sky)
+    draw = ImageDraw.Draw(image)
+    if scene.sun:
+        x, y, r = rng.randint(width // 5, 4 * width // 5), rng.randint(height // 8, height // 3), height // 12
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=scene.sun)
+    horizon = int(height * rng.uniform(0.5, 0.65))
+    for layer in range(4):
+        shade = tuple(max(0, c - 18 * (3 - layer)) for c in scene.ground)
+        base = horizon + layer * height // 14
+        points = [(0, height)]
+        for step in range(0, width + 80, 80):
+            points.append((step, base - int(rng.uniform(0, height / 10) * (1 - layer / 5))))
+        points.append((width, height))
+        draw.polygon(points, fill=shade)
+    if scene.water:
+        water_top = int(height * 0.78)
+        draw.rectangle((0, water_top, width, height), fill=tuple(c // 2 for c in top))
+        for _ in range(400):
+            x, y = rng.randrange(width), rng.randrange(water_top, height)
+            draw.line((x, y, x + rng.randint(10, 60), y), fill=tuple(min(255, c + 40) for c in top), width=2)
+    for _ in range(scene.lights):
+        x, y = rng.randrange(width), rng.randrange(horizon, int(height * 0.8))
+        draw.rectangle((x, y, x + 8, y + 12), fill=(255, 214, 130))
+    grain = Image.frombytes("L", (width // 4, height // 4), rng.randbytes(width * height // 16))
+    grain = grain.resize(size).filter(ImageFilter.GaussianBlur(1))
+    image = Image.blend(image, Image.merge("RGB", (grain, grain, grain)), 0.06)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=88)
+    return buffer.getvalue()
+
+
+PHOTOGRAPHERS = [
+    {
+        "name": "Amara Okafor",
+        "slug": "amara-okafor",
+        "bio": "Amara covers ports, fisheries and the people who work through the night. She has photographed "
+        "for the newsroom since 2019.",
+        "website": "https://example.org/amara-okafor",
+        "instagram": "amara.okafor.photo",
+        "agency": "Staff",
+    },
+    {
+        "name": "Tomás Lindqvist",
+        "slug": "tomas-lindqvist",
+        "bio": "Tomás photographs rural life and the slow changes of farming families in the north.",
+        "website": "https://example.org/tomas-lindqvist",
+        "instagram": "",
+        "agency": "Freelance",
+    },
+]
+
+HARBOUR = [
+    ("Shift change", "The night crew arrives at ten. Most of them have worked the harbour for twenty years or more."),
+    ("First light on the cranes", "“You stop hearing the cranes after a week,” the foreman told me."),
+    ("The ice house", "Crushed ice goes into every crate before the catch is weighed."),
+    ("Weighing in", "Each boat's haul is weighed twice: once by the crew, once by the buyer."),
+    ("Coffee at four", "The canteen opens at four in the morning and closes when the last boat is in."),
+    ("Nets", "Torn nets are mended on the quay; the work is done by hand, as it always was."),
+    ("The auction", "Buyers bid in a language of nods and raised fingers that outsiders rarely follow."),
+    ("Homeward", "By seven the quay is empty again, hosed down, waiting for the evening."),
+]
+HARVEST = [
+    ("The meadow", "The family has cut this meadow by hand every July since the 1950s."),
+    ("Scythes", "Three generations sharpen their blades together before the dew dries."),
+    ("Drying racks", "Hay dries on wooden racks for a week when the weather holds."),
+    ("Rain coming", "A shower can undo days of work, so everyone watches the western sky."),
+    ("Loading the barn", "The last load goes in after dark, lit by the tractor's lamps."),
+    ("Evening", "Next year the meadow will be leased to a neighbour with machines."),
+]
+FLOOD = [
+    ("Arrivals", "Families reach the camp with what they could carry."),
+    ("The school gym", "Two hundred cots fill the floor of the school gym."),
+    ("Water line", "A mark on the wall shows where the river stopped."),
+]
+
+SCENES_NIGHT = [
+    Scene(seed=100 + i, sky=((12, 18, 40), (60, 50, 90)), ground=(30, 30, 38), water=True, lights=60)
+    for i in range(len(HARBOUR))
+]
+SCENES_DAY = [
+    Scene(seed=200 + i, sky=((90, 150, 220), (230, 220, 180)), ground=(92, 130, 60), sun=(255, 240, 200))
+    for i in range(len(HARVEST))
+]
+SCENES_FLOOD = [
+    Scene(seed=300 + i, sky=((120, 120, 130), (200, 200, 205)), ground=(110, 95, 70), water=True)
+    for i in range(len(FLOOD))
+]
+
+GALLERIES = [
+    {
+        "slug": "night-shift-at-the-harbour",
+        "title": "8 photos from the night shift at the harbour",
+        "kind": "story",
+        "dek": "While the town sleeps, a crew of forty unloads, weighs and sells the day's catch.",
+        "introduction": "I spent a month of nights on the quay.\n\n“Nobody sees us,” one of the crane drivers "
+        "said, “but everybody eats what we bring in.”",
+        "photographer": "amara-okafor",
+        "section": ("Work", "work"),
+        "tags": [("Fisheries", "fisheries"), ("Night", "night")],
+        "items": HARBOUR,
+        "scenes": SCENES_NIGHT,
+        "published": True,
+    },
+    {
+        "slug": "the-last-hay-harvest",
+        "title": "The last hay harvest",
+        "kind": "essay",
+        "dek": "A farming family cuts its meadow by hand for the final summer.",
+        "introduction": "For seventy summers the Berg family has cut this meadow with scythes. This year is the last.",
+        "photographer": "tomas-lindqvist",
+        "section": ("Rural life", "rural-life"),
+        "tags": [("Farming", "farming")],
+        "items": HARVEST,
+        "scenes": SCENES_DAY,
+        "published": True,
+    },
+    {
+        "slug": "inside-the-flood-relief-camp",
+        "title": "Inside the flood relief camp",
+        "kind": "essay",
+        "dek": "Draft: a week with families waiting to go home.",
+        "introduction": "Work in progress.",
+        "photographer": "amara-okafor",
+        "section": ("Work", "work"),
+        "tags": [("Floods", "floods")],
+        "items": FLOOD,
+        "scenes": SCENES_FLOOD,
+        "published": False,
+    },
+]
+
+USERS = [
+    # username, password, role, is_superuser
+    ("admin", "loupe-admin-demo", None, True),
+    ("editor", "loupe-editor-demo", "Editors", False),
+    ("photographer", "loupe-photographer-demo", "Photographers", False),
+    ("moderator", "loupe-moderator-demo", "Moderators", False),
+]

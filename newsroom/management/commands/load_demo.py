@@ -1,0 +1,97 @@
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from galleries import workflow
+from galleries.ingest import ingest_photo
+from galleries.models import Gallery, Item, Photo, Section, Tag
+from galleries.tasks import render_photo
+from newsroom import demo
+from newsroom.models import Photographer
+
+
+class Command(BaseCommand):
+    help = "Load demo photographers, users and galleries. Running it again changes nothing."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            users = self.load_users()
+            photographers = self.load_photographers(users)
+            created = [self.load_gallery(spec, photographers, users) for spec in demo.GALLERIES]
+        # After the commit, so renditions exist; through the workflow, as the newsroom would do it.
+        for spec, gallery in zip(demo.GALLERIES, created, strict=True):
+            if gallery is not None and spec["published"]:
+                self.publish(gallery, users)
+        made = sum(gallery is not None for gallery in created)
+        self.stdout.write(f"Demo galleries: {made} created, {len(created) - made} already there.")
+        self.stdout.write("Demo logins for /admin/:")
+        for username, password, role, _ in demo.USERS:
+            self.stdout.write(f"  {username:<13} {password:<26} {role or 'superuser'}")
+
+    def load_users(self) -> dict:
+        User = get_user_model()
+        users = {}
+        for username, password, role, is_superuser in demo.USERS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={"is_staff": True, "is_superuser": is_superuser, "email": f"{username}@example.org"},
+            )
+            if created:
+                user.set_password(password)
+                user.save(update_fields=["password"])
+            if role:
+                user.groups.add(Group.objects.get_or_create(name=role)[0])
+            users[username] = user
+        return users
+
+    def load_photographers(self, users) -> dict:
+        photographers = {}
+        for spec in demo.PHOTOGRAPHERS:
+            photographer, _ = Photographer.objects.get_or_create(slug=spec["slug"], defaults=spec)
+            photographers[spec["slug"]] = photographer
+        amara = photographers["amara-okafor"]
+        if amara.user_id is None:
+            amara.user = users["photographer"]
+            amara.save(update_fields=["user"])
+        return photographers
+
+    def load_gallery(self, spec, photographers, users) -> Gallery | None:
+        if Gallery.objects.filter(slug=spec["slug"]).exists():
+            return None
+        photographer = photographers[spec["photographer"]]
+        section, _ = Section.objects.get_or_create(slug=spec["section"][1], defaults={"name": spec["section"][0]})
+        gallery = Gallery.objects.create(
+            slug=spec["slug"],
+            title=spec["title"],
+            kind=spec["kind"],
+            dek=spec["dek"],
+            introduction=spec["introduction"],
+            section=section,
+            created_by=users["photographer"],
+        )
+        gallery.photographers.add(photographer)
+        for name, slug in spec["tags"]:
+            gallery.tags.add(Tag.objects.get_or_create(slug=slug, defaults={"name": name})[0])
+        for position, ((headline, caption), scene) in enumerate(zip(spec["items"], spec["scenes"], strict=True)):
+            photo = ingest_photo(
+                data=demo.paint(scene),
+                filename=f"{spec['slug']}-{position + 1:02d}.jpg",
+                uploaded_by=users["photographer"],
+                photographer=photographer,
+            ).photo
+            if not photo.alt_text:
+                photo.alt_text = f"{headline}: a painted scene standing in for a photograph."
+                photo.save(update_fields=["alt_text"])
+            Item.objects.create(gallery=gallery, photo=photo, position=position, headline=headline, caption=caption)
+            if position == 0:
+                gallery.cover = photo
+        gallery.save(update_fields=["cover"])
+        return gallery
+
+    def publish(self, gallery: Gallery, users) -> None:
+        # With a task worker the renders may not have run yet; the demo cannot wait for one.
+        for photo in Photo.objects.filter(items__gallery=gallery, state=Photo.State.QUEUED):
+            render_photo.call(photo_id=photo.pk)
+        workflow.submit_gallery(gallery=gallery, by=users["photographer"])
+        workflow.approve_gallery(gallery=gallery, by=users["editor"])

@@ -1,0 +1,575 @@
+"""Comment policy and moderation decisions.
+
+A posted comment runs through CHECKS in order; each check approves, holds
+(with a reason) or rejects (with a reason). The first rejection wins; otherwise
+the first hold wins. Every decision is a function here, called alike from the
+public views, the moderation queue and management commands.
+"""
+
+import logging
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core import signing
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from galleries.caching import purge_gallery
+from galleries.popularity import VOTES_PER_ADDRESS_PER_PHOTO
+from newsroom.audit import record
+from newsroom.models import AuditEvent, Ban, Comment, CommentReport, CommentVote, WordRule
+from newsroom.ratelimit import allow
+
+logger = logging.getLogger(__name__)
+
+STAMP_SALT = "loupe.comments.form-stamp"
+URL_PATTERN = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+
+DEFAULTS = {
+    "LOUPE_COMMENT_MAX_LENGTH": 3000,
+    "LOUPE_COMMENT_MAX_LINKS": 2,
+    "LOUPE_COMMENT_TRUSTED_AFTER": 1,
+    "LOUPE_COMMENT_MIN_SECONDS": 3,
+    "LOUPE_COMMENT_FORM_MAX_AGE": 60 * 60 * 24,
+    "LOUPE_COMMENT_DUPLICATE_HOURS": 24,
+    "LOUPE_COMMENT_RATE_LIMIT": 5,
+    "LOUPE_COMMENT_RATE_WINDOW": 60,
+    "LOUPE_COMMENT_REPORTS_TO_HIDE": 3,
+    "LOUPE_COMMENT_VOTE_RATE_LIMIT": 30,
+}
+
+
+def setting(name: str) -> int:
+    return getattr(settings, name, DEFAULTS[name])
+
+
+class CommentRefused(Exception):
+    """The comment (or report, or vote) was not taken; str() is a clear message for the reader."""
+
+
+# --- Policy -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verdict:
+    action: str  # "approve" | "hold" | "reject"
+    reason: str = ""
+    spam: bool = False
+    # Refusals about the gallery rather than the comment (closed, duplicate)
+    # leave nothing behind; rejected spam and abuse are kept for moderators.
+    keep: bool = True
+
+
+APPROVE = Verdict("approve")
+
+
+def hold(reason: str) -> Verdict:
+    return Verdict("hold", reason)
+
+
+def reject(reason: str, *, spam: bool = False, keep: bool = True) -> Verdict:
+    return Verdict("reject", reason, spam=spam, keep=keep)
+
+
+@dataclass
+class Submission:
+    gallery: object
+    body: str
+    author_name: str = ""
+    author_email: str = ""
+    user: object = None
+    ip_hash: str = ""
+    honeypot: str = ""
+    form_stamp: str = ""
+    now: datetime = field(default_factory=timezone.now)
+
+
+def issue_form_stamp(*, at: float | None = None) -> str:
+    """The signed time a comment form was shown; bots that post faster than a person can type are caught by it."""
+    return signing.dumps(int(at if at is not None else time.time()), salt=STAMP_SALT)
+
+
+def comments_closed_reason(gallery, *, now: datetime | None = None) -> str:
+    """Why readers cannot comment on this gallery now, or "" when they can."""
+    now = now or timezone.now()
+    if not settings.LOUPE_COMMENTS_ENABLED:
+        return "Comments are switched off across the site for now."
+    if gallery.comment_mode == gallery.CommentMode.CLOSED:
+        return "Comments are closed on this gallery."
+    if not gallery.is_public:
+        return "This gallery is not published."
+    days = settings.LOUPE_COMMENTS_CLOSE_AFTER_DAYS
+    if days and gallery.published_at and now - gallery.published_at > timedelta(days=days):
+        return f"Comments close {days} days after a gallery is published."
+    return ""
+
+
+def check_open(s: Submission) -> Verdict:
+    reason = comments_closed_reason(s.gallery, now=s.now)
+    return reject(reason, keep=False) if reason else APPROVE
+
+
+def check_bot(s: Submission) -> Verdict:
+    if s.honeypot.strip():
+        return reject("A field only robots fill in was filled in.", spam=True)
+    try:
+        shown = signing.loads(s.form_stamp, salt=STAMP_SALT, max_age=setting("LOUPE_COMMENT_FORM_MAX_AGE"))
+    except signing.BadSignature:
+        return reject("The form was missing, forged or too old.", spam=True)
+    if time.time() - int(shown) < setting("LOUPE_COMMENT_MIN_SECONDS"):
+        return reject("Posted faster than a person can write.", spam=True)
+    return APPROVE
+
+
+def check_banned(s: Submission) -> Verdict:
+    bans = Ban.objects.active(now=s.now).matching(email=s.author_email, user=s.user, ip_hash=s.ip_hash)
+    if bans.exists():
+        return reject("The author is banned from commenting.")
+    return APPROVE
+
+
+def _word_pattern(words: list[str]) -> re.Pattern | None:
+    if not words:
+        return None
+    alternatives = "|".join(re.escape(word.strip()) for word in words if word.strip())
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE) if alternatives else None
+
+
+def _word_rules() -> dict[str, list[str]]:
+    rules: dict[str, list[str]] = {WordRule.Kind.BANNED: [], WordRule.Kind.SUSPECT: []}
+    for word, kind in WordRule.objects.values_list("word", "kind"):
+        rules[kind].append(word)
+    return rules
+
+
+def check_words(s: Submission) -> Verdict:
+    rules = _word_rules()
+    for kind, verdict in (
+        (WordRule.Kind.BANNED, reject),
+        (WordRule.Kind.SUSPECT, hold),
+    ):
+        pattern = _word_pattern(rules[kind])
+        found = pattern.search(s.body) if pattern else None
+        if found:
+            label = "banned" if kind == WordRule.Kind.BANNED else "suspect"
+            return verdict(f"Contains the {label} word “{found.group(0)}”.")
+    return APPROVE
+
+
+def check_duplicate(s: Submission) -> Verdict:
+    since = s.now - timedelta(hours=setting("LOUPE_COMMENT_DUPLICATE_HOURS"))
+    recent = Comment.objects.filter(created_at__gte=since, body=s.body.strip())
+    if s.user is not None and s.user.is_authenticated:
+        recent = recent.filter(user=s.user)
+    elif s.author_email:
+        recent = recent.filter(author_email__iexact=s.author_email)
+    else:
+        recent = recent.filter(ip_hash=s.ip_hash)
+    if recent.exclude(status__in=[Comment.Status.REMOVED]).exists():
+        return reject("You have already posted this comment.", keep=False)
+    return APPROVE
+
+
+def check_links(s: Submission) -> Verdict:
+    limit = setting("LOUPE_COMMENT_MAX_LINKS")
+    if len(URL_PATTERN.findall(s.body)) > limit:
+        return hold(f"More than {limit} links.")
+    return APPROVE
+
+
+def check_premoderated(s: Submission) -> Verdict:
+    if s.gallery.comment_mode == s.gallery.CommentMode.PREMODERATED:
+        return hold("Every comment on this gallery is reviewed first.")
+    return APPROVE
+
+
+def check_first_time(s: Submission) -> Verdict:
+    needed = setting("LOUPE_COMMENT_TRUSTED_AFTER")
+    if not needed:
+        return APPROVE
+    mine = Comment.objects.filter(status=Comment.Status.APPROVED)
+    if s.user is not None and s.user.is_authenticated:
+        mine = mine.filter(user=s.user)
+    elif s.author_email:
+        mine = mine.filter(author_email__iexact=s.author_email)
+    else:
+        return hold("First-time commenter.")
+    if mine.count() < needed:
+        return hold("First-time commenter.")
+    return APPROVE
+
+
+CHECKS: list[Callable[[Submission], Verdict]] = [
+    check_open,
+    check_bot,
+    check_banned,
+    check_words,
+    check_duplicate,
+    check_links,
+    check_premoderated,
+    check_first_time,
+]
+
+
+def evaluate(submission: Submission) -> Verdict:
+    held = None
+    for check in CHECKS:
+        verdict = check(submission)
+        if verdict.action == "reject":
+            return verdict
+        if verdict.action == "hold" and held is None:
+            held = verdict
+    return held or APPROVE
+
+
+def is_rate_limited(*, ip_hash: str, user=None, action: str = "comment") -> bool:
+    """Count one attempt; True when this reader or address has posted too often in the window."""
+    limit, window = setting("LOUPE_COMMENT_RATE_LIMIT"), setting("LOUPE_COMMENT_RATE_WINDOW")
+    if action == "vote":
+        limit = setting("LOUPE_COMMENT_VOTE_RATE_LIMIT")
+    keys = [f"{action}:ip:{ip_hash}"]
+    if user is not None and user.is_authenticated:
+        keys.append(f"{action}:user:{user.pk}")
+    # Count every key even after one trips, so neither window can be reset by alternating.
+    results = [allow(key, limit=limit, window=window) for key in keys]
+    return not all(results)
+
+
+def can_moderate(user) -> bool:
+    """Moderators hold `newsroom.moderate_comments` through their group (see galleries.roles); so do superusers."""
+    return bool(
+        user.is_authenticated and user.is_active and user.is_staff and user.has_perm("newsroom.moderate_comments")
+    )
+
+
+# --- Decisions --------------------------------------------------------------
+
+
+def _after_commit(comment: Comment, *, approved_now: bool = False, visibility_changed: bool = True) -> None:
+    if visibility_changed:
+        transaction.on_commit(partial(purge_gallery, gallery_id=comment.gallery_id))
+    if approved_now:
+        transaction.on_commit(partial(notify_published, comment_id=comment.pk))
+        if comment.parent_id:
+            transaction.on_commit(partial(notify_reply, comment_id=comment.pk))
+
+
+@transaction.atomic
+def post_comment(
+    *,
+    gallery,
+    body: str,
+    item=None,
+    parent: Comment | None = None,
+    user=None,
+    author_name: str = "",
+    author_email: str = "",
+    ip_hash: str = "",
+    honeypot: str = "",
+    form_stamp: str = "",
+    notify: bool = False,
+) -> Comment:
+    """Take a reader's comment through the policy; raises CommentRefused when nothing is stored."""
+    body = (body or "").strip()
+    if not body:
+        raise CommentRefused("Write something before posting.")
+    max_length = setting("LOUPE_COMMENT_MAX_LENGTH")
+    if len(body) > max_length:
+        raise CommentRefused(f"Comments can be at most {max_length} characters; this one has {len(body)}.")
+    if item is not None and item.gallery_id != gallery.pk:
+        raise CommentRefused("That photo is not part of this gallery.")
+    if user is not None and user.is_authenticated:
+        author_name = author_name or user.get_full_name() or user.get_username()
+        author_email = user.email or author_email
+    else:
+        user = None
+    if not author_name.strip():
+        raise CommentRefused("Give a name to post under.")
+    depth, root = 0, None
+    if parent is not None:
+        if parent.gallery_id != gallery.pk or parent.status != Comment.Status.APPROVED:
+            raise CommentRefused("You can only reply to a published comment on this gallery.")
+        item = parent.item
+        # Deeper replies attach to the deepest ancestor that is allowed to have replies.
+        while parent.depth >= settings.LOUPE_COMMENT_MAX_DEPTH:
+            parent = parent.parent
+        depth, root = parent.depth + 1, parent.root or parent
+
+    submission = Submission(
+        gallery=gallery,
+        body=body,
+        author_name=author_name,
+        author_email=author_email,
+        user=user,
+        ip_hash=ip_hash,
+        honeypot=honeypot,
+        form_stamp=form_stamp,
+    )
+    verdict = evaluate(submission)
+    if not verdict.keep:
+        raise CommentRefused(verdict.reason)
+    status = {
+        "approve": Comment.Status.APPROVED,
+        "hold": Comment.Status.PENDING,
+        "reject": Comment.Status.SPAM if verdict.spam else Comment.Status.REJECTED,
+    }[verdict.action]
+    comment = Comment.objects.create(
+        gallery=gallery,
+        item=item,
+        parent=parent,
+        root=root,
+        depth=depth,
+        user=user,
+        author_name=author_name.strip()[:80],
+        author_email=author_email.strip(),
+        ip_hash=ip_hash,
+        body=body,
+        status=status,
+        policy_reason=verdict.reason[:300],
+        notify_on_reply=notify,
+        decided_at=submission.now if status != Comment.Status.PENDING else None,
+    )
+    record(comment, "comment.posted", by=user, to_state=status, note=verdict.reason)
+    _after_commit(
+        comment,
+        approved_now=status == Comment.Status.APPROVED,
+        visibility_changed=status == Comment.Status.APPROVED,
+    )
+    return comment
+
+
+def _decide(comment: Comment, *, to: str, by, reason: str, action: str) -> Comment:
+    comment = Comment.objects.select_for_update().get(pk=comment.pk)
+    before = comment.status
+    now = timezone.now()
+    comment.status = to
+    comment.decided_at = now
+    comment.decided_by = by
+    comment.report_count = 0
+    if reason:
+        comment.policy_reason = reason[:300]
+    comment.save(update_fields=["status", "decided_at", "decided_by", "report_count", "policy_reason"])
+    comment.reports.filter(resolved_at__isnull=True).update(resolved_at=now)
+    # A comment that was public once (say, hidden by reports and now cleared) was already announced.
+    first_publication = to == Comment.Status.APPROVED and not _was_ever_approved(comment)
+    record(comment, action, by=by, from_state=before, to_state=to, note=reason)
+    _after_commit(
+        comment,
+        approved_now=first_publication,
+        visibility_changed=Comment.Status.APPROVED in (before, to),
+    )
+    return comment
+
+
+def _was_ever_approved(comment: Comment) -> bool:
+    return AuditEvent.objects.filter(
+        target_type=ContentType.objects.get_for_model(Comment),
+        target_id=str(comment.pk),
+        to_state=Comment.Status.APPROVED,
+    ).exists()
+
+
+@transaction.atomic
+def approve_comment(*, comment: Comment, by, note: str = "") -> Comment:
+    return _decide(comment, to=Comment.Status.APPROVED, by=by, reason=note, action="comment.approved")
+
+
+@transaction.atomic
+def reject_comment(*, comment: Comment, by, reason: str) -> Comment:
+    return _decide(comment, to=Comment.Status.REJECTED, by=by, reason=reason, action="comment.rejected")
+
+
+@transaction.atomic
+def mark_spam(*, comment: Comment, by, reason: str = "Spam") -> Comment:
+    return _decide(comment, to=Comment.Status.SPAM, by=by, reason=reason, action="comment.spam")
+
+
+@transaction.atomic
+def remove_comment(*, comment: Comment, by, reason: str) -> Comment:
+    return _decide(comment, to=Comment.Status.REMOVED, by=by, reason=reason, action="comment.removed")
+
+
+@transaction.atomic
+def ban_commenter(
+    *,
+    by,
+    reason: str,
+    comment: Comment | None = None,
+    email: str = "",
+    user=None,
+    ip_hash: str = "",
+    until: datetime | None = None,
+) -> Ban:
+    """Ban whoever wrote `comment` (or the given email, account or IP hash); `until=None` bans for good."""
+    if comment is not None:
+        email, user, ip_hash = email or comment.author_email, user or comment.user, ip_hash or comment.ip_hash
+    if not (email or user or ip_hash):
+        raise CommentRefused("Name an email address, an account or an IP hash to ban.")
+    if not reason.strip():
+        raise CommentRefused("Give a reason for the ban.")
+    if until is not None and until <= timezone.now():
+        raise CommentRefused("A ban must end in the future.")
+    ban = Ban.objects.create(
+        email=email, user=user, ip_hash=ip_hash, expires_at=until, reason=reason[:300], created_by=by
+    )
+    record(
+        ban,
+        "commenter.banned",
+        by=by,
+        note=reason,
+        data={"comment": comment.pk if comment else None, "until": until.isoformat() if until else None},
+    )
+    return ban
+
+
+@transaction.atomic
+def report_comment(
+    *,
+    comment: Comment,
+    reason: str,
+    reporter_key: str,
+    note: str = "",
+    user=None,
+    ip_hash: str = "",
+) -> CommentReport:
+    """File a reader's report; enough open reports hide the comment until a moderator looks."""
+    if reason not in CommentReport.Reason.values:
+        raise CommentRefused("Choose a reason for the report.")
+    if len(note) > 1000:
+        raise CommentRefused("Keep the note under 1000 characters.")
+    if comment.status != Comment.Status.APPROVED:
+        raise CommentRefused("This comment is already waiting for review.")
+    try:
+        with transaction.atomic():
+            report = CommentReport.objects.create(
+                comment=comment,
+                reason=reason,
+                note=note.strip(),
+                reporter_key=reporter_key,
+                ip_hash=ip_hash,
+                user=user if user is not None and user.is_authenticated else None,
+            )
+    except IntegrityError:
+        raise CommentRefused("You have already reported this comment.") from None
+    Comment.objects.filter(pk=comment.pk).update(report_count=F("report_count") + 1)
+    comment.refresh_from_db(fields=["report_count", "status"])
+    record(comment, "comment.reported", by=user, note=note, data={"reason": reason})
+    threshold = setting("LOUPE_COMMENT_REPORTS_TO_HIDE")
+    if comment.report_count >= threshold and comment.status == Comment.Status.APPROVED:
+        comment.status = Comment.Status.PENDING
+        comment.policy_reason = f"Hidden after {comment.report_count} reader reports."
+        comment.save(update_fields=["status", "policy_reason"])
+        record(
+            comment,
+            "comment.hidden",
+            from_state=Comment.Status.APPROVED,
+            to_state=Comment.Status.PENDING,
+            note=comment.policy_reason,
+        )
+        _after_commit(comment)
+    return report
+
+
+@transaction.atomic
+def vote_for_comment(*, comment: Comment, voter_key: str, ip_hash: str = "") -> bool:
+    """Count one upvote per reader (cookie or account), a few per address, as for photos; False when not counted."""
+    if comment.status != Comment.Status.APPROVED:
+        raise CommentRefused("You can only vote for a published comment.")
+    if ip_hash and CommentVote.objects.filter(comment=comment, ip_hash=ip_hash).count() >= VOTES_PER_ADDRESS_PER_PHOTO:
+        return False
+    try:
+        with transaction.atomic():
+            CommentVote.objects.create(comment=comment, voter_key=voter_key, ip_hash=ip_hash)
+    except IntegrityError:
+        return False
+    Comment.objects.filter(pk=comment.pk).update(vote_count=F("vote_count") + 1)
+    transaction.on_commit(partial(purge_gallery, gallery_id=comment.gallery_id))
+    return True
+
+
+# --- Notifications ----------------------------------------------------------
+
+
+def unsubscribe_url(comment: Comment) -> str:
+    token = signing.dumps(comment.unsubscribe_token, salt="loupe.comments.unsubscribe")
+    return settings.SITE_URL + reverse("comments:unsubscribe", kwargs={"token": token})
+
+
+def _mail(comment: Comment, subject: str, lines: list[str]) -> None:
+    body = "\n\n".join(
+        [
+            *lines,
+            f"Stop these emails: {unsubscribe_url(comment)}",
+        ]
+    )
+    try:
+        send_mail(subject, body, None, [comment.author_email])
+    except Exception:
+        # The comment is already decided; a mail outage must not turn that into an error page.
+        logger.exception("Could not email commenter about comment %s", comment.pk)
+
+
+def notify_published(*, comment_id: int) -> None:
+    comment = Comment.objects.select_related("gallery").filter(pk=comment_id).first()
+    if comment is None or not comment.notify_on_reply or not comment.author_email:
+        return
+    _mail(
+        comment,
+        f"Your comment on “{comment.gallery.title}” is published",
+        [
+            f"Hello {comment.author_name},",
+            "Your comment is now published:",
+            settings.SITE_URL + comment.get_absolute_url(),
+        ],
+    )
+
+
+def notify_reply(*, comment_id: int) -> None:
+    reply = Comment.objects.select_related("parent", "gallery").filter(pk=comment_id).first()
+    if reply is None or reply.parent is None:
+        return
+    parent = reply.parent
+    if not parent.notify_on_reply or not parent.author_email or parent.author_email == reply.author_email:
+        return
+    _mail(
+        parent,
+        f"{reply.author_name} replied to your comment on “{reply.gallery.title}”",
+        [
+            f"Hello {parent.author_name},",
+            f"{reply.author_name} replied to your comment:",
+            settings.SITE_URL + reply.get_absolute_url(),
+        ],
+    )
+
+
+@transaction.atomic
+def unsubscribe_commenter(*, comment: Comment) -> int:
+    """Stop every notification to the author of `comment`; returns how many comments it touched."""
+    mine = Comment.objects.filter(notify_on_reply=True)
+    mine = (
+        mine.filter(author_email__iexact=comment.author_email) if comment.author_email else mine.filter(pk=comment.pk)
+    )
+    count = mine.update(notify_on_reply=False)
+    record(comment, "commenter.unsubscribed", data={"comments": count})
+    return count
+
+
+@transaction.atomic
+def lift_ban(*, ban: Ban, by) -> Ban:
+    now = timezone.now()
+    if ban.expires_at is not None and ban.expires_at <= now:
+        return ban
+    before = ban.expires_at.isoformat() if ban.expires_at else "permanent"
+    ban.expires_at = now
+    ban.save(update_fields=["expires_at"])
+    record(ban, "commenter.ban_lifted", by=by, data={"was_until": before})
+    return ban

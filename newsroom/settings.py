@@ -1,0 +1,320 @@
+"""Loupe settings: one module, driven by environment variables.
+
+With no environment set, Loupe runs the embedded default: SQLite, local files
+under LOUPE_DATA_DIR, the local-memory cache and in-process tasks.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DEV_SECRET_KEY = "loupe-development-key-never-use-in-production"  # noqa: S105
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = env_str(name).lower()
+    if not value:
+        return default
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be a boolean (true/false), not {value!r}.")
+
+
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    value = env_str(name)
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {number}.")
+    return number
+
+
+def env_list(name: str, default: list[str] | None = None) -> list[str]:
+    value = env_str(name)
+    if not value:
+        return list(default or [])
+    items = [item.strip() for item in value.split(",")]
+    if not all(items):
+        raise ImproperlyConfigured(f"{name} must be a comma-separated list without empty items.")
+    return items
+
+
+LOUPE_ENV = env_str("LOUPE_ENV", "development")
+if LOUPE_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(f"LOUPE_ENV must be 'development' or 'production', not {LOUPE_ENV!r}.")
+PRODUCTION = LOUPE_ENV == "production"
+
+DATA_DIR = Path(env_str("LOUPE_DATA_DIR") or BASE_DIR / "var").resolve()
+
+DEBUG = env_bool("DJANGO_DEBUG", not PRODUCTION)
+SECRET_KEY = env_str("DJANGO_SECRET_KEY") or DEV_SECRET_KEY
+if PRODUCTION:
+    if SECRET_KEY == DEV_SECRET_KEY:
+        raise ImproperlyConfigured("Production needs DJANGO_SECRET_KEY; the development key is refused.")
+    if len(SECRET_KEY) < 50:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 50 characters long.")
+    if not env_str("DJANGO_ALLOWED_HOSTS"):
+        raise ImproperlyConfigured("Production needs DJANGO_ALLOWED_HOSTS.")
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+SITE_URL = env_str("LOUPE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SITE_NAME = env_str("LOUPE_SITE_NAME", "Loupe")
+
+INSTALLED_APPS = [
+    "newsroom",
+    "galleries",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django.contrib.sitemaps",
+    "django_tasks_db",
+    "reversion",
+    "storages",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions and CSRF: a cached public page is answered without them.
+    "galleries.caching.PageCacheMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+]
+
+ROOT_URLCONF = "newsroom.urls"
+WSGI_APPLICATION = "newsroom.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "newsroom.context_processors.site",
+            ],
+        },
+    },
+]
+
+# Database: SQLite under LOUPE_DATA_DIR unless DATABASE_URL names another.
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    try:
+        _database = dj_database_url.parse(DATABASE_URL)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {error}") from None
+    if _database["ENGINE"] == "django.db.backends.postgresql":
+        _database.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env_int("LOUPE_DB_POOL_MIN", 1),
+            "max_size": env_int("LOUPE_DB_POOL_MAX", 10, minimum=1),
+        }
+else:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    _database = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": DATA_DIR / "db.sqlite3",
+        "OPTIONS": {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        },
+    }
+DATABASES = {"default": _database}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Cache: Redis when REDIS_URL is set, so every web process and worker shares
+# rate limits and page caches; process memory otherwise.
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("LOUPE_CACHE_PREFIX", "loupe"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Background jobs: in-process on the embedded default and in tests; the
+# database queue (manage.py db_worker) in production.
+TASK_BACKEND = env_str("LOUPE_TASK_BACKEND", "database" if PRODUCTION else "immediate")
+if TASK_BACKEND not in {"immediate", "database"}:
+    raise ImproperlyConfigured(f"LOUPE_TASK_BACKEND must be 'immediate' or 'database', not {TASK_BACKEND!r}.")
+TASKS = {
+    "default": {
+        "BACKEND": "django.tasks.backends.immediate.ImmediateBackend"
+        if TASK_BACKEND == "immediate"
+        else "django_tasks_db.DatabaseBackend",
+    }
+}
+
+# Storage: "default" holds public renditions, "renditions" the working copies
+# of every rendition (public or not), "originals" the private uploads. Local
+# directories by default, S3 buckets when LOUPE_S3_BUCKET is set.
+MEDIA_URL = env_str("LOUPE_MEDIA_URL", "/media/")
+MEDIA_ROOT = DATA_DIR / "media"
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+S3_BUCKET = env_str("LOUPE_S3_BUCKET")
+if S3_BUCKET:
+    _s3 = {
+        "endpoint_url": env_str("LOUPE_S3_ENDPOINT_URL") or None,
+        "region_name": env_str("LOUPE_S3_REGION") or None,
+        "access_key": env_str("LOUPE_S3_ACCESS_KEY_ID") or None,
+        "secret_key": env_str("LOUPE_S3_SECRET_ACCESS_KEY") or None,
+        "file_overwrite": False,
+    }
+    _private_bucket = env_str("LOUPE_S3_PRIVATE_BUCKET")
+    if not _private_bucket:
+        raise ImproperlyConfigured("LOUPE_S3_PRIVATE_BUCKET is required with LOUPE_S3_BUCKET.")
+    _public_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_s3,
+            "bucket_name": S3_BUCKET,
+            "querystring_auth": False,
+            "custom_domain": env_str("LOUPE_S3_CUSTOM_DOMAIN") or None,
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+        },
+    }
+    _private = {**_s3, "bucket_name": _private_bucket, "querystring_auth": True, "querystring_expire": 300}
+    STORAGES = {
+        "default": _public_storage,
+        "renditions": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {**_private, "location": "renditions"}},
+        "originals": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {**_private, "location": "originals"}},
+    }
+else:
+    STORAGES = {
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": MEDIA_ROOT, "base_url": MEDIA_URL},
+        },
+        "renditions": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": DATA_DIR / "renditions", "base_url": None},
+        },
+        "originals": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": DATA_DIR / "private", "base_url": None},
+        },
+    }
+STORAGES["staticfiles"] = {
+    "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    if not DEBUG
+    else "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
+WHITENOISE_MAX_AGE = 31536000 if not DEBUG else 0
+if DEBUG:
+    # WhiteNoise serves from the finders in development but still expects the folder.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+# Uploads: limits checked before any pixel is decoded.
+LOUPE_UPLOAD_MAX_BYTES = env_int("LOUPE_UPLOAD_MAX_BYTES", 80 * 1024 * 1024, minimum=1)
+LOUPE_UPLOAD_MAX_PIXELS = env_int("LOUPE_UPLOAD_MAX_PIXELS", 100_000_000, minimum=1)
+LOUPE_UPLOAD_MIN_SIDE = env_int("LOUPE_UPLOAD_MIN_SIDE", 200, minimum=1)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o640
+
+# Newsroom policy.
+LOUPE_REQUIRE_TWO_PEOPLE = env_bool("LOUPE_REQUIRE_TWO_PEOPLE", False)
+LOUPE_COMMENTS_ENABLED = env_bool("LOUPE_COMMENTS_ENABLED", True)
+LOUPE_COMMENT_MAX_DEPTH = env_int("LOUPE_COMMENT_MAX_DEPTH", 3, minimum=1)
+LOUPE_COMMENTS_CLOSE_AFTER_DAYS = env_int("LOUPE_COMMENTS_CLOSE_AFTER_DAYS", 30)
+LOUPE_IP_SALT = env_str("LOUPE_IP_SALT") or SECRET_KEY
+LOUPE_PAGE_CACHE_SECONDS = env_int("LOUPE_PAGE_CACHE_SECONDS", 300)
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "admin:login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("LOUPE_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+# Development mail goes to the console; production (or any named host) uses SMTP.
+_smtp_host = env_str("LOUPE_SMTP_HOST", "localhost" if PRODUCTION else "")
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend"
+        if _smtp_host
+        else "django.core.mail.backends.console.EmailBackend",
+        "OPTIONS": {
+            "host": _smtp_host,
+            "port": env_int("LOUPE_SMTP_PORT", 587),
+            "username": env_str("LOUPE_SMTP_USER"),
+            "password": env_str("LOUPE_SMTP_PASSWORD"),
+            "use_tls": env_bool("LOUPE_SMTP_TLS", True),
+        }
+        if _smtp_host
+        else {},
+    }
+}
+DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "Loupe <newsroom@localhost>")
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:", *env_list("LOUPE_CSP_IMG_SRC")],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOUPE_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}

@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+handler500 = "galleries.views.server_error"
+
+admin.site.site_header = f"{settings.SITE_NAME} newsroom"
+admin.site.site_title = settings.SITE_NAME
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("comments/", include("newsroom.comment_urls")),
+    path("", include("galleries.urls")),
+]
+
+if settings.DEBUG and settings.MEDIA_URL.startswith("/"):
+    # Only the public storage is served: originals and unpublished renditions
+    # live in storages that have no URL.
+    urlpatterns += [
+        re_path(
+            rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    ]
