@@ -1,0 +1,161 @@
+"""RSS and Atom feeds of published galleries, with Media RSS for the photos (site, photographer, tag)."""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+
+from galleries.markup import plain_text
+from galleries.models import Gallery, Item, Rendition, Tag
+from galleries.presentation import absolute, build_picture
+from newsroom.models import Photographer
+
+FEED_SIZE = 20
+MEDIA_NS = "http://search.yahoo.com/mrss/"
+
+
+class _MediaMixin:
+    def root_attributes(self):
+        return {**super().root_attributes(), "xmlns:media": MEDIA_NS}
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        for media in item.get("media", ()):
+            handler.addQuickElement(
+                "media:content",
+                attrs={
+                    "url": media["url"],
+                    "medium": "image",
+                    "type": "image/jpeg",
+                    "width": str(media["width"]),
+                    "height": str(media["height"]),
+                },
+            )
+            # Elements inside media:content would need a raw handler; Media RSS allows them beside it in a group.
+        if item.get("media"):
+            first = item["media"][0]
+            handler.addQuickElement("media:credit", first["credit"], {"role": "photographer"})
+            handler.addQuickElement("media:description", first["description"], {"type": "plain"})
+            handler.addQuickElement("media:thumbnail", attrs={"url": first["url"]})
+
+
+class MediaRssFeed(_MediaMixin, Rss201rev2Feed):
+    pass
+
+
+class MediaAtomFeed(_MediaMixin, Atom1Feed):
+    pass
+
+
+class LatestGalleriesFeed(Feed):
+    feed_type = MediaRssFeed
+    description_template = None
+
+    def title(self, obj=None) -> str:
+        return settings.SITE_NAME
+
+    def link(self, obj=None) -> str:
+        return absolute(obj.get_absolute_url() if obj else "/")
+
+    def description(self, obj=None) -> str:
+        return f"The latest photo galleries from {settings.SITE_NAME}."
+
+    def galleries(self, obj):
+        return Gallery.objects.published()
+
+    def items(self, obj=None):
+        # Cover and first photo with their public renditions: a fixed number of queries for the whole feed.
+        first_items = Item.objects.select_related("photo__photographer").prefetch_related(
+            Prefetch("photo__renditions", Rendition.objects.filter(is_public=True))
+        )
+        return (
+            self.galleries(obj)
+            .select_related("section")
+            .prefetch_related("photographers", Prefetch("items", first_items))[:FEED_SIZE]
+        )
+
+    def item_title(self, item: Gallery) -> str:
+        return item.title
+
+    def item_description(self, item: Gallery) -> str:
+        return plain_text(item.dek)
+
+    def item_link(self, item: Gallery) -> str:
+        return absolute(item.get_absolute_url())
+
+    def item_guid(self, item: Gallery) -> str:
+        return absolute(item.get_absolute_url())
+
+    def item_pubdate(self, item: Gallery):
+        return item.published_at
+
+    def item_updateddate(self, item: Gallery):
+        return item.updated_at
+
+    def item_author_name(self, item: Gallery) -> str:
+        return ", ".join(p.name for p in item.photographers.all())
+
+    def item_categories(self, item: Gallery) -> list[str]:
+        return [item.section.name] if item.section else []
+
+    def item_extra_kwargs(self, item: Gallery) -> dict:
+        media = []
+        items = item.items.all()
+        chosen = next((i for i in items if i.photo_id == item.cover_id), items[0] if items else None)
+        if chosen is not None:
+            picture = build_picture(chosen.photo)
+            if picture:
+                media.append(
+                    {
+                        "url": absolute(picture.largest),
+                        "width": picture.width,
+                        "height": picture.height,
+                        "credit": chosen.credit,
+                        "description": plain_text(chosen.caption) or chosen.effective_alt_text,
+                    }
+                )
+        return {"media": media}
+
+
+class LatestGalleriesAtomFeed(LatestGalleriesFeed):
+    feed_type = MediaAtomFeed
+    subtitle = LatestGalleriesFeed.description
+
+
+class PhotographerFeed(LatestGalleriesFeed):
+    def get_object(self, request, slug: str):
+        return get_object_or_404(Photographer, slug=slug)
+
+    def title(self, obj=None) -> str:
+        return f"{obj.name} · {settings.SITE_NAME}"
+
+    def description(self, obj=None) -> str:
+        return f"Photo galleries by {obj.name}."
+
+    def galleries(self, obj):
+        return Gallery.objects.published().filter(photographers=obj)
+
+
+class PhotographerAtomFeed(PhotographerFeed):
+    feed_type = MediaAtomFeed
+    subtitle = PhotographerFeed.description
+
+
+class TagFeed(LatestGalleriesFeed):
+    def get_object(self, request, slug: str):
+        return get_object_or_404(Tag, slug=slug)
+
+    def title(self, obj=None) -> str:
+        return f"{obj.name} · {settings.SITE_NAME}"
+
+    def description(self, obj=None) -> str:
+        return f"Photo galleries tagged {obj.name}."
+
+    def galleries(self, obj):
+        return Gallery.objects.published().filter(tags=obj)
+
+
+class TagAtomFeed(TagFeed):
+    feed_type = MediaAtomFeed
+    subtitle = TagFeed.description

@@ -1,0 +1,41 @@
+"""The small, safe markup of introductions and captions."""
+
+import re
+
+import nh3
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+ALLOWED_TAGS = {"p", "br", "a", "em", "strong", "i", "b", "blockquote", "q", "cite"}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "q": {"cite"}, "blockquote": {"cite"}}
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+_TAG = re.compile(r"<[a-zA-Z/!]")
+
+
+def render_markup(text: str) -> SafeString:
+    """Turn a caption or introduction into safe HTML.
+
+    Plain text becomes paragraphs; text that already has tags keeps the
+    allowed ones, cleaned by nh3. Either way nothing but ALLOWED_TAGS survives.
+    """
+    text = (text or "").strip()
+    if not text:
+        return mark_safe("")
+    if not _TAG.search(text):
+        paragraphs = [escape(block).replace("\n", "<br>") for block in _PARAGRAPH_BREAK.split(text)]
+        text = "".join(f"<p>{paragraph}</p>" for paragraph in paragraphs)
+    elif not text.lstrip().lower().startswith(("<p", "<blockquote")):
+        text = "".join(f"<p>{block}</p>" for block in _PARAGRAPH_BREAK.split(text))
+    cleaned = nh3.clean(
+        text,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener nofollow",
+    )
+    return mark_safe(cleaned)  # noqa: S308 -- nh3 has just cleaned it
+
+
+def plain_text(text: str) -> str:
+    """The words of a caption without any markup, for alt-free contexts like feeds and meta tags."""
+    return nh3.clean(text or "", tags=set()).strip()

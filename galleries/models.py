@@ -1,0 +1,457 @@
+import secrets
+from typing import Self
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.core.signals import setting_changed
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Prefetch, Q
+from django.dispatch import receiver
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import LazyObject, empty
+
+
+class _OriginalsStorage(LazyObject):
+    def _setup(self):
+        self._wrapped = storages["originals"]
+
+
+_originals = _OriginalsStorage()
+
+
+def originals_storage() -> _OriginalsStorage:
+    """The private storage of originals, looked up by name so settings choose it."""
+    return _originals
+
+
+@receiver(setting_changed)
+def _reset_originals_storage(*, setting: str, **kwargs) -> None:
+    if setting == "STORAGES":
+        _originals._wrapped = empty
+
+
+def original_path(instance: "Photo", filename: str) -> str:
+    # The name reveals nothing about the photo: no file name, no gallery.
+    token = secrets.token_hex(16)
+    extension = instance.original_format.lower() if instance.original_format else "bin"
+    return f"{token[:2]}/{token}.{extension}"
+
+
+class Section(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("galleries:section", kwargs={"slug": self.slug})
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("galleries:tag", kwargs={"slug": self.slug})
+
+
+class PhotoQuerySet(models.QuerySet):
+    def ready(self) -> Self:
+        return self.filter(state=Photo.State.READY)
+
+    def in_published_galleries(self) -> Self:
+        return self.filter(items__gallery__in=Gallery.objects.published()).distinct()
+
+
+class Photo(models.Model):
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        PROCESSING = "processing", "Processing"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    original = models.FileField(storage=originals_storage, upload_to=original_path, max_length=255)
+    sha256 = models.CharField(max_length=64, unique=True, editable=False)
+    original_format = models.CharField(max_length=10, editable=False)
+    file_size = models.PositiveBigIntegerField(default=0, editable=False)
+    width = models.PositiveIntegerField(default=0, editable=False, help_text="Upright width, in pixels.")
+    height = models.PositiveIntegerField(default=0, editable=False, help_text="Upright height, in pixels.")
+
+    headline = models.CharField(max_length=300, blank=True)
+    caption = models.TextField(blank=True)
+    alt_text = models.TextField(
+        blank=True, help_text="What the photo shows, for readers who cannot see it. Not the caption."
+    )
+    credit_line = models.CharField(max_length=300, blank=True)
+    copyright = models.CharField(max_length=300, blank=True)
+    taken_at = models.DateTimeField(null=True, blank=True)
+    place_name = models.CharField(max_length=300, blank=True, help_text="A place name, never coordinates.")
+    keywords = models.JSONField(default=list, blank=True)
+    focal_x = models.FloatField(default=0.5, validators=[MinValueValidator(0), MaxValueValidator(1)])
+    focal_y = models.FloatField(default=0.5, validators=[MinValueValidator(0), MaxValueValidator(1)])
+    redactions = models.JSONField(
+        default=list, blank=True, help_text="Areas to blur, as fractions of the upright image: x, y, w, h."
+    )
+    photographer = models.ForeignKey(
+        "newsroom.Photographer", null=True, blank=True, on_delete=models.SET_NULL, related_name="photos"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="uploaded_photos"
+    )
+    original_filename = models.CharField(
+        max_length=255, blank=True, help_text="As the uploader named it; never used in a public name."
+    )
+    imported_metadata = models.JSONField(default=dict, blank=True, editable=False)
+    removed_metadata = models.JSONField(default=list, blank=True, editable=False)
+
+    state = models.CharField(max_length=12, choices=State, default=State.QUEUED, db_index=True)
+    state_reason = models.TextField(blank=True)
+    render_attempts = models.PositiveSmallIntegerField(default=0)
+    placeholder = models.TextField(blank=True, help_text="A tiny blurred data URI shown before the photo loads.")
+    dominant_color = models.CharField(max_length=7, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PhotoQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(focal_x__gte=0, focal_x__lte=1, focal_y__gte=0, focal_y__lte=1),
+                name="photo_focal_point_inside",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.headline or self.original_filename or f"Photo {self.pk}"
+
+    @property
+    def aspect_ratio(self) -> float:
+        return self.width / self.height if self.height else 1.0
+
+
+class Rendition(models.Model):
+    class Format(models.TextChoices):
+        AVIF = "avif", "AVIF"
+        WEBP = "webp", "WebP"
+        JPEG = "jpeg", "JPEG"
+
+    class Purpose(models.TextChoices):
+        RESPONSIVE = "responsive", "Responsive"
+        SOCIAL = "social", "Social card"
+
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="renditions")
+    purpose = models.CharField(max_length=12, choices=Purpose, default=Purpose.RESPONSIVE)
+    format = models.CharField(max_length=4, choices=Format)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    name = models.CharField(max_length=255, unique=True, help_text="Content-addressed storage name.")
+    size_bytes = models.PositiveIntegerField(default=0)
+    is_public = models.BooleanField(default=False, help_text="Copied to the public storage.")
+
+    class Meta:
+        ordering = ["photo", "purpose", "format", "width"]
+        constraints = [
+            models.UniqueConstraint(fields=["photo", "purpose", "format", "width"], name="rendition_unique_spec"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.photo_id} {self.purpose} {self.format} {self.width}w"
+
+    @property
+    def url(self) -> str:
+        return storages["default"].url(self.name)
+
+    @property
+    def preview_url(self) -> str:
+        """Where staff see the file before (or without) it being public; inside a preview-link page, the link's."""
+        from galleries.previews import current_preview_token
+
+        if token := current_preview_token.get():
+            return reverse("galleries:preview-link-media", kwargs={"token": token, "name": self.name})
+        return reverse("galleries:rendition-preview", kwargs={"name": self.name})
+
+
+PAGE_DEFERRED = ("imported_metadata", "removed_metadata", "redactions", "keywords", "state_reason")
+
+
+class GalleryQuerySet(models.QuerySet):
+    def published(self) -> Self:
+        """What readers may see; the one road public code takes to content."""
+        return self.filter(status=Gallery.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def for_listing(self) -> Self:
+        return self.select_related("section", "cover").prefetch_related(
+            "photographers", Prefetch("cover__renditions", Rendition.objects.filter(is_public=True))
+        )
+
+    def for_display(self, *, public_only: bool = True) -> Self:
+        """A gallery page's whole shape in a fixed number of queries, however many items it has.
+
+        Previews pass public_only=False: their renditions are not public yet.
+        """
+        renditions = Rendition.objects.filter(is_public=True) if public_only else Rendition.objects.all()
+        return self.select_related("section", "cover").prefetch_related(
+            "photographers",
+            "tags",
+            "corrections",
+            "links",
+            "faq_entries",
+            Prefetch(
+                "items",
+                Item.objects.select_related("photo__photographer").prefetch_related(
+                    Prefetch("photo__renditions", renditions)
+                ),
+            ),
+        )
+
+    def for_page(self) -> Self:
+        """What a gallery page shows but its renditions and extras, which the page loads in one query each."""
+        return self.select_related("section", "cover").prefetch_related(
+            "photographers",
+            "tags",
+            Prefetch(
+                "items",
+                # The page never shows a photo's working metadata; decoding its JSON for 200 photos would cost.
+                Item.objects.select_related("photo__photographer").defer(*(f"photo__{name}" for name in PAGE_DEFERRED)),
+            ),
+        )
+
+    def visible_to(self, user) -> Self:
+        if user.is_authenticated and user.is_staff:
+            return self.all()
+        return self.published()
+
+
+class Gallery(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
+        APPROVED = "approved", "Approved"
+        PUBLISHED = "published", "Published"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    class Kind(models.TextChoices):
+        ESSAY = "essay", "Photo essay"
+        STORY = "story", "Numbered photo story"
+
+    class CommentMode(models.TextChoices):
+        OPEN = "open", "Open"
+        PREMODERATED = "premoderated", "Pre-moderated"
+        CLOSED = "closed", "Closed"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    kind = models.CharField(max_length=8, choices=Kind, default=Kind.ESSAY)
+    dek = models.TextField(blank=True, help_text="One paragraph that sums the story up.")
+    introduction = models.TextField(blank=True, help_text="Paragraphs, links and emphasis are kept.")
+    cover = models.ForeignKey(Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    section = models.ForeignKey(Section, null=True, blank=True, on_delete=models.SET_NULL, related_name="galleries")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="galleries")
+    photographers = models.ManyToManyField("newsroom.Photographer", blank=True, related_name="galleries")
+    disclosure = models.CharField(max_length=500, blank=True, help_text="For example, a note on affiliate links.")
+
+    status = models.CharField(max_length=12, choices=Status, default=Status.DRAFT, db_index=True)
+    publish_at = models.DateTimeField(null=True, blank=True, help_text="Approved galleries go live at this time.")
+    published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    withdrawn_reason = models.TextField(blank=True)
+    review_note = models.TextField(blank=True, help_text="The editor's note when changes were requested.")
+    comment_mode = models.CharField(max_length=12, choices=CommentMode, default=CommentMode.OPEN)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="galleries_created"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = GalleryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-created_at"]
+        verbose_name_plural = "galleries"
+        indexes = [models.Index(fields=["status", "published_at"])]
+        permissions = [
+            ("submit_gallery", "Can submit a gallery for review"),
+            ("approve_gallery", "Can approve or send back a gallery"),
+            ("publish_gallery", "Can publish and withdraw a gallery"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("galleries:detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_public(self) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+
+class Item(models.Model):
+    gallery = models.ForeignKey(Gallery, on_delete=models.CASCADE, related_name="items")
+    photo = models.ForeignKey(Photo, on_delete=models.PROTECT, related_name="items")
+    position = models.PositiveIntegerField(default=0, db_index=True)
+    headline = models.CharField(max_length=300, blank=True)
+    caption = models.TextField(blank=True, help_text="Paragraphs, links and emphasis are kept.")
+    alt_text = models.TextField(blank=True, help_text="Leave empty to use the photo's alt text.")
+    credit_override = models.CharField(max_length=300, blank=True)
+    editor_note = models.TextField(blank=True, help_text="A note from the editor on this item.")
+    vote_count = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Readers' upvotes, kept in step with Vote rows when a vote is cast."
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.gallery} #{self.number}: {self.headline or self.photo}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("galleries:photo", kwargs={"slug": self.gallery.slug, "pk": self.pk})
+
+    @property
+    def number(self) -> int:
+        return self.position + 1
+
+    @property
+    def effective_alt_text(self) -> str:
+        return self.alt_text or self.photo.alt_text
+
+    @property
+    def credit(self) -> str:
+        if self.credit_override:
+            return self.credit_override
+        if self.photo.credit_line:
+            return self.photo.credit_line
+        return self.photo.photographer.name if self.photo.photographer else ""
+
+
+class CorrectionNote(models.Model):
+    gallery = models.ForeignKey(Gallery, on_delete=models.CASCADE, related_name="corrections")
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"Updated {self.created_at:%Y-%m-%d}: {self.text[:60]}"
+
+
+class GalleryLink(models.Model):
+    gallery = models.ForeignKey(Gallery, on_delete=models.CASCADE, related_name="links")
+    label = models.CharField(max_length=200)
+    url = models.URLField()
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class FaqEntry(models.Model):
+    gallery = models.ForeignKey(Gallery, on_delete=models.CASCADE, related_name="faq_entries")
+    question = models.CharField(max_length=300)
+    answer = models.TextField()
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name_plural = "FAQ entries"
+
+    def __str__(self) -> str:
+        return self.question
+
+
+class Vote(models.Model):
+    """One reader's upvote of one photo in one gallery; readers have no accounts, so a voter is a signed cookie."""
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="votes")
+    voter = models.CharField(max_length=64, help_text="A hash of the reader's signed voter cookie.")
+    ip_hash = models.CharField(max_length=64, db_index=True, help_text="Salted; never the address itself.")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["item", "voter"], name="vote_once_per_voter")]
+        indexes = [models.Index(fields=["item", "ip_hash"])]
+
+    def __str__(self) -> str:
+        return f"Vote for item {self.item_id}"
+
+
+class GalleryDayStats(models.Model):
+    """A gallery's reader activity on one day, folded from cache counters off the request path."""
+
+    gallery = models.ForeignKey(Gallery, on_delete=models.CASCADE, related_name="day_stats")
+    day = models.DateField()
+    views = models.PositiveIntegerField(default=0)
+    votes = models.PositiveIntegerField(default=0)
+    comments = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day"]
+        verbose_name_plural = "gallery day stats"
+        constraints = [models.UniqueConstraint(fields=["gallery", "day"], name="gallery_day_stats_unique_day")]
+        indexes = [models.Index(fields=["day"])]
+
+    def __str__(self) -> str:
+        return f"{self.gallery_id} on {self.day}"
+
+
+class PreviewLinkQuerySet(models.QuerySet):
+    def active(self) -> Self:
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class PreviewLink(models.Model):
+    """A link that shows one gallery, in any state, to someone without a login; only its hash is stored."""
+
+    gallery = models.ForeignKey(Gallery, on_delete=models.CASCADE, related_name="preview_links")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    label = models.CharField(max_length=200, blank=True, help_text="Who the link is for.")
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PreviewLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Preview of {self.gallery} ({self.label or 'unlabelled'})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

@@ -1,0 +1,55 @@
+"""Which rendition files readers can fetch: copies in the public storage, only for published photos."""
+
+from collections.abc import Iterable
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.db import transaction
+
+from galleries.imaging import CONTENT_TYPES
+from galleries.models import Photo, Rendition
+
+
+def expose_photos(*, photos: Iterable[Photo]) -> None:
+    """Copy the renditions of ready photos to the public storage.
+
+    Call it when a gallery is published, after the commit. Photos still
+    rendering are exposed by the render job when it finishes.
+    """
+    private, public = storages["renditions"], storages["default"]
+    renditions = Rendition.objects.filter(photo__in=_ids(photos), photo__state=Photo.State.READY)
+    exposed = []
+    for rendition in renditions:
+        if not public.exists(rendition.name):
+            with private.open(rendition.name, "rb") as source:
+                content = ContentFile(source.read())
+            content.content_type = CONTENT_TYPES[rendition.format]
+            saved = public.save(rendition.name, content)
+            if saved != rendition.name:
+                # Another process copied the same immutable file meanwhile.
+                public.delete(saved)
+        if not rendition.is_public:
+            exposed.append(rendition.pk)
+    Rendition.objects.filter(pk__in=exposed).update(is_public=True)
+
+
+def conceal_photos(*, photos: Iterable[Photo]) -> None:
+    """Remove public copies of photos that are no longer in any published gallery.
+
+    Call it when a gallery is withdrawn; photos another published gallery
+    still shows keep their files.
+    """
+    ids = _ids(photos)
+    still_public = set(Photo.objects.filter(pk__in=ids).in_published_galleries().values_list("pk", flat=True))
+    hidden = [pk for pk in ids if pk not in still_public]
+    public = storages["default"]
+    with transaction.atomic():
+        renditions = list(Rendition.objects.select_for_update().filter(photo__in=hidden))
+        Rendition.objects.filter(pk__in=[r.pk for r in renditions]).update(is_public=False)
+    for rendition in renditions:
+        # Also for rows not marked public: a copy may outlive a crash between copy and update.
+        public.delete(rendition.name)
+
+
+def _ids(photos: Iterable[Photo]) -> list[int]:
+    return [photo if isinstance(photo, int) else photo.pk for photo in photos]

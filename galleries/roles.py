@@ -1,0 +1,98 @@
+"""The newsroom's roles as Django groups, with exactly the permissions each one needs."""
+
+from django.apps import apps as global_apps
+
+PHOTOGRAPHERS = "Photographers"
+EDITORS = "Editors"
+MODERATORS = "Moderators"
+
+_CRUD = ("add", "change", "delete", "view")
+
+# (app_label, model, actions) and custom (app_label, codename). Photographers never get a permission that
+# moves a gallery past review: what they may do to a gallery is further limited by workflow.can_edit_gallery.
+ROLES: dict[str, dict[str, list]] = {
+    PHOTOGRAPHERS: {
+        "models": [
+            ("galleries", "photo", ("add", "change", "view")),
+            ("galleries", "gallery", ("add", "change", "view")),
+            # Delete, so a photographer can take a photo back out of a draft.
+            ("galleries", "item", ("add", "change", "delete", "view")),
+            ("newsroom", "photographer", ("view",)),
+            ("galleries", "section", ("view",)),
+            ("galleries", "tag", ("view",)),
+        ],
+        "custom": [("galleries", "submit_gallery")],
+    },
+    EDITORS: {
+        "models": [
+            ("galleries", "photo", _CRUD),
+            ("galleries", "gallery", _CRUD),
+            ("galleries", "item", _CRUD),
+            ("galleries", "gallerylink", _CRUD),
+            ("galleries", "faqentry", _CRUD),
+            ("galleries", "correctionnote", ("add", "change", "view")),
+            ("galleries", "previewlink", ("add", "change", "view")),
+            ("galleries", "rendition", ("view",)),
+            ("galleries", "section", _CRUD),
+            ("galleries", "tag", _CRUD),
+            ("newsroom", "photographer", _CRUD),
+            ("newsroom", "auditevent", ("view",)),
+            ("reversion", "revision", ("view",)),
+            ("reversion", "version", ("view",)),
+        ],
+        "custom": [
+            ("galleries", "submit_gallery"),
+            ("galleries", "approve_gallery"),
+            ("galleries", "publish_gallery"),
+        ],
+    },
+    MODERATORS: {
+        # Comment models arrive later; every newsroom model whose name says comment, report, ban or word rule
+        # is granted when it exists (see _moderation_models).
+        "models": [],
+        "custom": [("newsroom", "moderate_comments")],
+    },
+}
+
+_MODERATION_WORDS = ("comment", "report", "ban", "wordrule", "commenter")
+
+
+def _moderation_models(apps) -> list[tuple[str, str, tuple[str, ...]]]:
+    try:
+        newsroom = apps.get_app_config("newsroom")
+    except LookupError:
+        return []
+    return [
+        # Readers' votes are theirs: moderators may look, not change them.
+        ("newsroom", name, ("view",) if "vote" in name else _CRUD)
+        for name in (model._meta.model_name for model in newsroom.get_models())
+        if any(word in name for word in _MODERATION_WORDS)
+    ]
+
+
+def role_permissions(role: str, *, apps=global_apps) -> list:
+    """The permission rows a role should hold, among those that exist in the database now."""
+    Permission = apps.get_model("auth", "Permission")
+    spec = ROLES[role]
+    wanted = [(app_label, f"{action}_{model}") for app_label, model, actions in spec["models"] for action in actions]
+    if role == MODERATORS:
+        wanted += [(app, f"{action}_{model}") for app, model, actions in _moderation_models(apps) for action in actions]
+    wanted += list(spec["custom"])
+    found = []
+    for app_label, codename in wanted:
+        permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+        if permission is not None:
+            found.append(permission)
+    return found
+
+
+def sync_roles(*, apps=global_apps, exact: bool = True) -> None:
+    """Create the three groups; `exact` replaces their permissions, otherwise only missing ones are added."""
+    Group = apps.get_model("auth", "Group")
+    for role in ROLES:
+        group, _ = Group.objects.get_or_create(name=role)
+        permissions = role_permissions(role, apps=apps)
+        if exact:
+            group.permissions.set(permissions)
+        else:
+            group.permissions.add(*permissions)

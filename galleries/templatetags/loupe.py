@@ -1,0 +1,16 @@
+from django import template
+
+from galleries.markup import plain_text, render_markup
+
+register = template.Library()
+
+register.filter("markup", render_markup)
+register.filter("plaintext", plain_text)
+
+
+@register.filter
+def card_picture(gallery):
+    """The cover of a gallery loaded with for_listing(), as a Picture (or None)."""
+    from galleries.presentation import build_picture
+
+    return build_picture(gallery.cover) if gallery.cover_id else None

@@ -1,0 +1,46 @@
+from django.contrib.sitemaps import views as sitemap_views
+from django.urls import path
+
+from galleries import feeds, previews, views
+from galleries.caching import public_page
+from galleries.sitemaps import SITEMAPS, NewsSitemap
+
+app_name = "galleries"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
+    path("galleries/<slug:slug>/", views.gallery_detail, name="detail"),
+    path("galleries/<slug:slug>/photos/<int:pk>/", views.photo_detail, name="photo"),
+    path("galleries/<slug:slug>/photos/<int:pk>/vote/", views.vote, name="vote"),
+    path("seen/<int:pk>/", views.seen, name="seen"),
+    path("photographers/<slug:slug>/", views.photographer_detail, name="photographer"),
+    path("photographers/<slug:slug>/rss/", public_page(feeds.PhotographerFeed()), name="photographer-rss"),
+    path("photographers/<slug:slug>/atom/", public_page(feeds.PhotographerAtomFeed()), name="photographer-atom"),
+    path("tags/<slug:slug>/", views.tag_detail, name="tag"),
+    path("tags/<slug:slug>/rss/", public_page(feeds.TagFeed()), name="tag-rss"),
+    path("tags/<slug:slug>/atom/", public_page(feeds.TagAtomFeed()), name="tag-atom"),
+    path("sections/<slug:slug>/", views.section_detail, name="section"),
+    path("rss/", public_page(feeds.LatestGalleriesFeed()), name="rss"),
+    path("atom/", public_page(feeds.LatestGalleriesAtomFeed()), name="atom"),
+    path(
+        "sitemap.xml",
+        public_page(sitemap_views.sitemap),
+        {"sitemaps": SITEMAPS, "template_name": "galleries/sitemap.xml"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-news.xml",
+        public_page(sitemap_views.sitemap),
+        {"sitemaps": {"news": NewsSitemap}, "template_name": "galleries/sitemap_news.xml"},
+        name="sitemap-news",
+    ),
+    path("staff-media/<path:name>", previews.rendition_preview, name="rendition-preview"),
+    path("preview/<int:pk>/", previews.gallery_preview, name="preview"),
+    path("preview/<int:pk>/photos/<int:item_pk>/", previews.item_preview, name="preview-item"),
+    path("preview/<int:pk>/links/", previews.preview_links, name="preview-links"),
+    path("preview/<int:pk>/links/<int:link_pk>/revoke/", previews.preview_link_revoke, name="preview-link-revoke"),
+    path("preview/link/<str:token>/", previews.link_gallery, name="preview-link"),
+    path("preview/link/<str:token>/photos/<int:item_pk>/", previews.link_item, name="preview-link-item"),
+    path("preview/link/<str:token>/media/<path:name>", previews.link_media, name="preview-link-media"),
+]

@@ -1,0 +1,237 @@
+import hashlib
+import secrets
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template import loader
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from galleries.caching import mark_private, mark_public, public_page
+from galleries.models import Gallery, Item, Rendition, Section, Tag
+from galleries.popularity import cast_vote, count_view, most_popular, trending
+from galleries.presentation import absolute, json_ld_script, page_extras, present_gallery, present_item, social_image
+from galleries.search import search_galleries
+from galleries.workflow import withdrawn_response
+from newsroom.comments import comment_context
+from newsroom.models import Photographer
+from newsroom.ratelimit import allow, client_ip, hash_ip
+
+PAGE_SIZE = 12
+VOTER_COOKIE = "loupe_voter"
+VOTER_SALT = "galleries.vote"
+VOTER_MAX_AGE = 2 * 365 * 86400
+
+
+def _page(request: HttpRequest, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _canonical(request: HttpRequest, page=None) -> str:
+    suffix = f"?page={page.number}" if page is not None and page.number > 1 else ""
+    return absolute(request.path) + suffix
+
+
+@public_page
+def home(request: HttpRequest) -> HttpResponse:
+    page = _page(request, Gallery.objects.published().for_listing())
+    context = {"page": page, "canonical": _canonical(request, page)}
+    if page.number == 1:
+        context |= {"lead": page[0] if page else None, "trending": trending(), "popular": most_popular()}
+    return render(request, "galleries/home.html", context)
+
+
+def _gone_or_404(request: HttpRequest, slug: str) -> HttpResponse:
+    # Only a miss pays for the withdrawn lookup; a withdrawn gallery answers 410 with the newsroom's reason.
+    gone = withdrawn_response(request, slug)
+    if gone is None:
+        raise Http404("No such gallery.")
+    return mark_private(gone)
+
+
+def gallery_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    gallery = Gallery.objects.published().for_page().filter(slug=slug).first()
+    if gallery is None:
+        return _gone_or_404(request, slug)
+    return render_gallery_page(request, gallery)
+
+
+def render_gallery_page(request: HttpRequest, gallery: Gallery, *, preview: bool = False) -> HttpResponse:
+    """The gallery page; preview=True is the staff view of a gallery readers cannot see yet."""
+    if "items" not in getattr(gallery, "_prefetched_objects_cache", {}):
+        gallery = Gallery.objects.for_page().get(pk=gallery.pk)
+    order = "votes" if request.GET.get("order") == "votes" else ""
+    view = present_gallery(gallery, order=order, preview=preview)
+    context = {
+        "gallery": gallery,
+        "view": view,
+        "items": view.items,
+        "order": order,
+        "here": request.get_full_path(),
+        "preview": preview,
+        "canonical": view.canonical,
+        "json_ld": json_ld_script(view.json_ld),
+        "extras": page_extras(gallery),
+        **comment_context(request, gallery=gallery),
+    }
+    response = render(request, "galleries/gallery_detail.html", context)
+    return _finish(request, response, gallery, preview=preview)
+
+
+def _finish(request: HttpRequest, response: HttpResponse, gallery: Gallery, *, preview: bool) -> HttpResponse:
+    if preview:
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return mark_private(response)
+    return mark_public(request, response, last_modified=gallery.updated_at)
+
+
+def photo_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    gallery = Gallery.objects.published().select_related("section").filter(slug=slug).first()
+    if gallery is None:
+        return _gone_or_404(request, slug)
+    item = get_object_or_404(_items_for_page(preview=False), gallery=gallery, pk=pk)
+    return render_item_page(request, gallery, item)
+
+
+def _items_for_page(*, preview: bool):
+    renditions = Rendition.objects.all() if preview else Rendition.objects.filter(is_public=True)
+    return Item.objects.select_related("photo__photographer").prefetch_related(
+        Prefetch("photo__renditions", renditions)
+    )
+
+
+def render_item_page(request: HttpRequest, gallery: Gallery, item: Item, *, preview: bool = False) -> HttpResponse:
+    """One photo of a gallery on its own page: its permalink, previous and next, and its comments."""
+    if preview or "renditions" not in getattr(item.photo, "_prefetched_objects_cache", {}):
+        item = _items_for_page(preview=preview).get(pk=item.pk)
+    siblings = list(gallery.items.values_list("pk", flat=True))
+    index = siblings.index(item.pk)
+    item_view = present_item(item, gallery=gallery, preview=preview)
+    if item_view.picture:
+        item_view.picture_html = item_view.picture.html(
+            href=item_view.url, alt=item_view.alt, caption=item.headline, eager=True
+        )
+    context = {
+        "gallery": gallery,
+        "item_view": item_view,
+        "item": item,
+        "photographers": list(gallery.photographers.all()),
+        "previous": _sibling_url(gallery, siblings, index - 1, preview),
+        "next": _sibling_url(gallery, siblings, index + 1, preview),
+        "position": index + 1,
+        "total": len(siblings),
+        "preview": preview,
+        "canonical": item_view.canonical,
+        "social": social_image(item.photo, preview=preview),
+        **comment_context(request, gallery=gallery, item=item),
+    }
+    response = render(request, "galleries/item_detail.html", context)
+    return _finish(request, response, gallery, preview=preview)
+
+
+def _sibling_url(gallery: Gallery, siblings: list[int], index: int, preview: bool) -> str:
+    if not 0 <= index < len(siblings) or preview:
+        return ""
+    return Item(pk=siblings[index], gallery=gallery).get_absolute_url()
+
+
+@public_page
+def photographer_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    photographer = get_object_or_404(Photographer, slug=slug)
+    page = _page(request, Gallery.objects.published().filter(photographers=photographer).for_listing())
+    context = {"photographer": photographer, "page": page, "canonical": _canonical(request, page)}
+    return render(request, "galleries/photographer_detail.html", context)
+
+
+@public_page
+def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    tag = get_object_or_404(Tag, slug=slug)
+    page = _page(request, Gallery.objects.published().filter(tags=tag).for_listing())
+    return render(
+        request, "galleries/tag_detail.html", {"tag": tag, "page": page, "canonical": _canonical(request, page)}
+    )
+
+
+@public_page
+def section_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    section = get_object_or_404(Section, slug=slug)
+    page = _page(request, Gallery.objects.published().filter(section=section).for_listing())
+    context = {"section": section, "page": page, "canonical": _canonical(request, page)}
+    return render(request, "galleries/section_detail.html", context)
+
+
+@public_page
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    page = _page(request, search_galleries(query).for_listing())
+    response = render(request, "galleries/search.html", {"query": query, "page": page})
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _same_origin(request: HttpRequest) -> bool:
+    """CSRF defence for the forms on publicly cached pages, which cannot carry a per-reader token.
+
+    Browsers send Origin (or at least Referer) with every POST; another site's form cannot forge ours.
+    """
+    expected = {f"{request.scheme}://{request.get_host()}", settings.SITE_URL}
+    origin = request.META.get("HTTP_ORIGIN")
+    if origin and origin != "null":
+        return origin in expected
+    referer = urlsplit(request.META.get("HTTP_REFERER", ""))
+    return f"{referer.scheme}://{referer.netloc}" in expected
+
+
+@csrf_exempt  # Checked by _same_origin: the form lives on cached pages without a token.
+@require_POST
+def vote(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    if not _same_origin(request):
+        return HttpResponse("Votes must come from this site.", status=403, content_type="text/plain")
+    item = get_object_or_404(
+        Item.objects.select_related("gallery"), pk=pk, gallery__slug=slug, gallery__in=Gallery.objects.published()
+    )
+    token = request.get_signed_cookie(VOTER_COOKIE, default="", salt=VOTER_SALT) or secrets.token_urlsafe(24)
+    ip_hash = hash_ip(client_ip(request))
+    allowed = allow(f"vote:ip:{ip_hash}", limit=120, window=3600) and allow(f"vote:voter:{token}", limit=60, window=600)
+    voter = hashlib.sha256(token.encode()).hexdigest()
+    counted = allowed and cast_vote(item=item, voter=voter, ip_hash=ip_hash)
+    item.refresh_from_db(fields=["vote_count"])
+    if "application/json" in request.headers.get("Accept", ""):
+        response = JsonResponse({"counted": counted, "votes": item.vote_count}, status=200 if allowed else 429)
+    elif not allowed:
+        response = render(request, "galleries/vote_refused.html", {"item": item}, status=429)
+    else:
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+            target = f"{item.gallery.get_absolute_url()}#photo-{item.number}"
+        response = redirect(target)
+    response.set_signed_cookie(
+        VOTER_COOKIE,
+        token,
+        salt=VOTER_SALT,
+        max_age=VOTER_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
+    return mark_private(response)
+
+
+@csrf_exempt  # A page-view beacon: no state of the reader changes, and _same_origin still applies.
+@require_POST
+def seen(request: HttpRequest, pk: int) -> HttpResponse:
+    # Only the cache is touched: galleries that are not published are never folded into the stats.
+    if _same_origin(request) and allow(f"seen:{hash_ip(client_ip(request))}:{pk}", limit=1, window=900):
+        count_view(gallery_id=pk)
+    return mark_private(HttpResponse(status=204))
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # No context processors: whatever broke the page may break them too.
+    content = loader.render_to_string("500.html", {"site_name": settings.SITE_NAME})
+    return HttpResponse(content, status=500)

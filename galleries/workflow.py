@@ -1,0 +1,503 @@
+"""The editorial state machine: who may move a gallery from which state to which, and what must hold first.
+
+Every transition locks the gallery row, checks the table below, changes the row with a conditional UPDATE
+(so two racing requests cannot both win), bumps `version` and writes an AuditEvent, all in one
+transaction. Files, caches and mail follow only after the transaction commits.
+
+Editing policy, as the newsroom's standards desk set it:
+- A photographer edits only their own galleries, and only while they are drafts. Once submitted, the
+  gallery belongs to the desk until an editor sends it back (or the photographer takes it back with
+  "recall" while it is still in review).
+- Editors may edit a gallery in any state. Edits to a published gallery go live at once; any change of
+  substance (a fact, a name, a caption's meaning, a photo removed) must be followed by a correction note
+  (`add_correction`), which readers see as a dated "Updated:" line. Typo fixes need none. Every edit is
+  kept in the revision history (galleries/history.py), so nothing changes silently.
+- A withdrawn gallery stays off the site until an editor reopens it as a draft and it is approved again.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from galleries import notifications
+from galleries.caching import purge_gallery
+from galleries.models import CorrectionNote, Gallery, Item, Photo
+from galleries.publication import conceal_photos, expose_photos
+from galleries.roles import EDITORS, MODERATORS, PHOTOGRAPHERS
+from newsroom.audit import record
+
+logger = logging.getLogger(__name__)
+
+Status = Gallery.Status
+
+
+class TransitionError(Exception):
+    """A transition that may not happen; str() is a message fit to show the person who asked."""
+
+    def __init__(self, message: str, *, problems: list[str] | None = None):
+        super().__init__(message)
+        self.problems = problems or []
+
+
+# Roles ---------------------------------------------------------------------------------------------------
+
+
+def _group_names(user) -> frozenset[str]:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_loupe_groups", None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True))
+        user._loupe_groups = cached
+    return cached
+
+
+def _is_active(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def is_editor(user) -> bool:
+    return _is_active(user) and (user.is_superuser or EDITORS in _group_names(user))
+
+
+def is_photographer(user) -> bool:
+    return _is_active(user) and PHOTOGRAPHERS in _group_names(user)
+
+
+def is_moderator(user) -> bool:
+    return _is_active(user) and (user.is_superuser or MODERATORS in _group_names(user))
+
+
+def is_owner(user, gallery: Gallery) -> bool:
+    """The gallery's author: who created it, or a photographer credited on it."""
+    if not _is_active(user):
+        return False
+    if gallery.created_by_id == user.pk:
+        return True
+    return gallery.pk is not None and gallery.photographers.filter(user=user).exists()
+
+
+def can_edit_gallery(user, gallery: Gallery) -> bool:
+    """Editors: any state. Photographers: their own drafts only. See the module docstring for why."""
+    if is_editor(user):
+        return True
+    if gallery.pk is None:
+        return is_photographer(user)
+    return is_photographer(user) and gallery.status == Status.DRAFT and is_owner(user, gallery)
+
+
+def galleries_visible_to(user):
+    """What the admin lists: everything for editors, a photographer's own galleries for them."""
+    if is_editor(user):
+        return Gallery.objects.all()
+    if is_photographer(user):
+        return Gallery.objects.filter(Q(created_by=user) | Q(photographers__user=user)).distinct()
+    return Gallery.objects.none()
+
+
+# What must hold --------------------------------------------------------------------------------------------
+
+
+def readiness_problems(gallery: Gallery) -> list[str]:
+    """Everything that keeps a gallery from review or publication, one plain sentence each."""
+    problems = []
+    if not gallery.title.strip():
+        problems.append("The gallery has no title.")
+    if not gallery.dek.strip():
+        problems.append("The gallery has no dek (the one-paragraph summary).")
+    items = list(gallery.items.select_related("photo").order_by("position", "id"))
+    if not items:
+        problems.append("The gallery has no photos.")
+    for item in items:
+        if item.photo.state != Photo.State.READY:
+            problems.append(f"Item {item.number}'s photo is not ready ({item.photo.get_state_display().lower()}).")
+        if not item.effective_alt_text.strip():
+            problems.append(f"Item {item.number} has no alt text.")
+    return problems
+
+
+def _two_people_problems(gallery: Gallery, by) -> list[str]:
+    if settings.LOUPE_REQUIRE_TWO_PEOPLE and by is not None and gallery.submitted_by_id == by.pk:
+        return ["Someone other than the person who submitted it must approve this gallery."]
+    return []
+
+
+# The table -------------------------------------------------------------------------------------------------
+
+
+def _editor(user, gallery: Gallery, now: datetime) -> bool:
+    return is_editor(user)
+
+
+def _author_or_editor(user, gallery: Gallery, now: datetime) -> bool:
+    return is_editor(user) or (is_photographer(user) and is_owner(user, gallery))
+
+
+def _submitter_or_author(user, gallery: Gallery, now: datetime) -> bool:
+    return _is_active(user) and (gallery.submitted_by_id == user.pk or _author_or_editor(user, gallery, now))
+
+
+def _editor_or_schedule(user, gallery: Gallery, now: datetime) -> bool:
+    # No person: publish_due acting on an editor's schedule, so only once the time has come.
+    if user is None:
+        return gallery.publish_at is not None and gallery.publish_at <= now
+    return is_editor(user)
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str
+    sources: frozenset[str]
+    target: str
+    allowed: Callable[..., bool]
+    permission: str
+    checks: tuple[Callable[..., list[str]], ...] = ()
+
+
+def _ready(gallery: Gallery, by) -> list[str]:
+    return readiness_problems(gallery)
+
+
+TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in (
+        Transition(
+            "submit",
+            "Submit for review",
+            frozenset({Status.DRAFT}),
+            Status.IN_REVIEW,
+            _author_or_editor,
+            "galleries.submit_gallery",
+            (_ready,),
+        ),
+        Transition(
+            "recall",
+            "Take back to draft",
+            frozenset({Status.IN_REVIEW}),
+            Status.DRAFT,
+            _submitter_or_author,
+            "galleries.submit_gallery",
+        ),
+        Transition(
+            "request_changes",
+            "Request changes",
+            frozenset({Status.IN_REVIEW, Status.APPROVED}),
+            Status.DRAFT,
+            _editor,
+            "galleries.approve_gallery",
+        ),
+        Transition(
+            "approve",
+            "Approve",
+            frozenset({Status.IN_REVIEW}),
+            Status.APPROVED,
+            _editor,
+            "galleries.approve_gallery",
+            (_ready, _two_people_problems),
+        ),
+        Transition(
+            "publish",
+            "Publish now",
+            frozenset({Status.APPROVED}),
+            Status.PUBLISHED,
+            _editor_or_schedule,
+            "galleries.publish_gallery",
+            (_ready,),
+        ),
+        Transition(
+            "withdraw",
+            "Withdraw",
+            frozenset({Status.PUBLISHED}),
+            Status.WITHDRAWN,
+            _editor,
+            "galleries.publish_gallery",
+        ),
+        Transition(
+            "reopen",
+            "Reopen as draft",
+            frozenset({Status.WITHDRAWN}),
+            Status.DRAFT,
+            _editor,
+            "galleries.publish_gallery",
+        ),
+    )
+}
+
+
+def _refusal(transition: Transition, gallery: Gallery, by, now: datetime | None = None) -> str | None:
+    if gallery.status not in transition.sources:
+        return f"This gallery is {gallery.get_status_display().lower()}: “{transition.label}” is not possible now."
+    if not transition.allowed(by, gallery, now or timezone.now()):
+        return f"You may not {transition.label[0].lower()}{transition.label[1:]} this gallery."
+    if by is not None and not by.has_perm(transition.permission):
+        return f"You may not {transition.label[0].lower()}{transition.label[1:]} this gallery."
+    return None
+
+
+def check_transition(gallery: Gallery, name: str, *, by, now: datetime | None = None) -> Transition:
+    """Raise TransitionError unless `by` (None: the scheduler) may make this transition now."""
+    transition = TRANSITIONS[name]
+    refusal = _refusal(transition, gallery, by, now)
+    if refusal:
+        raise TransitionError(refusal)
+    problems = [problem for check in transition.checks for problem in check(gallery, by)]
+    if problems:
+        raise TransitionError(" ".join(problems), problems=problems)
+    return transition
+
+
+@dataclass(frozen=True)
+class AvailableTransition:
+    name: str
+    label: str
+    target: str
+    problems: list[str]
+
+
+def available_transitions(*, gallery: Gallery, user) -> list[AvailableTransition]:
+    """The transitions this user's role allows from the gallery's state, each with what still blocks it."""
+    result = []
+    for transition in TRANSITIONS.values():
+        if _refusal(transition, gallery, user) is not None:
+            continue
+        problems = [problem for check in transition.checks for problem in check(gallery, user)]
+        result.append(AvailableTransition(transition.name, transition.label, transition.target, problems))
+    return result
+
+
+# Applying a transition ---------------------------------------------------------------------------------------
+
+
+def _lock(gallery: Gallery) -> Gallery:
+    return Gallery.objects.select_for_update().get(pk=gallery.pk)
+
+
+def _move(gallery: Gallery, locked: Gallery, transition: Transition, *, by, note: str = "", data=None, **fields):
+    """Change state with a conditional UPDATE, bump the version and audit it; the caller holds the lock."""
+    from_state = locked.status
+    fields["status"] = transition.target
+    changed = Gallery.objects.filter(pk=locked.pk, status=from_state, version=locked.version).update(
+        **fields, version=F("version") + 1, updated_at=timezone.now()
+    )
+    if changed != 1:
+        # Only reachable where the row lock is a no-op (SQLite): someone else moved it first.
+        raise TransitionError("Someone else changed this gallery a moment ago. Reload it and try again.")
+    new_version = locked.version + 1
+    for target in (gallery, locked):
+        for name, value in fields.items():
+            setattr(target, name, value)
+        target.version = new_version
+    record(
+        locked,
+        f"gallery.{transition.name}",
+        by=by,
+        from_state=from_state,
+        to_state=transition.target,
+        note=note,
+        data=data,
+    )
+    return locked
+
+
+def _after_commit(func: Callable, **kwargs) -> None:
+    transaction.on_commit(partial(func, **kwargs))
+
+
+def _photo_ids(gallery_id: int) -> list[int]:
+    gallery = Gallery.objects.get(pk=gallery_id)
+    ids = set(Item.objects.filter(gallery_id=gallery_id).values_list("photo_id", flat=True))
+    if gallery.cover_id:
+        ids.add(gallery.cover_id)
+    return sorted(ids)
+
+
+def _expose(*, gallery_id: int) -> None:
+    expose_photos(photos=Photo.objects.filter(pk__in=_photo_ids(gallery_id)))
+
+
+def _conceal(*, gallery_id: int) -> None:
+    conceal_photos(photos=Photo.objects.filter(pk__in=_photo_ids(gallery_id)))
+
+
+@transaction.atomic
+def submit_gallery(*, gallery: Gallery, by) -> Gallery:
+    locked = _lock(gallery)
+    transition = check_transition(locked, "submit", by=by)
+    _move(gallery, locked, transition, by=by, submitted_by=by)
+    _after_commit(notifications.notify_submitted, gallery_id=locked.pk)
+    return gallery
+
+
+@transaction.atomic
+def recall_gallery(*, gallery: Gallery, by) -> Gallery:
+    locked = _lock(gallery)
+    transition = check_transition(locked, "recall", by=by)
+    _move(gallery, locked, transition, by=by)
+    return gallery
+
+
+@transaction.atomic
+def request_changes(*, gallery: Gallery, by, note: str, item_notes: dict[int, str] | None = None) -> Gallery:
+    """Send the gallery back to draft; `item_notes` ({item pk: note}) replace every item's editor note."""
+    note = (note or "").strip()
+    if not note:
+        raise TransitionError("Say what needs to change: the note is what the photographer will read.")
+    locked = _lock(gallery)
+    transition = check_transition(locked, "request_changes", by=by)
+    item_notes = {int(pk): text.strip() for pk, text in (item_notes or {}).items() if text and text.strip()}
+    items = {item.pk: item for item in locked.items.all()}
+    strangers = sorted(set(item_notes) - set(items))
+    if strangers:
+        raise TransitionError(f"Item {strangers[0]} is not in this gallery.")
+    for pk, item in items.items():
+        if item.editor_note != item_notes.get(pk, ""):
+            item.editor_note = item_notes.get(pk, "")
+            item.save(update_fields=["editor_note"])
+    was_scheduled = locked.status == Status.APPROVED
+    _move(
+        gallery,
+        locked,
+        transition,
+        by=by,
+        note=note,
+        data={"item_notes": {str(items[pk].number): text for pk, text in item_notes.items()}},
+        review_note=note,
+        publish_at=None,
+    )
+    if was_scheduled:
+        _after_commit(purge_gallery, gallery_id=locked.pk)
+    _after_commit(notifications.notify_changes_requested, gallery_id=locked.pk)
+    return gallery
+
+
+@transaction.atomic
+def approve_gallery(*, gallery: Gallery, by, publish_at: datetime | None = None) -> Gallery:
+    """Approve; with a future `publish_at` the gallery is scheduled, otherwise it is published at once."""
+    locked = _lock(gallery)
+    transition = check_transition(locked, "approve", by=by)
+    now = timezone.now()
+    scheduled = publish_at is not None and publish_at > now
+    _move(
+        gallery,
+        locked,
+        transition,
+        by=by,
+        data={"publish_at": publish_at.isoformat()} if scheduled else None,
+        publish_at=publish_at if scheduled else now,
+        review_note="",
+    )
+    locked.items.exclude(editor_note="").update(editor_note="")
+    if not scheduled:
+        _publish(gallery, locked, by=by)
+    _after_commit(notifications.notify_approved, gallery_id=locked.pk)
+    return gallery
+
+
+def _publish(gallery: Gallery, locked: Gallery, *, by, now: datetime | None = None) -> Gallery:
+    transition = check_transition(locked, "publish", by=by, now=now)
+    _move(gallery, locked, transition, by=by, published_at=timezone.now(), withdrawn_reason="")
+    _after_commit(_expose, gallery_id=locked.pk)
+    _after_commit(purge_gallery, gallery_id=locked.pk)
+    return gallery
+
+
+@transaction.atomic
+def publish_gallery(*, gallery: Gallery, by=None) -> Gallery:
+    """Publish an approved gallery: an editor at once, or (by=None) the scheduler once publish_at has come."""
+    return _publish(gallery, _lock(gallery), by=by)
+
+
+@transaction.atomic
+def withdraw_gallery(*, gallery: Gallery, by, reason: str) -> Gallery:
+    """Take a published gallery off the site; its pages answer 410 Gone with `reason`."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise TransitionError("Give the reason readers will see in place of the gallery.")
+    locked = _lock(gallery)
+    transition = check_transition(locked, "withdraw", by=by)
+    _move(gallery, locked, transition, by=by, note=reason, withdrawn_reason=reason)
+    _after_commit(_conceal, gallery_id=locked.pk)
+    _after_commit(purge_gallery, gallery_id=locked.pk)
+    _after_commit(notifications.notify_withdrawn, gallery_id=locked.pk)
+    return gallery
+
+
+@transaction.atomic
+def reopen_gallery(*, gallery: Gallery, by) -> Gallery:
+    """A withdrawn gallery goes back to draft; it must be approved again before readers see it."""
+    locked = _lock(gallery)
+    transition = check_transition(locked, "reopen", by=by)
+    _move(gallery, locked, transition, by=by, publish_at=None)
+    return gallery
+
+
+@transaction.atomic
+def add_correction(*, gallery: Gallery, by, text: str) -> CorrectionNote:
+    """A dated "Updated:" note on a published gallery, shown to readers."""
+    text = (text or "").strip()
+    if not text:
+        raise TransitionError("Write the correction readers will see.")
+    if not is_editor(by) or not by.has_perm("galleries.add_correctionnote"):
+        raise TransitionError("Only editors may post corrections.")
+    locked = _lock(gallery)
+    if locked.status != Status.PUBLISHED:
+        raise TransitionError("Corrections are for published galleries; edit an unpublished one directly.")
+    note = CorrectionNote.objects.create(gallery=locked, text=text, created_by=by)
+    record(locked, "gallery.corrected", by=by, from_state=locked.status, to_state=locked.status, note=text)
+    _after_commit(purge_gallery, gallery_id=locked.pk)
+    return note
+
+
+def publish_due(*, now: datetime | None = None) -> list[Gallery]:
+    """Publish every approved gallery whose time has come, each exactly once across concurrent workers.
+
+    PostgreSQL: each worker skips rows another worker has locked. SQLite has no row locks, so the conditional
+    UPDATE in _move is what stops a second worker: it finds the status already changed and moves on.
+    """
+    now = now or timezone.now()
+    due = Gallery.objects.filter(status=Status.APPROVED, publish_at__lte=now)
+    published = []
+    for pk in list(due.order_by("publish_at", "pk").values_list("pk", flat=True)):
+        try:
+            with transaction.atomic():
+                rows = due.filter(pk=pk)
+                if connection.features.has_select_for_update_skip_locked:
+                    rows = rows.select_for_update(skip_locked=True)
+                else:
+                    rows = rows.select_for_update()
+                locked = rows.first()
+                if locked is None:
+                    continue  # another worker holds it, or already published it
+                published.append(_publish(locked, locked, by=None, now=now))
+        except TransitionError as error:
+            logger.error("Gallery %s is due but cannot be published: %s", pk, error)
+    return published
+
+
+# Withdrawn pages -----------------------------------------------------------------------------------------
+
+
+def withdrawn_response(request: HttpRequest, slug: str) -> HttpResponse | None:
+    """410 Gone with the newsroom's reason when `slug` names a withdrawn gallery; None otherwise.
+
+    Public views call this where a published gallery is not found, before answering 404.
+    """
+    gallery = Gallery.objects.filter(slug=slug, status=Status.WITHDRAWN).only("title", "withdrawn_reason").first()
+    if gallery is None:
+        return None
+    response = TemplateResponse(
+        request, "galleries/gallery_withdrawn.html", {"reason": gallery.withdrawn_reason}, status=410
+    )
+    response["X-Robots-Tag"] = "noindex"
+    response.render()
+    return response
