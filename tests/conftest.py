@@ -1,0 +1,50 @@
+import pytest
+from django.contrib.auth.models import Group
+
+from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _isolated_storage(settings, tmp_path):
+    """Every test writes its files under its own temporary directory."""
+    storages = {name: dict(config) for name, config in settings.STORAGES.items()}
+    for name in ("default", "renditions", "originals"):
+        if storages[name]["BACKEND"] == "django.core.files.storage.FileSystemStorage":
+            storages[name]["OPTIONS"] = {**storages[name]["OPTIONS"], "location": tmp_path / name}
+    settings.STORAGES = storages
+    settings.MEDIA_ROOT = tmp_path / "default"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _member(username: str, group: str):
+    user = UserFactory(username=username, is_staff=True)
+    user.groups.add(Group.objects.get_or_create(name=group)[0])
+    return user
+
+
+@pytest.fixture
+def reader(db):
+    return UserFactory(username="reader")
+
+
+@pytest.fixture
+def photographer_user(db):
+    return _member("photographer", "Photographers")
+
+
+@pytest.fixture
+def editor(db):
+    return _member("editor", "Editors")
+
+
+@pytest.fixture
+def moderator(db):
+    return _member("moderator", "Moderators")

@@ -1,0 +1,106 @@
+import re
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.middleware.csrf import _unmask_cipher_token
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from galleries.caching import purge_gallery
+from tests.factories import published_gallery
+
+pytestmark = pytest.mark.django_db
+TOKEN = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def _without_tokens(content: bytes) -> bytes:
+    return TOKEN.sub(b"", content)
+
+
+def test_cached_page_fills_each_reader_a_valid_csrf_token_for_the_comment_form(client):
+    gallery = published_gallery(items=1)
+    client.get(gallery.get_absolute_url())
+    reader = Client()
+    response = reader.get(gallery.get_absolute_url())
+    tokens = TOKEN.findall(response.content)
+    assert tokens and b"loupe-csrf-token" not in response.content
+    secret = reader.cookies[settings.CSRF_COOKIE_NAME].value
+    assert all(_unmask_cipher_token(token.decode()) == secret for token in tokens)
+    # The page now holds a token of one reader: no shared cache downstream may keep it.
+    assert response["Cache-Control"].startswith("private")
+
+
+def test_anonymous_gallery_page_is_served_from_the_cache_without_queries(client):
+    # Without a comment form the page is the same for everyone, so a CDN may keep it too.
+    gallery = published_gallery(items=3, comment_mode="closed")
+    first = client.get(gallery.get_absolute_url())
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get(gallery.get_absolute_url())
+    assert len(queries) == 0
+    assert _without_tokens(second.content) == _without_tokens(first.content)
+    assert second["ETag"] == first["ETag"]
+    assert "s-maxage=" in second["Cache-Control"] and second["Cache-Control"].startswith("public")
+    assert "Last-Modified" in first
+
+
+def test_cached_page_answers_a_matching_etag_with_304(client):
+    gallery = published_gallery(items=1)
+    etag = client.get(gallery.get_absolute_url())["ETag"]
+    assert client.get(gallery.get_absolute_url(), headers={"If-None-Match": etag}).status_code == 304
+
+
+def test_purge_refreshes_gallery_and_lists(client):
+    gallery = published_gallery(items=1, title="First title")
+    client.get(gallery.get_absolute_url())
+    client.get("/")
+    gallery.title = "Corrected title"
+    gallery.save()
+    assert "First title" in client.get(gallery.get_absolute_url()).text
+
+    purge_gallery(gallery_id=gallery.pk)
+    assert "Corrected title" in client.get(gallery.get_absolute_url()).text
+    assert "Corrected title" in client.get("/").text
+
+
+def test_withdrawn_gallery_leaves_the_cache_when_purged(client):
+    gallery = published_gallery(items=1)
+    client.get(gallery.get_absolute_url())
+    gallery.status = gallery.Status.WITHDRAWN
+    gallery.save()
+    purge_gallery(gallery_id=gallery.pk)
+    assert client.get(gallery.get_absolute_url()).status_code == 410
+
+
+def test_signed_in_staff_never_get_or_fill_the_shared_cache(client, editor):
+    gallery = published_gallery(items=1, title="Cached title")
+    client.force_login(editor)
+    response = client.get(gallery.get_absolute_url())
+    assert response["Cache-Control"].startswith("private")
+    gallery.title = "Fresh title"
+    gallery.save()
+    assert "Fresh title" in client.get(gallery.get_absolute_url()).text
+
+
+def test_unknown_query_parameters_bypass_the_cache(client):
+    gallery = published_gallery(items=1, title="Before")
+    client.get(gallery.get_absolute_url() + "?utm_source=x")
+    gallery.title = "After"
+    gallery.save()
+    assert "After" in client.get(gallery.get_absolute_url() + "?utm_source=x").text
+
+
+def test_responses_that_set_cookies_are_not_cached(client):
+    gallery = published_gallery(items=1)
+    item = gallery.items.get()
+    response = client.post(f"/galleries/{gallery.slug}/photos/{item.pk}/vote/", headers={"Origin": "http://testserver"})
+    assert response.cookies and "no-store" in response["Cache-Control"]
+
+
+def test_page_cache_can_be_switched_off(client, settings):
+    settings.LOUPE_PAGE_CACHE_SECONDS = 0
+    gallery = published_gallery(items=1)
+    client.get(gallery.get_absolute_url())
+    with CaptureQueriesContext(connection) as queries:
+        client.get(gallery.get_absolute_url())
+    assert len(queries) > 0

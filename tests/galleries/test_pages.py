@@ -1,0 +1,317 @@
+import json
+import re
+
+import pytest
+from django.urls import reverse
+
+from galleries.models import CorrectionNote, FaqEntry, Gallery, GalleryLink, Item
+from galleries.views import render_gallery_page, render_item_page
+from tests.factories import (
+    CommentFactory,
+    GalleryFactory,
+    PhotographerFactory,
+    RenditionFactory,
+    TagFactory,
+    add_renditions,
+    published_gallery,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_gallery_page_shows_story_items_with_pictures_in_every_format(client):
+    gallery = published_gallery(items=3, kind=Gallery.Kind.STORY)
+    html = client.get(gallery.get_absolute_url()).text
+
+    assert html.count("<picture>") == 3
+    for mime in ("image/avif", "image/webp", "image/jpeg"):
+        assert html.count(f'<source type="{mime}"') == 3
+    assert re.search(r'srcset="[^"]+ 480w, [^"]+ 960w, [^"]+ 1600w"', html)
+    assert 'sizes="(min-width: 70rem) 67.5rem, calc(100vw - 2.5rem)"' in html
+    assert '<span class="item-number">2.</span>' in html
+    for number in (1, 2, 3):
+        assert f'id="photo-{number}"' in html
+
+
+def test_first_photo_loads_eagerly_and_the_rest_lazily_with_sizes_on_every_img(client):
+    gallery = published_gallery(items=3)
+    html = client.get(gallery.get_absolute_url()).text
+    photos = re.findall(r'<img class="photo"[^>]*>', html)
+
+    assert len(photos) == 3
+    assert 'fetchpriority="high"' in photos[0] and "loading=" not in photos[0]
+    assert all('loading="lazy"' in tag for tag in photos[1:])
+    assert all(re.search(r'width="\d+" height="\d+"', tag) for tag in re.findall(r"<img [^>]*>", html))
+
+
+def test_placeholder_is_an_image_not_an_inline_style(client):
+    gallery = published_gallery(items=1)
+    photo = gallery.items.get().photo
+    photo.placeholder = ""  # no blurred preview yet: the dominant colour stands in
+    photo.dominant_color = "#336699"
+    photo.save()
+    html = client.get(gallery.get_absolute_url()).text
+
+    assert re.search(r'<img class="placeholder" src="data:image/svg\+xml,[^"]*%23336699', html)
+    assert "style=" not in html
+
+
+def test_alt_text_comes_from_the_item_override_before_the_photo(client):
+    gallery = published_gallery(items=2)
+    first, second = gallery.items.all()
+    first.alt_text = "Two fishermen haul a net onto the quay."
+    first.save()
+    html = client.get(gallery.get_absolute_url()).text
+
+    assert 'alt="Two fishermen haul a net onto the quay."' in html
+    assert f'alt="{second.photo.alt_text}"' in html
+
+
+def test_unpublic_renditions_never_appear_on_the_public_page(client):
+    gallery = published_gallery(items=1, public=False)
+    html = client.get(gallery.get_absolute_url()).text
+    assert "<picture>" not in html
+    assert "The image is not available." in html
+
+
+def test_gallery_page_shows_byline_corrections_disclosure_faq_links_and_tags(client):
+    gallery = published_gallery(items=1, disclosure="We earn a commission on linked books.")
+    photographer = PhotographerFactory(name="Amara Okafor")
+    gallery.photographers.add(photographer)
+    gallery.tags.add(TagFactory(name="Harbours"))
+    CorrectionNote.objects.create(gallery=gallery, text="An earlier version misnamed the harbour.")
+    FaqEntry.objects.create(gallery=gallery, question="Where was this?", answer="In the old port.")
+    GalleryLink.objects.create(gallery=gallery, label="The port authority", url="https://example.org/port")
+    html = client.get(gallery.get_absolute_url()).text
+
+    assert f'<a href="{photographer.get_absolute_url()}">Amara Okafor</a>' in html
+    assert "Updated" in html and "misnamed the harbour" in html
+    assert "We earn a commission" in html
+    assert "Where was this?" in html and "https://example.org/port" in html
+    assert 'rel="tag">Harbours</a>' in html
+
+
+def test_json_ld_describes_the_gallery_and_cannot_be_broken_out_of(client):
+    gallery = published_gallery(items=2, title="Harbour </script><script>alert(1)</script>")
+    photo = gallery.items.first().photo
+    photo.copyright = "© 2026 Amara Okafor"
+    photo.save()
+    html = client.get(gallery.get_absolute_url()).text
+    block = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1)
+    data = json.loads(block)
+
+    assert "</script><script>" not in block
+    assert data["@type"] == "NewsArticle"
+    assert data["headline"].startswith("Harbour </script>")
+    images = data["associatedMedia"]["associatedMedia"]
+    assert data["associatedMedia"]["@type"] == "ImageGallery"
+    assert len(images) == 2
+    assert images[0]["copyrightNotice"] == "© 2026 Amara Okafor"
+    assert images[0]["creditText"] and images[0]["creator"]["@type"] == "Person"
+
+
+def test_social_tags_use_the_social_rendition_and_the_canonical_url(client, settings):
+    settings.SITE_URL = "https://photos.example.org"
+    gallery = published_gallery(items=1)
+    html = client.get(gallery.get_absolute_url()).text
+
+    assert f'<link rel="canonical" href="https://photos.example.org{gallery.get_absolute_url()}">' in html
+    assert re.search(
+        r'<meta property="og:image" content="https://photos\.example\.org/media/r/[^"]+-social-1200\.jpeg">', html
+    )
+    assert '<meta property="og:image:width" content="1200">' in html
+    assert '<meta name="twitter:card" content="summary_large_image">' in html
+
+
+def test_photo_page_has_permalink_previous_next_and_comments(client):
+    gallery = published_gallery(items=3)
+    first, middle, last = gallery.items.all()
+    html = client.get(middle.get_absolute_url()).text
+
+    assert f'rel="prev" href="{first.get_absolute_url()}"' in html
+    assert f'rel="next" href="{last.get_absolute_url()}"' in html
+    assert "Photo 2 of 3" in html
+    assert 'id="comments-heading"' in html
+    assert "<picture>" in html
+
+
+def test_photo_of_another_gallery_is_not_found_under_this_one(client):
+    gallery = published_gallery(items=1)
+    other = published_gallery(items=1)
+    url = reverse("galleries:photo", kwargs={"slug": gallery.slug, "pk": other.items.get().pk})
+    assert client.get(url).status_code == 404
+
+
+def test_photo_of_unpublished_gallery_is_not_found(client):
+    gallery = GalleryFactory(items=1)
+    assert client.get(gallery.items.get().get_absolute_url()).status_code == 404
+
+
+def test_withdrawn_gallery_answers_410_with_its_reason_only(client):
+    gallery = GalleryFactory(withdrawn=True, items=1, title="Secret harbour story")
+    for url in (gallery.get_absolute_url(), gallery.items.get().get_absolute_url()):
+        response = client.get(url)
+        assert response.status_code == 410
+        assert "Withdrawn for legal review." in response.text
+        assert "Secret harbour story" not in response.text
+
+
+def test_photographer_page_lists_only_published_galleries_with_links(client):
+    photographer = PhotographerFactory(
+        bio="Covers ports.", website="https://example.org/a", instagram="amara", social_links="https://m.example/@a"
+    )
+    live = published_gallery(items=0, title="Live story")
+    draft = GalleryFactory(title="Draft story")
+    live.photographers.add(photographer)
+    draft.photographers.add(photographer)
+    html = client.get(photographer.get_absolute_url()).text
+
+    assert "Live story" in html and "Draft story" not in html
+    assert "Covers ports." in html
+    assert "https://www.instagram.com/amara/" in html and "https://m.example/@a" in html
+
+
+def test_tag_and_section_pages_list_only_published_galleries(client):
+    tag = TagFactory()
+    live = published_gallery(items=0, title="Live story")
+    hidden = GalleryFactory(in_review=True, title="Hidden story", section=live.section)
+    live.tags.add(tag)
+    hidden.tags.add(tag)
+    for url in (tag.get_absolute_url(), live.section.get_absolute_url()):
+        html = client.get(url).text
+        assert "Live story" in html and "Hidden story" not in html
+
+
+def test_lists_paginate(client):
+    tag = TagFactory()
+    for _ in range(13):
+        published_gallery(items=0).tags.add(tag)
+    first = client.get(tag.get_absolute_url()).text
+    second = client.get(tag.get_absolute_url() + "?page=2").text
+    assert 'rel="next" href="?page=2"' in first
+    assert "Page 2 of 2" in second
+
+
+def test_home_has_lead_latest_trending_and_popular(client):
+    published_gallery(items=1, title="Older story")
+    lead = published_gallery(items=1, title="Newest story")
+    html = client.get("/").text
+    assert html.index("Lead story") < html.index("Newest story") < html.index("Latest galleries")
+    assert "Trending" in html and "Most popular" in html
+    assert lead.get_absolute_url() in html
+
+
+def test_preview_renders_unpublished_gallery_with_staff_image_urls_and_never_caches(rf, editor):
+    gallery = GalleryFactory(in_review=True, items=2)
+    for item in gallery.items.all():
+        add_renditions(item.photo, public=False)
+    request = rf.get("/preview/")
+    request.user = editor
+    response = render_gallery_page(request, gallery, preview=True)
+
+    assert response.status_code == 200
+    assert "Preview." in response.text
+    assert response["X-Robots-Tag"].startswith("noindex")
+    assert "no-store" in response["Cache-Control"]
+    assert response.text.count("<picture>") == 2
+    assert "/staff-media/" in response.text and "/media/" not in response.text
+    item_response = render_item_page(request, gallery, gallery.items.first(), preview=True)
+    assert "Preview." in item_response.text and "no-store" in item_response["Cache-Control"]
+    assert "/staff-media/" in item_response.text
+
+
+def test_preview_skips_images_when_renditions_have_no_preview_url(rf, editor, monkeypatch):
+    from galleries.models import Rendition
+
+    monkeypatch.delattr(Rendition, "preview_url")
+    gallery = GalleryFactory(in_review=True, items=1)
+    add_renditions(gallery.items.get().photo, public=False)
+    request = rf.get("/preview/")
+    request.user = editor
+    html = render_gallery_page(request, gallery, preview=True).text
+    assert "<picture>" not in html and "/media/" not in html
+
+
+def test_search_page_finds_published_galleries(client):
+    published_gallery(items=0, title="Harbour at night")
+    GalleryFactory(title="Harbour draft")
+    html = client.get("/search/?q=harbour").text
+    assert "Harbour at night" in html and "Harbour draft" not in html
+
+
+def test_not_found_page_uses_the_site_design(client, settings):
+    settings.DEBUG = False
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "find that page" in response.text and 'class="skip-link"' in response.text
+
+
+def test_server_error_page_renders_without_request_context(rf):
+    from galleries.views import server_error
+
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500 and "Something went wrong" in response.text
+
+
+def _item_with_renditions(gallery):
+    item = Item.objects.create(gallery=gallery, photo=RenditionFactory().photo, position=gallery.items.count())
+    add_renditions(item.photo)
+    return item
+
+
+def _converse(gallery, item=None, *, threads=3):
+    for _ in range(threads):
+        root = CommentFactory(gallery=gallery, item=item)
+        for _ in range(5):
+            CommentFactory(gallery=gallery, item=item, parent=root)
+
+
+@pytest.mark.parametrize("size", [1, 45])
+def test_gallery_page_runs_a_fixed_number_of_queries(client, django_assert_num_queries, size):
+    gallery = published_gallery(items=size, kind=Gallery.Kind.STORY)
+    gallery.tags.add(TagFactory())
+    CorrectionNote.objects.create(gallery=gallery, text="Fixed a name.")
+    FaqEntry.objects.create(gallery=gallery, question="Why?", answer="Because.")
+    _converse(gallery, threads=size % 7 + 1)
+    # 1 gallery (+ section, cover), 2 photographers, 3 tags, 4 items (+ photo, photographer),
+    # 5 public renditions of those photos, 6 corrections + links + FAQ in one union;
+    # comments: 7 counts per item, 8 a page of threads, 9 their first replies.
+    with django_assert_num_queries(9):
+        response = client.get(gallery.get_absolute_url())
+    assert response.text.count('class="item"') == size
+
+
+def test_gallery_page_stays_at_nine_queries_at_200_items(client, django_assert_max_num_queries):
+    gallery = published_gallery(items=200)
+    _converse(gallery)
+    with django_assert_max_num_queries(9):
+        assert client.get(gallery.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize("size", [2, 30])
+def test_photo_page_runs_a_fixed_number_of_queries(client, django_assert_num_queries, size):
+    gallery = published_gallery(items=size)
+    item = gallery.items.last()
+    _converse(gallery, item, threads=size % 5 + 1)
+    # 1 gallery, 2 item (+ photo, photographer), 3 its renditions, 4 sibling ids, 5 photographers;
+    # comments: 6 counts, 7 a page of threads, 8 their first replies.
+    with django_assert_num_queries(8):
+        assert client.get(item.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize("size", [1, 12])
+def test_home_runs_a_fixed_number_of_queries(client, django_assert_num_queries, size):
+    for _ in range(size):
+        published_gallery(items=1)
+    # 1 count, 2 page of galleries (+ section, cover), 3 photographers, 4 cover renditions,
+    # 5 trending stats, 6 most popular (+ 7 photographers, 8 cover renditions when any).
+    with django_assert_num_queries(6):
+        assert client.get("/").status_code == 200
+
+
+def test_gallery_page_links_each_photo_to_its_permalink(client):
+    gallery = published_gallery(items=2)
+    html = client.get(gallery.get_absolute_url()).text
+    for item in gallery.items.all():
+        assert f'<a class="frame" href="{item.get_absolute_url()}"' in html
+        assert f'action="{reverse("galleries:vote", kwargs={"slug": gallery.slug, "pk": item.pk})}"' in html

@@ -1,0 +1,467 @@
+import time
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from newsroom.comments import REPLIES_PER_FETCH, REPLIES_SHOWN, ROOTS_PER_PAGE, render_comment_body
+from newsroom.models import Comment, CommentVote
+from newsroom.moderation import issue_form_stamp
+from tests.factories import CommentFactory, GalleryFactory
+
+pytestmark = pytest.mark.django_db
+
+POST_URL = reverse("comments:post")
+
+
+def form_data(gallery, **extra) -> dict:
+    data = {
+        "gallery": gallery.pk,
+        "body": "The light in photo 3 is extraordinary.",
+        "author_name": "Ada Reader",
+        "author_email": "ada@example.org",
+        "website": "",
+        # Shown a minute ago: well past the minimum time a person needs to write.
+        "stamp": issue_form_stamp(at=time.time() - 60),
+    }
+    data.update(extra)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+@pytest.fixture
+def gallery():
+    return GalleryFactory(published=True, items=2)
+
+
+@pytest.fixture
+def trusted(gallery):
+    """Ada has an approved comment already, so hers are published straight away."""
+    return CommentFactory(gallery=gallery, author_name="Ada Reader", author_email="ada@example.org")
+
+
+def test_first_comment_waits_for_review_and_the_reader_is_told(client, gallery):
+    response = client.post(POST_URL, form_data(gallery), follow=True)
+
+    comment = Comment.objects.get()
+    assert comment.status == Comment.Status.PENDING
+    assert comment.policy_reason == "First-time commenter."
+    assert response.redirect_chain[-1][0] == f"{gallery.get_absolute_url()}?notice=1#comments"
+    assert "waiting for review" in response.content.decode()
+    assert comment.body not in response.content.decode()
+
+
+def test_trusted_reader_comment_is_published_on_the_photo_page(client, gallery, trusted):
+    item = gallery.items.last()
+    response = client.post(POST_URL, form_data(gallery, item=item.pk), follow=True)
+
+    comment = Comment.objects.latest("id")
+    assert comment.status == Comment.Status.APPROVED
+    assert comment.item == item
+    assert response.redirect_chain[-1][0] == f"{item.get_absolute_url()}?notice=1#comment-{comment.pk}"
+    page = response.content.decode()
+    assert "Your comment is published." in page
+    assert f'id="comment-{comment.pk}"' in page
+
+
+def test_the_message_is_shown_even_when_the_page_is_cached(client, gallery, trusted, settings):
+    settings.LOUPE_PAGE_CACHE_SECONDS = 300
+    client.get(gallery.get_absolute_url())
+    client.get(gallery.get_absolute_url())
+
+    response = client.post(POST_URL, form_data(gallery, body="Fresh words"), follow=True)
+
+    page = response.content.decode()
+    assert "Your comment is published." in page
+    assert "Fresh words" in page
+
+
+def test_comment_on_an_item_of_another_gallery_is_refused(client, gallery):
+    other = GalleryFactory(published=True, items=1)
+    response = client.post(POST_URL, form_data(gallery, item=other.items.get().pk))
+
+    assert response.status_code == 404
+    assert not Comment.objects.exists()
+
+
+def test_comment_on_an_unpublished_gallery_is_refused(client):
+    draft = GalleryFactory(items=1)
+    response = client.post(POST_URL, form_data(draft))
+
+    assert response.status_code == 404
+    assert not Comment.objects.exists()
+
+
+def test_logged_in_reader_comments_under_their_account(client, reader, gallery):
+    client.force_login(reader)
+    response = client.post(POST_URL, form_data(gallery, author_name=None, author_email=None))
+
+    assert response.status_code == 302
+    comment = Comment.objects.get()
+    assert comment.user == reader
+    assert comment.author_name == "reader"
+    assert comment.author_email == reader.email
+
+
+def test_missing_name_and_email_are_explained(client, gallery):
+    response = client.post(POST_URL, form_data(gallery, author_name="", author_email=""))
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Give the name to show with your comment." in page
+    assert "never shown" in page
+    assert not Comment.objects.exists()
+
+
+def test_too_long_comment_gets_a_clear_message_and_keeps_the_text(client, gallery, settings):
+    settings.LOUPE_COMMENT_MAX_LENGTH = 50
+    body = "x" * 51
+    response = client.post(POST_URL, form_data(gallery, body=body))
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Comments can be at most 50 characters; yours has 51." in page
+    assert body in page
+    assert not Comment.objects.exists()
+
+
+def test_posting_requires_csrf_token(gallery):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(POST_URL, form_data(gallery))
+
+    assert response.status_code == 403
+    assert not Comment.objects.exists()
+
+
+def test_posting_with_the_page_csrf_token_works(gallery):
+    client = Client(enforce_csrf_checks=True)
+    page = client.get(gallery.get_absolute_url())
+    token = page.cookies["csrftoken"].value
+    response = client.post(POST_URL, form_data(gallery, csrfmiddlewaretoken=token))
+
+    assert response.status_code == 302
+    assert Comment.objects.count() == 1
+
+
+@pytest.mark.parametrize("name", ["vote", "report"])
+def test_votes_and_reports_require_csrf_token(name):
+    comment = CommentFactory()
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse(f"comments:{name}", args=[comment.pk]), {"reason": "spam"})
+
+    assert response.status_code == 403
+    comment.refresh_from_db()
+    assert (comment.vote_count, comment.report_count) == (0, 0)
+
+
+def test_comment_writes_refuse_get(client, gallery):
+    assert client.get(POST_URL).status_code == 405
+    assert client.get(reverse("comments:vote", args=[CommentFactory(gallery=gallery).pk])).status_code == 405
+
+
+XSS = [
+    '<script>alert("x")</script>',
+    '<img src=x onerror="alert(1)">',
+    "javascript:alert(1)",
+    '"><svg onload=alert(1)>',
+    '<a href="javascript:alert(1)">click</a>',
+]
+
+
+@pytest.mark.parametrize("payload", XSS)
+def test_xss_payload_is_stored_verbatim_and_shown_escaped(client, gallery, trusted, payload):
+    client.post(POST_URL, form_data(gallery, body=f"Look {payload} here"))
+    comment = Comment.objects.latest("id")
+    assert comment.body == f"Look {payload} here"
+
+    page = client.get(gallery.get_absolute_url()).content.decode()
+    for raw in ["<script>alert", "<img", "<svg", '<a href="javascript']:
+        assert raw not in page
+    if "<" in payload:
+        assert payload.replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;") in page or (
+            payload.replace("<", "&lt;").replace(">", "&gt;") in page
+        )
+
+
+def test_urls_become_links_nobody_vouches_for():
+    html = render_comment_body("See https://example.org/story?a=1&b=2 and <b>this</b>")
+
+    assert 'href="https://example.org/story?a=1&amp;b=2"' in html
+    assert 'rel="nofollow ugc noopener"' in html
+    assert "&lt;b&gt;this&lt;/b&gt;" in html
+
+
+def test_reply_attaches_to_its_parent(client, gallery, trusted):
+    response = client.post(POST_URL, form_data(gallery, parent=trusted.pk, body="I agree with you."))
+
+    reply = Comment.objects.latest("id")
+    assert response.status_code == 302
+    assert (reply.parent, reply.root, reply.depth) == (trusted, trusted, 1)
+
+
+def test_reply_page_works_without_javascript(client, trusted):
+    response = client.get(reverse("comments:reply", args=[trusted.pk]))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert f'name="parent" value="{trusted.pk}"' in page
+    assert trusted.body in page
+
+
+def test_reply_deeper_than_the_limit_attaches_to_the_deepest_allowed_ancestor(client, gallery, trusted, settings):
+    settings.LOUPE_COMMENT_MAX_DEPTH = 3
+    level1 = CommentFactory(parent=trusted)
+    level2 = CommentFactory(parent=level1)
+    level3 = CommentFactory(parent=level2)
+
+    client.post(POST_URL, form_data(gallery, parent=level3.pk, body="Going deeper."))
+
+    reply = Comment.objects.latest("id")
+    assert reply.parent == level2
+    assert reply.depth == 3
+    assert reply.root == trusted
+
+
+def test_reply_to_a_hidden_comment_is_refused(client, gallery, trusted):
+    hidden = CommentFactory(gallery=gallery, status=Comment.Status.PENDING)
+    response = client.post(POST_URL, form_data(gallery, parent=hidden.pk))
+
+    assert response.status_code == 404
+    assert Comment.objects.count() == 2
+
+
+def test_newest_first_and_top_first(client, gallery):
+    old = CommentFactory(gallery=gallery, body="Old and loved", vote_count=9)
+    new = CommentFactory(gallery=gallery, body="New and quiet", vote_count=0)
+
+    newest = client.get(gallery.get_absolute_url()).content.decode()
+    top = client.get(gallery.get_absolute_url() + "?csort=top").content.decode()
+
+    assert newest.index(new.body) < newest.index(old.body)
+    assert top.index(old.body) < top.index(new.body)
+
+
+def test_only_visible_comments_are_shown_and_counted(client, gallery):
+    shown = CommentFactory(gallery=gallery, body="Approved words")
+    for status in ["pending", "rejected", "spam", "removed"]:
+        CommentFactory(gallery=gallery, body=f"Hidden {status} words", status=status)
+
+    page = client.get(gallery.get_absolute_url()).content.decode()
+
+    assert shown.body in page
+    assert "Hidden" not in page
+    assert 'class="comment-count">(1)' in page
+
+
+def test_comments_of_a_withdrawn_gallery_are_not_visible():
+    comment = CommentFactory(gallery=GalleryFactory(withdrawn=True))
+
+    assert not Comment.objects.visible().filter(pk=comment.pk).exists()
+
+
+def test_counts_per_gallery_and_per_item(rf, gallery):
+    from newsroom.comments import comment_context
+
+    first, second = gallery.items.all()
+    CommentFactory(gallery=gallery)
+    CommentFactory(gallery=gallery, item=first)
+    root = CommentFactory(gallery=gallery, item=first)
+    CommentFactory(parent=root)
+
+    context = comment_context(_get(rf), gallery=gallery)
+    item_context = comment_context(_get(rf), gallery=gallery, item=first)
+
+    assert context["comment_count"] == 1
+    assert context["comment_count_all"] == 4
+    assert context["comment_counts_by_item"] == {first.pk: 3}
+    assert item_context["comment_count"] == 3
+    assert second.pk not in context["comment_counts_by_item"]
+
+
+def _get(rf, path="/"):
+    from django.contrib.auth.models import AnonymousUser
+
+    request = rf.get(path)
+    request.user = AnonymousUser()
+    return request
+
+
+def test_thread_shows_first_replies_and_a_load_more_link(client, gallery):
+    root = CommentFactory(gallery=gallery)
+    replies = [CommentFactory(parent=root) for _ in range(REPLIES_SHOWN + 2)]
+
+    page = client.get(gallery.get_absolute_url()).content.decode()
+
+    for shown in replies[:REPLIES_SHOWN]:
+        assert f'id="comment-{shown.pk}"' in page
+    for hidden in replies[REPLIES_SHOWN:]:
+        assert f'id="comment-{hidden.pk}"' not in page
+    assert f'href="{reverse("comments:thread", args=[root.pk])}"' in page
+    assert f"?after={replies[REPLIES_SHOWN - 1].pk}" in page
+    assert "Load more replies (2)" in page
+
+
+def test_load_more_returns_the_next_replies_as_a_fragment(client, gallery):
+    root = CommentFactory(gallery=gallery)
+    replies = [CommentFactory(parent=root) for _ in range(REPLIES_SHOWN + REPLIES_PER_FETCH + 1)]
+    url = reverse("comments:replies", args=[root.pk])
+
+    first = client.get(url, {"after": replies[REPLIES_SHOWN - 1].pk}).content.decode()
+    batch = replies[REPLIES_SHOWN : REPLIES_SHOWN + REPLIES_PER_FETCH]
+
+    assert "<html" not in first
+    assert all(f'id="comment-{reply.pk}"' in first for reply in batch)
+    assert f'id="comment-{replies[-1].pk}"' not in first
+    assert f"?after={batch[-1].pk}" in first
+
+    last = client.get(url, {"after": batch[-1].pk}).content.decode()
+    assert f'id="comment-{replies[-1].pk}"' in last
+    assert "Load more replies" not in last
+
+
+def test_thread_page_shows_every_reply_in_order(client, gallery):
+    root = CommentFactory(gallery=gallery)
+    replies = [CommentFactory(parent=root) for _ in range(8)]
+    CommentFactory(parent=root, status=Comment.Status.PENDING, body="Not yet")
+
+    page = client.get(reverse("comments:thread", args=[root.pk])).content.decode()
+
+    positions = [page.index(f'id="comment-{reply.pk}"') for reply in replies]
+    assert positions == sorted(positions)
+    assert "Not yet" not in page
+
+
+def test_permalink_finds_the_page_of_its_thread(client, gallery):
+    oldest = CommentFactory(gallery=gallery)
+    for _ in range(ROOTS_PER_PAGE):
+        CommentFactory(gallery=gallery)
+
+    response = client.get(reverse("comments:permalink", args=[oldest.pk]))
+
+    assert response.url == f"{gallery.get_absolute_url()}?cpage=2#comment-{oldest.pk}"
+    assert f'id="comment-{oldest.pk}"' in client.get(response.url).content.decode()
+
+
+def test_permalink_of_a_late_reply_leads_to_the_thread_page(client, gallery):
+    root = CommentFactory(gallery=gallery)
+    replies = [CommentFactory(parent=root) for _ in range(REPLIES_SHOWN + 1)]
+
+    response = client.get(reverse("comments:permalink", args=[replies[-1].pk]))
+
+    assert response.url == f"{reverse('comments:thread', args=[root.pk])}#comment-{replies[-1].pk}"
+
+
+def test_permalink_of_a_hidden_comment_is_not_found(client):
+    comment = CommentFactory(status=Comment.Status.PENDING)
+
+    assert client.get(reverse("comments:permalink", args=[comment.pk])).status_code == 404
+
+
+def _comments(gallery, count: int) -> None:
+    roots = Comment.objects.bulk_create(
+        Comment(gallery=gallery, author_name=f"R{n}", body=f"Root {n}", status="approved") for n in range(count // 4)
+    )
+    Comment.objects.bulk_create(
+        Comment(gallery=gallery, parent=root, root=root, depth=1, author_name="A", body="Reply", status="approved")
+        for root in roots
+        for _ in range(3)
+    )
+
+
+@pytest.mark.parametrize("count", [40, 1000])
+def test_comment_section_queries_do_not_grow(rf, django_assert_num_queries, gallery, count):
+    from django.template.loader import render_to_string
+
+    from newsroom.comments import comment_context
+
+    _comments(gallery, count)
+    request = _get(rf)
+    # 1. counts for the gallery and each item, 2. one page of top-level comments,
+    # 3. the first replies of those threads, through a window function.
+    with django_assert_num_queries(3):
+        context = comment_context(request, gallery=gallery)
+        html = render_to_string("newsroom/includes/comments.html", context, request=request)
+
+    assert context["comment_count"] == count
+    assert html.count('class="comment ') == ROOTS_PER_PAGE * (1 + REPLIES_SHOWN) if count >= 80 else True
+
+
+def test_gallery_page_with_1000_comments_shows_one_page(client, gallery):
+    _comments(gallery, 1000)
+
+    page = client.get(gallery.get_absolute_url()).content.decode()
+
+    assert page.count('class="comment comment-depth-0"') == ROOTS_PER_PAGE
+    assert "Page 1 of 13" in page
+
+
+def test_upvote_counts_once_per_reader(client, gallery):
+    comment = CommentFactory(gallery=gallery)
+    url = reverse("comments:vote", args=[comment.pk])
+
+    first = client.post(url)
+    client.post(url)
+
+    comment.refresh_from_db()
+    assert first.status_code == 302
+    assert comment.vote_count == 1
+    assert CommentVote.objects.count() == 1
+
+
+def test_one_address_counts_only_a_few_readers_like_photo_votes(gallery):
+    from galleries.popularity import VOTES_PER_ADDRESS_PER_PHOTO
+
+    comment = CommentFactory(gallery=gallery)
+    url = reverse("comments:vote", args=[comment.pk])
+    for _ in range(VOTES_PER_ADDRESS_PER_PHOTO + 2):
+        Client().post(url)
+
+    comment.refresh_from_db()
+    assert comment.vote_count == VOTES_PER_ADDRESS_PER_PHOTO
+
+
+def test_posting_too_fast_gets_429(client, gallery, settings):
+    settings.LOUPE_COMMENT_RATE_LIMIT = 2
+    responses = [client.post(POST_URL, form_data(gallery, body=f"Thought {n}")) for n in range(3)]
+
+    assert [r.status_code for r in responses] == [302, 302, 429]
+    assert "wait a minute" in responses[-1].content.decode()
+    assert Comment.objects.count() == 2
+
+
+def test_rate_limit_counts_per_account_too(client, reader, gallery, settings):
+    settings.LOUPE_COMMENT_RATE_LIMIT = 1
+    client.force_login(reader)
+    client.post(POST_URL, form_data(gallery, author_name=None, author_email=None, body="One"))
+    response = client.post(
+        POST_URL, form_data(gallery, author_name=None, author_email=None, body="Two"), REMOTE_ADDR="10.0.0.9"
+    )
+
+    assert response.status_code == 429
+
+
+def test_votes_are_rate_limited(client, gallery, settings):
+    settings.LOUPE_COMMENT_VOTE_RATE_LIMIT = 2
+    comments = [CommentFactory(gallery=gallery) for _ in range(3)]
+    responses = [client.post(reverse("comments:vote", args=[c.pk])) for c in comments]
+
+    assert [r.status_code for r in responses] == [302, 302, 429]
+
+
+def test_ip_is_stored_only_as_a_hash(client, gallery):
+    client.post(POST_URL, form_data(gallery), REMOTE_ADDR="203.0.113.7")
+
+    comment = Comment.objects.get()
+    assert comment.ip_hash
+    assert "203.0.113.7" not in comment.ip_hash
+
+
+def test_gallery_page_shows_comment_counts_per_photo(client, gallery):
+    first, second = gallery.items.all()
+    CommentFactory(gallery=gallery, item=second)
+    CommentFactory(gallery=gallery, item=second)
+    CommentFactory(gallery=gallery, item=second, status=Comment.Status.PENDING)
+
+    page = client.get(gallery.get_absolute_url()).content.decode()
+
+    assert f'href="{second.get_absolute_url()}#comments">2 comments' in page
+    assert f'href="{first.get_absolute_url()}#comments">0 comments' in page

@@ -1,0 +1,44 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from galleries.models import Gallery, Item, Photo
+from newsroom.models import AuditEvent, Photographer
+
+pytestmark = pytest.mark.django_db
+
+
+def counts():
+    return (
+        get_user_model().objects.count(),
+        Photographer.objects.count(),
+        Gallery.objects.count(),
+        Item.objects.count(),
+        Photo.objects.count(),
+    )
+
+
+def test_load_demo_twice_changes_nothing(capsys):
+    call_command("load_demo")
+    first = counts()
+    passwords = list(get_user_model().objects.order_by("pk").values_list("password", flat=True))
+    call_command("load_demo")
+    assert counts() == first
+    assert list(get_user_model().objects.order_by("pk").values_list("password", flat=True)) == passwords
+
+
+def test_load_demo_has_two_published_galleries_and_a_draft(client):
+    call_command("load_demo")
+    assert Gallery.objects.published().count() == 2
+    assert Gallery.objects.filter(status=Gallery.Status.DRAFT).count() == 1
+    assert client.login(username="editor", password="loupe-editor-demo")
+    assert client.get("/admin/").status_code == 200
+
+
+def test_load_demo_publishes_through_the_workflow():
+    call_command("load_demo")
+    published = Gallery.objects.published()
+    events = AuditEvent.objects.filter(action__in=["gallery.submit", "gallery.approve", "gallery.publish"])
+    assert events.count() == 3 * published.count()
+    assert set(events.values_list("target_id", flat=True)) == {str(pk) for pk in published.values_list("pk", flat=True)}
+    assert not Photo.objects.filter(items__gallery__in=published).exclude(state=Photo.State.READY).exists()

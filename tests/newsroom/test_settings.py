@@ -1,0 +1,109 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from newsroom.settings import env_bool, env_int, env_list
+
+ROOT = Path(__file__).resolve().parents[2]
+GOOD_KEY = "k" * 20 + "-production-secret-key-for-tests-0123456789"
+
+
+def run_check(env: dict, *args: str) -> subprocess.CompletedProcess:
+    clean = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "LOUPE_", "DATABASE"))}
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("yes", True), ("off", False), ("FALSE", False)])
+def test_env_bool_reads_common_spellings(monkeypatch, raw, expected):
+    monkeypatch.setenv("LOUPE_FLAG", raw)
+    assert env_bool("LOUPE_FLAG", not expected) is expected
+
+
+def test_env_bool_rejects_junk(monkeypatch):
+    monkeypatch.setenv("LOUPE_FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="LOUPE_FLAG"):
+        env_bool("LOUPE_FLAG", False)
+
+
+def test_env_int_rejects_junk_and_values_below_minimum(monkeypatch):
+    monkeypatch.setenv("LOUPE_NUMBER", "ten")
+    with pytest.raises(ImproperlyConfigured, match="whole number"):
+        env_int("LOUPE_NUMBER", 1)
+    monkeypatch.setenv("LOUPE_NUMBER", "0")
+    with pytest.raises(ImproperlyConfigured, match="at least 1"):
+        env_int("LOUPE_NUMBER", 5, minimum=1)
+
+
+def test_env_list_splits_and_rejects_empty_items(monkeypatch):
+    monkeypatch.setenv("LOUPE_HOSTS", "a.example, b.example")
+    assert env_list("LOUPE_HOSTS") == ["a.example", "b.example"]
+    monkeypatch.setenv("LOUPE_HOSTS", "a.example,,b.example")
+    with pytest.raises(ImproperlyConfigured):
+        env_list("LOUPE_HOSTS")
+
+
+def test_production_refuses_the_development_secret_key(tmp_path):
+    result = run_check({"LOUPE_ENV": "production", "DJANGO_ALLOWED_HOSTS": "example.org"})
+    assert result.returncode != 0
+    assert "development key is refused" in result.stderr
+
+
+def test_production_requires_allowed_hosts():
+    result = run_check({"LOUPE_ENV": "production", "DJANGO_SECRET_KEY": GOOD_KEY})
+    assert result.returncode != 0
+    assert "DJANGO_ALLOWED_HOSTS" in result.stderr
+
+
+def test_production_passes_the_deployment_checklist(tmp_path):
+    result = run_check(
+        {
+            "LOUPE_ENV": "production",
+            "DJANGO_SECRET_KEY": GOOD_KEY,
+            "DJANGO_ALLOWED_HOSTS": "example.org",
+            "LOUPE_DATA_DIR": str(tmp_path),
+        },
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_unknown_environment_name_is_refused():
+    result = run_check({"LOUPE_ENV": "staging"})
+    assert result.returncode != 0
+    assert "LOUPE_ENV" in result.stderr
+
+
+def test_embedded_default_keeps_everything_under_the_data_dir(tmp_path):
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='newsroom.settings'; django.setup();"
+        "from django.conf import settings as s;"
+        "print(s.DATABASES['default']['NAME']); print(s.STORAGES['originals']['OPTIONS']['location']);"
+        "print(s.TASKS['default']['BACKEND']); print(s.CACHES['default']['BACKEND'])"
+    )
+    clean = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "LOUPE_", "DATABASE"))}
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, "LOUPE_DATA_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout.splitlines()
+    assert out[0] == str(tmp_path / "db.sqlite3")
+    assert out[1] == str(tmp_path / "private")
+    assert out[2].endswith("ImmediateBackend")
+    assert out[3].endswith("LocMemCache")
