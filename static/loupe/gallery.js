@@ -15,11 +15,13 @@
     var dialog = document.createElement("dialog");
     dialog.className = "lightbox";
     dialog.setAttribute("aria-label", "Photo viewer");
-    dialog.innerHTML = '<div class="lightbox-body"><img alt=""><div class="lightbox-bar">' +
+    dialog.innerHTML = '<div class="lightbox-body"><div class="lightbox-bar">' +
       '<button type="button" data-move="-1">Previous</button><p class="lightbox-caption"></p>' +
       '<button type="button" data-move="1">Next</button><button type="button" data-close>Close</button></div></div>';
     document.body.appendChild(dialog);
-    var image = dialog.querySelector("img");
+    // The image joins the viewer when it first has a source, so the page never holds an <img> without one.
+    var image = document.createElement("img");
+    image.alt = "";
     var caption = dialog.querySelector(".lightbox-caption");
     var current = 0;
     var opener = null;
@@ -29,6 +31,7 @@
       var link = links[current];
       var photo = link.querySelector("img.photo");
       image.src = link.dataset.full;
+      if (!image.parentNode) { dialog.firstChild.insertBefore(image, dialog.firstChild.firstChild); }
       image.alt = photo ? photo.alt : "";
       if (photo) { image.width = photo.width; image.height = photo.height; }
       caption.textContent = (current + 1) + " of " + links.length + (link.dataset.caption ? ": " + link.dataset.caption : "");
@@ -56,7 +59,6 @@
       // Return the reader to the photo they were on, which may not be the one that opened the viewer.
       var target = links[current] || opener;
       if (target) { target.focus(); }
-      image.removeAttribute("src");
     });
   }
 

@@ -19,7 +19,8 @@ def crawl(page, start: str, *, limit: int = 40) -> dict[str, str]:
             seen[path] = ""
             continue
         assert response.status == 200, f"{url} answered {response.status}"
-        seen[path] = page.content()
+        # The markup as served: what the checker judges is the server's HTML, not the DOM after scripts ran.
+        seen[path] = response.text()
         for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.getAttribute('href'))"):
             absolute = urljoin(url, href)
             if urlparse(absolute).netloc == urlparse(start).netloc:
