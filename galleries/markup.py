@@ -4,12 +4,17 @@ import re
 
 import nh3
 from django.utils.html import escape
+from django.utils.text import normalize_newlines
 from django.utils.safestring import SafeString, mark_safe
 
 ALLOWED_TAGS = {"p", "br", "a", "em", "strong", "i", "b", "blockquote", "q", "cite"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "q": {"cite"}, "blockquote": {"cite"}}
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _TAG = re.compile(r"<[a-zA-Z/!]")
+# What only nh3 handles as it should: markup, entities, no-break spaces, control characters. Carriage
+# returns are normalised first, as nh3 would.
+_NEEDS_CLEANING = re.compile(r"[<>&\ufeff\xa0\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_NEEDS_CLEANING_ESCAPED = re.compile(r"[\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def render_markup(text: str) -> SafeString:
@@ -18,12 +23,15 @@ def render_markup(text: str) -> SafeString:
     Plain text becomes paragraphs; text that already has tags keeps the
     allowed ones, cleaned by nh3. Either way nothing but ALLOWED_TAGS survives.
     """
-    text = (text or "").strip()
+    text = normalize_newlines(text or "").strip()
     if not text:
         return mark_safe("")
     if not _TAG.search(text):
         paragraphs = [escape(block).replace("\n", "<br>") for block in _PARAGRAPH_BREAK.split(text)]
         text = "".join(f"<p>{paragraph}</p>" for paragraph in paragraphs)
+        if not _NEEDS_CLEANING_ESCAPED.search(text):
+            # Escaped text in <p> and <br> is already what nh3 would let through.
+            return mark_safe(text)  # noqa: S308 -- escaped above
     elif not text.lstrip().lower().startswith(("<p", "<blockquote")):
         text = "".join(f"<p>{block}</p>" for block in _PARAGRAPH_BREAK.split(text))
     cleaned = nh3.clean(
@@ -38,4 +46,7 @@ def render_markup(text: str) -> SafeString:
 
 def plain_text(text: str) -> str:
     """The words of a caption without any markup, for alt-free contexts like feeds and meta tags."""
-    return nh3.clean(text or "", tags=set()).strip()
+    text = normalize_newlines(text or "")
+    if not _NEEDS_CLEANING.search(text):
+        return text.strip()
+    return nh3.clean(text, tags=set()).strip()

@@ -186,7 +186,25 @@ class Rendition(models.Model):
         return reverse("galleries:rendition-preview", kwargs={"name": self.name})
 
 
-PAGE_DEFERRED = ("imported_metadata", "removed_metadata", "redactions", "keywords", "state_reason")
+# The columns a gallery page prints of each item, its photo and photographer: the rest (working metadata,
+# JSON, dates) would be read, decoded and converted for every one of hundreds of photos.
+PAGE_ITEM_FIELDS = (
+    "gallery_id",
+    "photo_id",
+    "position",
+    "headline",
+    "caption",
+    "alt_text",
+    "credit_override",
+    "vote_count",
+    "photo__alt_text",
+    "photo__credit_line",
+    "photo__copyright",
+    "photo__placeholder",
+    "photo__dominant_color",
+    "photo__photographer__name",
+    "photo__photographer__slug",
+)
 
 
 class GalleryQuerySet(models.QuerySet):
@@ -221,14 +239,10 @@ class GalleryQuerySet(models.QuerySet):
 
     def for_page(self) -> Self:
         """What a gallery page shows but its renditions and extras, which the page loads in one query each."""
-        return self.select_related("section", "cover").prefetch_related(
+        return self.select_related("section").prefetch_related(
             "photographers",
             "tags",
-            Prefetch(
-                "items",
-                # The page never shows a photo's working metadata; decoding its JSON for 200 photos would cost.
-                Item.objects.select_related("photo__photographer").defer(*(f"photo__{name}" for name in PAGE_DEFERRED)),
-            ),
+            Prefetch("items", Item.objects.select_related("photo__photographer").only(*PAGE_ITEM_FIELDS)),
         )
 
     def visible_to(self, user) -> Self:

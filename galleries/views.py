@@ -15,7 +15,15 @@ from django.views.decorators.http import require_POST
 from galleries.caching import mark_private, mark_public, public_page
 from galleries.models import Gallery, Item, Rendition, Section, Tag
 from galleries.popularity import cast_vote, count_view, most_popular, trending
-from galleries.presentation import absolute, json_ld_script, page_extras, present_gallery, present_item, social_image
+from galleries.presentation import (
+    absolute,
+    items_html,
+    json_ld_script,
+    page_extras,
+    present_gallery,
+    present_item,
+    social_image,
+)
 from galleries.search import search_galleries
 from galleries.workflow import withdrawn_response
 from newsroom.comments import comment_context
@@ -67,17 +75,25 @@ def render_gallery_page(request: HttpRequest, gallery: Gallery, *, preview: bool
         gallery = Gallery.objects.for_page().get(pk=gallery.pk)
     order = "votes" if request.GET.get("order") == "votes" else ""
     view = present_gallery(gallery, order=order, preview=preview)
+    comments = comment_context(request, gallery=gallery)
+    here = request.get_full_path()
     context = {
         "gallery": gallery,
         "view": view,
         "items": view.items,
+        "items_html": items_html(
+            view.items,
+            story=gallery.kind == Gallery.Kind.STORY,
+            here="" if here == view.path else here,
+            comment_counts=None if preview else comments["comment_counts_by_item"],
+            preview=preview,
+        ),
         "order": order,
-        "here": request.get_full_path(),
         "preview": preview,
         "canonical": view.canonical,
         "json_ld": json_ld_script(view.json_ld),
         "extras": page_extras(gallery),
-        **comment_context(request, gallery=gallery),
+        **comments,
     }
     response = render(request, "galleries/gallery_detail.html", context)
     return _finish(request, response, gallery, preview=preview)
@@ -113,9 +129,7 @@ def render_item_page(request: HttpRequest, gallery: Gallery, item: Item, *, prev
     index = siblings.index(item.pk)
     item_view = present_item(item, gallery=gallery, preview=preview)
     if item_view.picture:
-        item_view.picture_html = item_view.picture.html(
-            href=item_view.url, alt=item_view.alt, caption=item.headline, eager=True
-        )
+        item_view.picture_html = item_view.picture.html(href=item_view.url, alt=item_view.alt, eager=True)
     context = {
         "gallery": gallery,
         "item_view": item_view,

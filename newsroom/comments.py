@@ -1,6 +1,7 @@
 """Comment sections as the public pages show them."""
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass, field
 
@@ -28,8 +29,16 @@ SORTS = {
 }
 
 
+# Everything urlize could turn into a link (a scheme, www., an address, a bare domain), and what only nh3
+# handles as it should; text with none of these is escaped and given paragraphs without either.
+_MAYBE_LINK = re.compile(r"://|www\.|@|\.(?:com|edu|gov|int|mil|net|org)\b", re.IGNORECASE)
+_NEEDS_CLEANING = re.compile(r"[\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # linebreaks takes care of \r
+
+
 def render_comment_body(text: str) -> SafeString:
     """A reader's plain text as HTML: escaped, paragraphs kept, bare URLs turned into links nobody vouches for."""
+    if not _MAYBE_LINK.search(text) and not _NEEDS_CLEANING.search(text):
+        return mark_safe(linebreaks(text, autoescape=True))  # noqa: S308 -- escaped by linebreaks
     linked = urlize(text, trim_url_limit=60, nofollow=True, autoescape=True)
     html = linebreaks(linked, autoescape=False)
     # urlize escaped the text; nh3 makes sure nothing but these tags survives and sets rel on every link.

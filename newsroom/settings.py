@@ -142,6 +142,9 @@ else:
     _database = {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": DATA_DIR / "db.sqlite3",
+        # Each web process keeps its connection: opening one (and its PRAGMAs) on every request costs
+        # more than most queries. PostgreSQL's pool does the same job there.
+        "CONN_MAX_AGE": None,
         "OPTIONS": {
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             "transaction_mode": "IMMEDIATE",

@@ -10,7 +10,7 @@
   function announce(text) { live.textContent = ""; window.setTimeout(function () { live.textContent = text; }, 50); }
 
   // Lightbox: Esc closes (native <dialog>), arrow keys move, focus goes back to the photo that opened it.
-  var links = Array.prototype.slice.call(document.querySelectorAll(".items a.frame[data-full]"));
+  var links = Array.prototype.slice.call(document.querySelectorAll(".items a.frame"));
   if (links.length && typeof HTMLDialogElement === "function") {
     var dialog = document.createElement("dialog");
     dialog.className = "lightbox";
@@ -19,22 +19,40 @@
       '<button type="button" data-move="-1">Previous</button><p class="lightbox-caption"></p>' +
       '<button type="button" data-move="1">Next</button><button type="button" data-close>Close</button></div></div>';
     document.body.appendChild(dialog);
-    // The image joins the viewer when it first has a source, so the page never holds an <img> without one.
+    // The viewer shows the photo's own sources at the width of the screen, so the browser picks the
+    // format and size; it joins the viewer when it first has a source, so the page never holds an
+    // <img> without one.
+    var frame = document.createElement("picture");
     var image = document.createElement("img");
     image.alt = "";
     var caption = dialog.querySelector(".lightbox-caption");
     var current = 0;
     var opener = null;
 
+    function headline(link) {
+      var heading = link.closest(".item").querySelector(".item-headline");
+      var number = heading.querySelector(".item-number");
+      var text = heading.textContent;
+      return (number ? text.slice(number.textContent.length) : text).trim();
+    }
+
     function show(index) {
       current = (index + links.length) % links.length;
       var link = links[current];
       var photo = link.querySelector("img.photo");
-      image.src = link.dataset.full;
-      if (!image.parentNode) { dialog.firstChild.insertBefore(image, dialog.firstChild.firstChild); }
+      var sources = Array.prototype.map.call(link.querySelectorAll("source"), function (source) {
+        var copy = source.cloneNode(false);
+        copy.sizes = "100vw";
+        return copy;
+      });
+      image.removeAttribute("srcset");
+      image.src = photo ? photo.currentSrc || photo.src : "";
+      frame.replaceChildren.apply(frame, sources.concat([image]));
+      if (!frame.parentNode) { dialog.firstChild.insertBefore(frame, dialog.firstChild.firstChild); }
       image.alt = photo ? photo.alt : "";
       if (photo) { image.width = photo.width; image.height = photo.height; }
-      caption.textContent = (current + 1) + " of " + links.length + (link.dataset.caption ? ": " + link.dataset.caption : "");
+      var text = headline(link);
+      caption.textContent = (current + 1) + " of " + links.length + (text ? ": " + text : "");
     }
     links.forEach(function (link, index) {
       link.addEventListener("click", function (event) {
@@ -81,13 +99,16 @@
     });
   });
 
-  // Share: the system share sheet where there is one, else copy the link.
-  document.querySelectorAll("a.share[data-share-url]").forEach(function (link) {
+  // Share: the system share sheet where there is one, else copy the link. Both come from the mailto link,
+  // which carries the title as its subject and the address as its body.
+  document.querySelectorAll("a.share[href^='mailto:']").forEach(function (link) {
     link.addEventListener("click", function (event) {
-      var url = link.dataset.shareUrl;
+      var fields = new URLSearchParams(link.getAttribute("href").split("?")[1] || "");
+      var url = fields.get("body");
+      if (!url) { return; }
       if (navigator.share) {
         event.preventDefault();
-        navigator.share({ title: link.dataset.shareTitle, url: url }).catch(function () {});
+        navigator.share({ title: fields.get("subject") || document.title, url: url }).catch(function () {});
       } else if (navigator.clipboard) {
         event.preventDefault();
         navigator.clipboard.writeText(url).then(function () { announce("Link copied."); });
