@@ -104,3 +104,40 @@ def test_page_cache_can_be_switched_off(client, settings):
     with CaptureQueriesContext(connection) as queries:
         client.get(gallery.get_absolute_url())
     assert len(queries) > 0
+
+
+def test_a_page_another_process_stored_is_answered_from_the_shared_cache(client):
+    from galleries import caching
+
+    gallery = published_gallery(items=2, comment_mode="closed")
+    first = client.get(gallery.get_absolute_url())
+    caching._local.clear()  # as in a web process that has not answered this page yet
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get(gallery.get_absolute_url())
+    assert len(queries) == 0
+    assert second.content == first.content
+
+
+def test_a_purge_in_another_process_reaches_the_pages_this_process_keeps(client):
+    from django.core.cache import cache
+
+    from galleries.caching import VERSION_KEY
+
+    gallery = published_gallery(items=1, title="First title")
+    client.get(gallery.get_absolute_url())
+    gallery.title = "Corrected title"
+    gallery.save()
+    cache.incr(VERSION_KEY)  # what purge_gallery() does, from wherever it runs
+    assert "Corrected title" in client.get(gallery.get_absolute_url()).text
+
+
+def test_pages_past_their_time_are_rendered_again(client, settings, monkeypatch):
+    from galleries import caching
+
+    gallery = published_gallery(items=1, title="First title")
+    client.get(gallery.get_absolute_url())
+    gallery.title = "Later title"
+    gallery.save()
+    later = caching.time.time() + settings.LOUPE_PAGE_CACHE_SECONDS + 1
+    monkeypatch.setattr(caching.time, "time", lambda: later)
+    assert "Later title" in client.get(gallery.get_absolute_url()).text
