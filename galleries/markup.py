@@ -4,8 +4,8 @@ import re
 
 import nh3
 from django.utils.html import escape
-from django.utils.text import normalize_newlines
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import normalize_newlines
 
 ALLOWED_TAGS = {"p", "br", "a", "em", "strong", "i", "b", "blockquote", "q", "cite"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "q": {"cite"}, "blockquote": {"cite"}}

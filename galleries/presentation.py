@@ -6,8 +6,8 @@ template loops costs milliseconds per page that the reader pays for.
 
 import json
 import re
-from html import escape
 from dataclasses import dataclass, field
+from html import escape
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
@@ -206,9 +206,8 @@ def items_html(
         item, n = view.item, view.number
         anchor = view.anchor
         number = f'<span class="item-number">{n}.</span> ' if story else ""
-        parts.append(
-            f'<li class="item" id="{anchor}">\n<h2 class="item-headline">{number}{escape(item.headline or "Untitled")}</h2>\n'
-        )
+        headline = escape(item.headline or "Untitled")
+        parts.append(f'<li class="item" id="{anchor}">\n<h2 class="item-headline">{number}{headline}</h2>\n')
         if view.picture_html:
             figure = view.picture_html
         elif preview:
@@ -228,17 +227,18 @@ def items_html(
                 f'<span class="visually-hidden"> photo {n}</span> <span class="vote-count">{item.vote_count}</span>'
                 "</button></form>"
             )
-        tools.append(f'<a href="#{anchor}">#{n}<span class="visually-hidden"> link to this photo on this page</span></a>')
-        tools.append(f'<a href="{url}" rel="bookmark">Photo page<span class="visually-hidden"> for photo {n}</span></a>')
+        tools.append(
+            f'<a href="#{anchor}">#{n}<span class="visually-hidden"> link to this photo on this page</span></a>'
+            f'<a href="{url}" rel="bookmark">Photo page<span class="visually-hidden"> for photo {n}</span></a>'
+        )
         if comment_counts is not None:
             count = comment_counts.get(item.pk, 0)
             tools.append(
                 f'<a href="{url}#comments">{count} comment{"" if count == 1 else "s"}'
                 f'<span class="visually-hidden"> on photo {n}</span></a>'
             )
-        tools.append(
-            f'<a class="share" href="{escape(view.share_mailto)}">Share<span class="visually-hidden"> photo {n}</span></a>'
-        )
+        share = escape(view.share_mailto)
+        tools.append(f'<a class="share" href="{share}">Share<span class="visually-hidden"> photo {n}</span></a>')
         tools.append("</div></li>\n")
         parts.append("".join(tools))
     return mark_safe("".join(parts))  # noqa: S308 - every value escaped or rendered safe above
