@@ -238,10 +238,8 @@ class GalleryQuerySet(models.QuerySet):
         )
 
     def for_page(self) -> Self:
-        """What a gallery page shows but its renditions and extras, which the page loads in one query each."""
+        """What a gallery page shows but its renditions and extras (byline, tags and the rest), one query each."""
         return self.select_related("section").prefetch_related(
-            "photographers",
-            "tags",
             Prefetch("items", Item.objects.select_related("photo__photographer").only(*PAGE_ITEM_FIELDS)),
         )
 

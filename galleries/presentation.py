@@ -24,7 +24,8 @@ from django.db.models import (
 from django.utils.safestring import SafeString, mark_safe
 
 from galleries.markup import plain_text, render_markup
-from galleries.models import CorrectionNote, FaqEntry, Gallery, GalleryLink, Item, Rendition
+from galleries.models import CorrectionNote, FaqEntry, Gallery, GalleryLink, Item, Rendition, Tag
+from newsroom.models import Photographer
 
 # The photo column: main is 70rem wide with 1.25rem padding on each side.
 PICTURE_SIZES = "(min-width: 70rem) 67.5rem, calc(100vw - 2.5rem)"
@@ -279,7 +280,7 @@ def present_item(
     )
 
 
-def present_gallery(gallery: Gallery, *, order: str = "", preview: bool = False) -> GalleryView:
+def present_gallery(gallery: Gallery, *, order: str = "", preview: bool = False, photographers=()) -> GalleryView:
     """The page's view of a gallery from for_page(): one more query for renditions, whatever the number of items."""
     items = list(gallery.items.all())
     if preview:
@@ -307,7 +308,7 @@ def present_gallery(gallery: Gallery, *, order: str = "", preview: bool = False)
         path=base,
         canonical=absolute(base),
         social=social,
-        photographers=list(gallery.photographers.all()),
+        photographers=list(photographers),
     )
 
 
@@ -367,13 +368,19 @@ def json_ld_script(data: dict) -> SafeString:
 
 @dataclass
 class Extras:
+    photographers: list = field(default_factory=list)
+    tags: list = field(default_factory=list)
     corrections: list = field(default_factory=list)
     links: list = field(default_factory=list)
     faq: list = field(default_factory=list)
 
 
 def page_extras(gallery: Gallery) -> Extras:
-    """Corrections, "more info" links and FAQ in one query: most galleries have none, and each query counts."""
+    """The byline, tags, corrections, "more info" links and FAQ in one query.
+
+    Each is a handful of rows or none, and each query a page makes costs more
+    in building and compiling it than in running it.
+    """
 
     def rows(model, kind, first, second, at, position):
         return (
@@ -384,16 +391,33 @@ def page_extras(gallery: Gallery) -> Extras:
 
     no_time = Value(None, output_field=DateTimeField())
     no_text = Value("", output_field=TextField())
-    union = rows(
-        CorrectionNote, "correction", "text", no_text, "created_at", Value(0, output_field=IntegerField())
-    ).union(
+    no_position = Value(0, output_field=IntegerField())
+    union = rows(CorrectionNote, "correction", "text", no_text, "created_at", no_position).union(
         rows(GalleryLink, "link", "label", "url", no_time, "position"),
         rows(FaqEntry, "faq", "question", "answer", no_time, "position"),
+        rows(
+            Gallery.photographers.through,
+            "photographer",
+            "photographer__name",
+            "photographer__slug",
+            no_time,
+            "photographer_id",
+        ),
+        rows(Gallery.tags.through, "tag", "tag__name", "tag__slug", no_time, "tag_id"),
         all=True,
     )
     extras = Extras()
-    for kind, first, second, at, _position in sorted(union, key=lambda row: (row[0], row[4], row[3] or 0)):
-        if kind == "correction":
+    # Bylines and tags in name order, the rest in their own order, as their models' Meta.ordering says.
+    named = {"photographer", "tag"}
+    order = lambda row: (row[0], row[1] if row[0] in named else "", row[4], row[3] or 0)  # noqa: E731
+    for kind, first, second, at, position in sorted(union, key=order):
+        if kind == "photographer":
+            extras.photographers.append(
+                Photographer.from_db(union.db, ["id", "name", "slug"], [position, first, second])
+            )
+        elif kind == "tag":
+            extras.tags.append(Tag.from_db(union.db, ["id", "name", "slug"], [position, first, second]))
+        elif kind == "correction":
             extras.corrections.append({"text": first, "created_at": at})
         elif kind == "link":
             extras.links.append({"label": first, "url": second})

@@ -63,8 +63,9 @@ def _gone_or_404(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def gallery_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    gallery = Gallery.objects.published().for_page().filter(slug=slug).first()
-    if gallery is None:
+    try:
+        gallery = Gallery.objects.published().for_page().get(slug=slug)
+    except Gallery.DoesNotExist:
         return _gone_or_404(request, slug)
     return render_gallery_page(request, gallery)
 
@@ -74,7 +75,8 @@ def render_gallery_page(request: HttpRequest, gallery: Gallery, *, preview: bool
     if "items" not in getattr(gallery, "_prefetched_objects_cache", {}):
         gallery = Gallery.objects.for_page().get(pk=gallery.pk)
     order = "votes" if request.GET.get("order") == "votes" else ""
-    view = present_gallery(gallery, order=order, preview=preview)
+    extras = page_extras(gallery)
+    view = present_gallery(gallery, order=order, preview=preview, photographers=extras.photographers)
     comments = comment_context(request, gallery=gallery)
     here = request.get_full_path()
     context = {
@@ -92,7 +94,7 @@ def render_gallery_page(request: HttpRequest, gallery: Gallery, *, preview: bool
         "preview": preview,
         "canonical": view.canonical,
         "json_ld": json_ld_script(view.json_ld),
-        "extras": page_extras(gallery),
+        "extras": extras,
         **comments,
     }
     response = render(request, "galleries/gallery_detail.html", context)

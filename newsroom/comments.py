@@ -13,7 +13,8 @@ from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils.html import linebreaks, urlize
+from django.utils import dateformat, timezone
+from django.utils.html import escape, linebreaks, urlize
 from django.utils.safestring import SafeString, mark_safe
 
 from newsroom.models import Comment
@@ -50,6 +51,36 @@ def render_comment_body(text: str) -> SafeString:
         link_rel="nofollow ugc noopener",
     )
     return mark_safe(cleaned)  # noqa: S308 -- nh3 has just cleaned it
+
+
+def render_comment_article(comment: Comment, *, csrf_token: str = "") -> SafeString:
+    """One comment as every comment list shows it: the `comment` partial of comment_thread.html.
+
+    Written here rather than in the template, which takes a quarter of a millisecond for each comment.
+    """
+    permalink = escape(comment.get_absolute_url())
+    author = escape(comment.author_name)
+    created = timezone.localtime(comment.created_at)
+    in_reply_to = ""
+    if comment.depth > 1:
+        parent_name = escape(getattr(comment, "parent_name", "") or "")
+        in_reply_to = (
+            f'\n<a class="comment-in-reply-to" href="#comment-{comment.parent_id}">in reply to {parent_name}</a>'
+        )
+    token = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">' if csrf_token else ""
+    return mark_safe(  # noqa: S308 -- every value escaped or rendered safe
+        f'<article class="comment comment-depth-{comment.depth}" id="comment-{comment.pk}">\n'
+        f'<header class="comment-meta">\n<span class="comment-author">{author}</span>{in_reply_to}\n'
+        f'<a class="comment-permalink" href="{permalink}"><time datetime="{created.strftime("%Y-%m-%dT%H:%M:%S%z")}">'
+        f"{dateformat.format(created, 'j M Y, H:i')}</time></a>\n</header>\n"
+        f'<div class="comment-body">{render_comment_body(comment.body)}</div>\n'
+        f'<footer class="comment-actions">\n<form method="post" action="{permalink}vote/" class="comment-vote">'
+        f'{token}<button type="submit">Upvote<span class="visually-hidden"> comment by {author}</span> '
+        f'<span class="comment-votes">{comment.vote_count}</span></button></form>\n'
+        f'<a href="{permalink}reply/">Reply<span class="visually-hidden"> to {author}</span></a>\n'
+        f'<a href="{permalink}report/">Report<span class="visually-hidden"> comment by {author}</span></a>\n'
+        "</footer>\n</article>"
+    )
 
 
 def reader_key(request: HttpRequest) -> tuple[str, str]:

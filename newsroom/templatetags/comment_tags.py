@@ -1,7 +1,7 @@
 from django import template
 from django.utils.safestring import SafeString
 
-from newsroom.comments import render_comment_body
+from newsroom.comments import render_comment_article, render_comment_body
 
 register = template.Library()
 
@@ -15,3 +15,11 @@ def comment_body(text: str) -> SafeString:
 def count_for(counts: dict, key) -> int:
     """`comment_counts_by_item|count_for:item.pk`: a dictionary lookup templates cannot write themselves."""
     return (counts or {}).get(key, 0)
+
+
+@register.simple_tag(takes_context=True)
+def comment_article(context, comment) -> SafeString:
+    token = context.get("csrf_token")
+    # Like {% csrf_token %}: a page rendered without a request has no token to give.
+    token = str(token) if token and str(token) != "NOTPROVIDED" else ""
+    return render_comment_article(comment, csrf_token=token)

@@ -273,18 +273,18 @@ def test_gallery_page_runs_a_fixed_number_of_queries(client, django_assert_num_q
     CorrectionNote.objects.create(gallery=gallery, text="Fixed a name.")
     FaqEntry.objects.create(gallery=gallery, question="Why?", answer="Because.")
     _converse(gallery, threads=size % 7 + 1)
-    # 1 gallery (+ section, cover), 2 photographers, 3 tags, 4 items (+ photo, photographer),
-    # 5 public renditions of those photos, 6 corrections + links + FAQ in one union;
-    # comments: 7 counts per item, 8 a page of threads, 9 their first replies.
-    with django_assert_num_queries(9):
+    # 1 gallery (+ section), 2 items (+ photo, photographer), 3 byline, tags, corrections, links and FAQ
+    # in one union, 4 public renditions of the photos; comments: 5 counts per item, 6 a page of threads,
+    # 7 their first replies.
+    with django_assert_num_queries(7):
         response = client.get(gallery.get_absolute_url())
     assert response.text.count('class="item"') == size
 
 
-def test_gallery_page_stays_at_nine_queries_at_200_items(client, django_assert_max_num_queries):
+def test_gallery_page_stays_at_seven_queries_at_200_items(client, django_assert_max_num_queries):
     gallery = published_gallery(items=200)
     _converse(gallery)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(7):
         assert client.get(gallery.get_absolute_url()).status_code == 200
 
 
@@ -315,3 +315,27 @@ def test_gallery_page_links_each_photo_to_its_permalink(client):
     for item in gallery.items.all():
         assert f'<a class="frame" href="{item.get_absolute_url()}"' in html
         assert f'action="{reverse("galleries:vote", kwargs={"slug": gallery.slug, "pk": item.pk})}"' in html
+
+
+def test_byline_tags_links_and_faq_keep_their_order(client):
+    gallery = published_gallery(items=1)
+    gallery.photographers.clear()
+    for name in ("Zeynep Kaya", "Amara Okafor", "Lena Berg"):
+        gallery.photographers.add(PhotographerFactory(name=name))
+    for name in ("Ports", "Fishing", "Night"):
+        gallery.tags.add(TagFactory(name=name))
+    GalleryLink.objects.create(gallery=gallery, label="Second link", url="https://example.org/2", position=2)
+    GalleryLink.objects.create(gallery=gallery, label="First link", url="https://example.org/1", position=1)
+    FaqEntry.objects.create(gallery=gallery, question="Later question?", answer="Yes.", position=5)
+    FaqEntry.objects.create(gallery=gallery, question="Earlier question?", answer="No.", position=1)
+    html = client.get(gallery.get_absolute_url()).text
+
+    byline = re.search(r'<p class="byline">(.*?)</p>', html, re.S).group(1)
+    assert re.sub(r"<[^>]+>", "", byline).startswith("By Amara Okafor, Lena Berg and Zeynep Kaya")
+    assert html.index(">Fishing<") < html.index(">Night<") < html.index(">Ports<")
+    assert html.index("First link") < html.index("Second link")
+    assert html.index("Earlier question?") < html.index("Later question?")
+    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1))
+    assert [author["name"] for author in data["author"]] == ["Amara Okafor", "Lena Berg", "Zeynep Kaya"]
+    first = gallery.photographers.get(name="Amara Okafor")
+    assert data["author"][0]["url"].endswith(first.get_absolute_url())
