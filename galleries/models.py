@@ -186,24 +186,23 @@ class Rendition(models.Model):
         return reverse("galleries:rendition-preview", kwargs={"name": self.name})
 
 
-# The columns a gallery page prints of each item, its photo and photographer: the rest (working metadata,
-# JSON, dates) would be read, decoded and converted for every one of hundreds of photos.
-PAGE_ITEM_FIELDS = (
-    "gallery_id",
-    "photo_id",
+# What a gallery page prints of each item, its photo and its photographer, read as plain rows: model
+# instances for hundreds of items (three each) would cost more than everything else the page does with them.
+PAGE_ITEM_COLUMNS = (
+    "pk",
     "position",
     "headline",
     "caption",
     "alt_text",
     "credit_override",
     "vote_count",
+    "photo_id",
     "photo__alt_text",
     "photo__credit_line",
     "photo__copyright",
     "photo__placeholder",
     "photo__dominant_color",
     "photo__photographer__name",
-    "photo__photographer__slug",
 )
 
 
@@ -238,10 +237,8 @@ class GalleryQuerySet(models.QuerySet):
         )
 
     def for_page(self) -> Self:
-        """What a gallery page shows but its renditions and extras (byline, tags and the rest), one query each."""
-        return self.select_related("section").prefetch_related(
-            Prefetch("items", Item.objects.select_related("photo__photographer").only(*PAGE_ITEM_FIELDS)),
-        )
+        """The gallery row of its page; items, renditions and extras (byline, tags and the rest) are one query each."""
+        return self.select_related("section")
 
     def visible_to(self, user) -> Self:
         if user.is_authenticated and user.is_staff:
@@ -321,6 +318,12 @@ class Gallery(models.Model):
         )
 
 
+class ItemQuerySet(models.QuerySet):
+    def page_rows(self) -> models.QuerySet:
+        """Rows of PAGE_ITEM_COLUMNS in the gallery's order."""
+        return self.order_by("position", "id").values_list(*PAGE_ITEM_COLUMNS)
+
+
 class Item(models.Model):
     gallery = models.ForeignKey(Gallery, on_delete=models.CASCADE, related_name="items")
     photo = models.ForeignKey(Photo, on_delete=models.PROTECT, related_name="items")
@@ -333,6 +336,8 @@ class Item(models.Model):
     vote_count = models.PositiveIntegerField(
         default=0, editable=False, help_text="Readers' upvotes, kept in step with Vote rows when a vote is cast."
     )
+
+    objects = ItemQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "id"]
@@ -353,11 +358,17 @@ class Item(models.Model):
 
     @property
     def credit(self) -> str:
-        if self.credit_override:
-            return self.credit_override
-        if self.photo.credit_line:
-            return self.photo.credit_line
-        return self.photo.photographer.name if self.photo.photographer else ""
+        photographer = self.photo.photographer
+        return item_credit(
+            override=self.credit_override,
+            credit_line=self.photo.credit_line,
+            photographer=photographer.name if photographer else "",
+        )
+
+
+def item_credit(*, override: str, credit_line: str, photographer: str) -> str:
+    """The credit an item shows: the gallery's override, else the photo's credit line, else its photographer."""
+    return override or credit_line or photographer or ""
 
 
 class CorrectionNote(models.Model):

@@ -8,7 +8,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from html import escape
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files.storage import storages
@@ -16,15 +16,13 @@ from django.db.models import (
     CharField,
     DateTimeField,
     IntegerField,
-    Prefetch,
     TextField,
     Value,
-    prefetch_related_objects,
 )
 from django.utils.safestring import SafeString, mark_safe
 
 from galleries.markup import plain_text, render_markup
-from galleries.models import CorrectionNote, FaqEntry, Gallery, GalleryLink, Item, Rendition, Tag
+from galleries.models import CorrectionNote, FaqEntry, Gallery, GalleryLink, Item, Rendition, Tag, item_credit
 from newsroom.models import Photographer
 
 # The photo column: main is 70rem wide with 1.25rem padding on each side.
@@ -126,20 +124,25 @@ def public_rendition_rows(photo_ids) -> dict[int, list[Row]]:
     return rows
 
 
-def _placeholder(photo) -> str:
-    if photo.placeholder.startswith("data:image/"):
-        return photo.placeholder
-    if _COLOUR.fullmatch(photo.dominant_color or ""):
+def _placeholder(placeholder: str, dominant_color: str) -> str:
+    if placeholder.startswith("data:image/"):
+        return placeholder
+    if _COLOUR.fullmatch(dominant_color or ""):
         svg = (
             "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 1 1'>"
-            f"<rect width='1' height='1' fill='{photo.dominant_color}'/></svg>"
+            f"<rect width='1' height='1' fill='{dominant_color}'/></svg>"
         )
         return "data:image/svg+xml," + quote(svg, safe="/:=' ")
     return ""
 
 
-def build_picture(photo, *, preview: bool = False, rows: list[Row] | None = None) -> Picture | None:
-    """A <picture> for the responsive renditions of `photo` (prefetched, or given as rows), or None without any."""
+def build_picture(
+    photo, *, preview: bool = False, rows: list[Row] | None = None, placeholder: str | None = None
+) -> Picture | None:
+    """A <picture> for the responsive renditions of `photo` (prefetched, or given as rows), or None without any.
+
+    With rows and a placeholder (a gallery page's rows of its items), `photo` is not needed.
+    """
     by_format: dict[str, list[tuple[int, int, str]]] = {}
     for purpose, fmt, width, height, url in _rows(photo, preview=preview) if rows is None else rows:
         if purpose == Rendition.Purpose.RESPONSIVE:
@@ -161,13 +164,13 @@ def build_picture(photo, *, preview: bool = False, rows: list[Row] | None = None
         width=width,
         height=height,
         largest=fallback[-1][2],
-        placeholder=_placeholder(photo),
+        placeholder=_placeholder(photo.placeholder, photo.dominant_color) if placeholder is None else placeholder,
     )
 
 
 def social_image(photo, *, preview: bool = False, rows: list[Row] | None = None) -> SocialImage | None:
-    """The 1200x630 card of `photo` for Open Graph and Twitter, JPEG preferred."""
-    if photo is None:
+    """The 1200x630 card of `photo` (or of the given rows) for Open Graph and Twitter, JPEG preferred."""
+    if photo is None and rows is None:
         return None
     best = None
     for purpose, fmt, width, height, url in _rows(photo, preview=preview) if rows is None else rows:
@@ -178,16 +181,28 @@ def social_image(photo, *, preview: bool = False, rows: list[Row] | None = None)
 
 @dataclass
 class ItemView:
-    item: Item
+    pk: int
+    position: int
+    headline: str
+    caption: str
+    vote_count: int
     picture: Picture | None
-    number: str
-    anchor: str
     url: str
     canonical: str
     alt: str
     credit: str
+    creator: str  # the photographer's name
+    copyright: str
     share_mailto: str = ""
     picture_html: SafeString | str = ""
+
+    @property
+    def number(self) -> int:
+        return self.position + 1
+
+    @property
+    def anchor(self) -> str:
+        return f"photo-{self.number}"
 
     @property
     def vote_url(self) -> str:
@@ -204,10 +219,10 @@ def items_html(
     """
     parts = []
     for view in views:
-        item, n = view.item, view.number
-        anchor = view.anchor
+        n = view.number
+        anchor = f"photo-{n}"
         number = f'<span class="item-number">{n}.</span> ' if story else ""
-        headline = escape(item.headline or "Untitled")
+        headline = escape(view.headline or "Untitled")
         parts.append(f'<li class="item" id="{anchor}">\n<h2 class="item-headline">{number}{headline}</h2>\n')
         if view.picture_html:
             figure = view.picture_html
@@ -215,7 +230,7 @@ def items_html(
             figure = '<p class="no-image">The image is not shown in this preview.</p>'
         else:
             figure = '<p class="no-image">The image is not available.</p>'
-        caption = f'<div class="caption">{render_markup(item.caption)}</div>' if item.caption else ""
+        caption = f'<div class="caption">{render_markup(view.caption)}</div>' if view.caption else ""
         credit = f'<p class="credit">Photo: {escape(view.credit)}</p>' if view.credit else ""
         parts.append(f"<figure>{figure}<figcaption>{caption}{credit}</figcaption></figure>\n")
         url = escape(view.url)
@@ -225,7 +240,7 @@ def items_html(
             back = f'<input type="hidden" name="next" value="{escape(here)}#{anchor}">' if here else ""
             tools.append(
                 f'<form class="vote" method="post" action="{url}vote/">{back}<button type="submit">Upvote'
-                f'<span class="visually-hidden"> photo {n}</span> <span class="vote-count">{item.vote_count}</span>'
+                f'<span class="visually-hidden"> photo {n}</span> <span class="vote-count">{view.vote_count}</span>'
                 "</button></form>"
             )
         tools.append(
@@ -233,7 +248,7 @@ def items_html(
             f'<a href="{url}" rel="bookmark">Photo page<span class="visually-hidden"> for photo {n}</span></a>'
         )
         if comment_counts is not None:
-            count = comment_counts.get(item.pk, 0)
+            count = comment_counts.get(view.pk, 0)
             tools.append(
                 f'<a href="{url}#comments">{count} comment{"" if count == 1 else "s"}'
                 f'<span class="visually-hidden"> on photo {n}</span></a>'
@@ -259,49 +274,95 @@ class GalleryView:
         return gallery_json_ld(self)
 
 
-def present_item(
-    item: Item, *, gallery: Gallery, preview: bool = False, rows: list[Row] | None = None, base: str | None = None
-) -> ItemView:
-    # Items are attached to an already-loaded gallery so get_absolute_url needs no query.
+def _share_mailto(subject: str, url: str) -> str:
+    return f"mailto:?subject={quote(subject, safe='')}&body={quote(url, safe='')}"
+
+
+def present_item(item: Item, *, gallery: Gallery, preview: bool = False) -> ItemView:
+    """A photo page's view of its item (with its photo, photographer and renditions prefetched)."""
+    # Attached to the already-loaded gallery so get_absolute_url needs no query.
     item.gallery = gallery
-    url = item.get_absolute_url() if base is None else f"{base}photos/{item.pk}/"
+    url = item.get_absolute_url()
     canonical = absolute(url)
+    photographer = item.photo.photographer
     return ItemView(
-        item=item,
-        picture=build_picture(item.photo, preview=preview, rows=rows),
-        number=str(item.number),
-        anchor=f"photo-{item.number}",
+        pk=item.pk,
+        position=item.position,
+        headline=item.headline,
+        caption=item.caption,
+        vote_count=item.vote_count,
+        picture=build_picture(item.photo, preview=preview),
         url=url,
         canonical=canonical,
         alt=item.effective_alt_text,
         credit=item.credit,
-        share_mailto="mailto:?"
-        + urlencode({"subject": item.headline or gallery.title, "body": canonical}, quote_via=quote),
+        creator=photographer.name if photographer else "",
+        copyright=item.photo.copyright,
+        share_mailto=_share_mailto(item.headline or gallery.title, canonical),
     )
 
 
 def present_gallery(gallery: Gallery, *, order: str = "", preview: bool = False, photographers=()) -> GalleryView:
-    """The page's view of a gallery from for_page(): one more query for renditions, whatever the number of items."""
-    items = list(gallery.items.all())
+    """The page's view of a gallery: one query for its items and one for their renditions, however many."""
+    items = list(Item.objects.filter(gallery=gallery).page_rows())
+    photo_ids = {row[7] for row in items}
     if preview:
-        prefetch_related_objects([item.photo for item in items], Prefetch("renditions", Rendition.objects.all()))
-        rows = {item.photo_id: _rows(item.photo, preview=True) for item in items}
+        rows: dict[int, list[Row]] = {}
+        for rendition in Rendition.objects.filter(photo_id__in=photo_ids).order_by():
+            if url := _rendition_url(rendition, preview=True):
+                rows.setdefault(rendition.photo_id, []).append(
+                    (rendition.purpose, rendition.format, rendition.width, rendition.height, url)
+                )
     else:
-        rows = public_rendition_rows({item.photo_id for item in items})
+        rows = public_rendition_rows(photo_ids)
     # One reverse() for the page rather than one per item; a test pins the result to Item.get_absolute_url().
     base = gallery.get_absolute_url()
-    views = [
-        present_item(item, gallery=gallery, preview=preview, rows=rows.get(item.photo_id, []), base=base)
-        for item in items
-    ]
+    site = settings.SITE_URL
+    views = []
+    for (
+        pk,
+        position,
+        headline,
+        caption,
+        alt_text,
+        credit_override,
+        vote_count,
+        photo_id,
+        photo_alt_text,
+        credit_line,
+        copyright_notice,
+        placeholder,
+        dominant_color,
+        photographer,
+    ) in items:
+        url = f"{base}photos/{pk}/"
+        canonical = f"{site}{url}" if url.startswith("/") else url
+        views.append(
+            ItemView(
+                pk=pk,
+                position=position,
+                headline=headline,
+                caption=caption,
+                vote_count=vote_count,
+                picture=build_picture(
+                    None, rows=rows.get(photo_id, []), placeholder=_placeholder(placeholder, dominant_color)
+                ),
+                url=url,
+                canonical=canonical,
+                alt=alt_text or photo_alt_text,
+                credit=item_credit(override=credit_override, credit_line=credit_line, photographer=photographer or ""),
+                creator=photographer or "",
+                copyright=copyright_notice,
+                share_mailto=_share_mailto(headline or gallery.title, canonical),
+            )
+        )
     if order == "votes":
-        views.sort(key=lambda view: (-view.item.vote_count, view.item.position, view.item.pk))
+        views.sort(key=lambda view: (-view.vote_count, view.position, view.pk))
     for index, view in enumerate(views):
         if view.picture:
             view.picture_html = view.picture.html(href=view.url, alt=view.alt, eager=index == 0)
-    cover = next((item.photo for item in items if item.photo_id == gallery.cover_id), None)
-    cover = cover or (items[0].photo if items else None)
-    social = social_image(cover, preview=preview, rows=rows.get(cover.pk, []) if cover else [])
+    cover_id = gallery.cover_id if gallery.cover_id in photo_ids else (items[0][7] if items else None)
+    social = social_image(None, rows=rows.get(cover_id, [])) if cover_id else None
     return GalleryView(
         gallery=gallery,
         items=views,
@@ -320,12 +381,11 @@ def gallery_json_ld(view: GalleryView) -> dict:
     gallery = view.gallery
     images = []
     for item_view in view.items:
-        photo = item_view.item.photo
         image = {
             "@type": "ImageObject",
             "url": item_view.canonical,
-            "name": item_view.item.headline,
-            "caption": plain_text(item_view.item.caption),
+            "name": item_view.headline,
+            "caption": plain_text(item_view.caption),
             "description": item_view.alt,
             "creditText": item_view.credit,
         }
@@ -335,10 +395,10 @@ def gallery_json_ld(view: GalleryView) -> dict:
                 "width": item_view.picture.width,
                 "height": item_view.picture.height,
             }
-        if photo.photographer:
-            image["creator"] = _person(photo.photographer.name)
-        if photo.copyright:
-            image["copyrightNotice"] = photo.copyright
+        if item_view.creator:
+            image["creator"] = _person(item_view.creator)
+        if item_view.copyright:
+            image["copyrightNotice"] = item_view.copyright
         images.append(image)
     data = {
         "@context": "https://schema.org",

@@ -72,8 +72,6 @@ def gallery_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def render_gallery_page(request: HttpRequest, gallery: Gallery, *, preview: bool = False) -> HttpResponse:
     """The gallery page; preview=True is the staff view of a gallery readers cannot see yet."""
-    if "items" not in getattr(gallery, "_prefetched_objects_cache", {}):
-        gallery = Gallery.objects.for_page().get(pk=gallery.pk)
     order = "votes" if request.GET.get("order") == "votes" else ""
     extras = page_extras(gallery)
     view = present_gallery(gallery, order=order, preview=preview, photographers=extras.photographers)
