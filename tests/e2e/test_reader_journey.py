@@ -35,7 +35,11 @@ def test_lightbox_works_from_the_keyboard_and_gives_focus_back(new_page, shots):
     page.keyboard.press("Enter")
     dialog = page.locator("dialog.lightbox")
     assert dialog.is_visible()
-    assert dialog.locator(".lightbox-caption").inner_text().startswith("1 of 8")
+    headline = page.locator("#photo-1 .item-headline").inner_text().split(". ", 1)[-1]
+    assert dialog.locator(".lightbox-caption").inner_text() == f"1 of 8: {headline}"
+    # The viewer shows the photo's own sources, so the browser picks the best format it takes.
+    assert dialog.locator("picture source").count() == first.locator("source").count() > 0
+    page.wait_for_function("document.querySelector('dialog.lightbox img').naturalWidth > 0")
     shots(page, "lightbox")
     page.keyboard.press("ArrowRight")
     assert dialog.locator(".lightbox-caption").inner_text().startswith("2 of 8")
@@ -66,3 +70,14 @@ def test_vote_with_javascript_updates_the_count_in_place(new_page):
     page.wait_for_function("el => el.getAttribute('aria-pressed') === 'true'", arg=button.element_handle())
     assert int(button.locator(".vote-count").inner_text()) == before + 1
     assert page.url.endswith("/galleries/the-last-hay-harvest/")
+
+
+def test_share_copies_the_photos_address_where_there_is_no_share_sheet(new_page):
+    page = new_page()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto("/galleries/night-shift-at-the-harbour/")
+    page.evaluate("delete Navigator.prototype.share")
+    page.locator("#photo-2 a.share").click()
+    page.get_by_text("Link copied.").wait_for(state="attached")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert re.search(r"/galleries/night-shift-at-the-harbour/photos/\d+/$", copied)
