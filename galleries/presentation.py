@@ -7,22 +7,19 @@ template loops costs milliseconds per page that the reader pays for.
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import UTC
 from html import escape
 from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files.storage import storages
-from django.db.models import (
-    CharField,
-    DateTimeField,
-    IntegerField,
-    TextField,
-    Value,
-)
+from django.db import connection
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.safestring import SafeString, mark_safe
 
 from galleries.markup import plain_text, render_markup
-from galleries.models import CorrectionNote, FaqEntry, Gallery, GalleryLink, Item, Rendition, Tag, item_credit
+from galleries.models import Gallery, Item, Rendition, Tag, item_credit
 from newsroom.models import Photographer
 
 # The photo column: main is 70rem wide with 1.25rem padding on each side.
@@ -435,37 +432,43 @@ class Extras:
     faq: list = field(default_factory=list)
 
 
+# The byline, tags, corrections, "more info" links and FAQ of one gallery, as (kind, text, text, time, number).
+EXTRAS_SQL = """
+SELECT 'correction', text, '', created_at, 0
+  FROM galleries_correctionnote WHERE gallery_id = %(gallery)s
+UNION ALL SELECT 'link', label, url, NULL, position
+  FROM galleries_gallerylink WHERE gallery_id = %(gallery)s
+UNION ALL SELECT 'faq', question, answer, NULL, position
+  FROM galleries_faqentry WHERE gallery_id = %(gallery)s
+UNION ALL SELECT 'photographer', p.name, p.slug, NULL, p.id
+  FROM galleries_gallery_photographers g JOIN newsroom_photographer p ON p.id = g.photographer_id
+  WHERE g.gallery_id = %(gallery)s
+UNION ALL SELECT 'tag', t.name, t.slug, NULL, t.id
+  FROM galleries_gallery_tags g JOIN galleries_tag t ON t.id = g.tag_id
+  WHERE g.gallery_id = %(gallery)s
+"""
+
+
+def _aware(value):
+    """A correction's time as SQLite (text, naive UTC) or PostgreSQL (an aware datetime) returns it."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value
+
+
 def page_extras(gallery: Gallery) -> Extras:
-    """The byline, tags, corrections, "more info" links and FAQ in one query.
+    """The byline, tags, corrections, "more info" links and FAQ of a gallery, in one query.
 
-    Each is a handful of rows or none, and each query a page makes costs more
-    in building and compiling it than in running it.
+    Each is a handful of rows or none. Written in SQL: the ORM takes two
+    milliseconds, a tenth of the page, to build and compile this union of
+    five, and the database a few microseconds to run it. Nothing here decides
+    visibility: the gallery has already come through published().
     """
-
-    def rows(model, kind, first, second, at, position):
-        return (
-            model.objects.filter(gallery=gallery)
-            .order_by()
-            .values_list(Value(kind, output_field=CharField()), first, second, at, position)
-        )
-
-    no_time = Value(None, output_field=DateTimeField())
-    no_text = Value("", output_field=TextField())
-    no_position = Value(0, output_field=IntegerField())
-    union = rows(CorrectionNote, "correction", "text", no_text, "created_at", no_position).union(
-        rows(GalleryLink, "link", "label", "url", no_time, "position"),
-        rows(FaqEntry, "faq", "question", "answer", no_time, "position"),
-        rows(
-            Gallery.photographers.through,
-            "photographer",
-            "photographer__name",
-            "photographer__slug",
-            no_time,
-            "photographer_id",
-        ),
-        rows(Gallery.tags.through, "tag", "tag__name", "tag__slug", no_time, "tag_id"),
-        all=True,
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(EXTRAS_SQL, {"gallery": gallery.pk})
+        union = cursor.fetchall()
     extras = Extras()
     # Bylines and tags in name order, the rest in their own order, as their models' Meta.ordering says.
     named = {"photographer", "tag"}
@@ -473,12 +476,12 @@ def page_extras(gallery: Gallery) -> Extras:
     for kind, first, second, at, position in sorted(union, key=order):
         if kind == "photographer":
             extras.photographers.append(
-                Photographer.from_db(union.db, ["id", "name", "slug"], [position, first, second])
+                Photographer.from_db(connection.alias, ["id", "name", "slug"], [position, first, second])
             )
         elif kind == "tag":
-            extras.tags.append(Tag.from_db(union.db, ["id", "name", "slug"], [position, first, second]))
+            extras.tags.append(Tag.from_db(connection.alias, ["id", "name", "slug"], [position, first, second]))
         elif kind == "correction":
-            extras.corrections.append({"text": first, "created_at": at})
+            extras.corrections.append({"text": first, "created_at": _aware(at)})
         elif kind == "link":
             extras.links.append({"label": first, "url": second})
         else:

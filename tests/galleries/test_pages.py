@@ -339,3 +339,17 @@ def test_byline_tags_links_and_faq_keep_their_order(client):
     assert [author["name"] for author in data["author"]] == ["Amara Okafor", "Lena Berg", "Zeynep Kaya"]
     first = gallery.photographers.get(name="Amara Okafor")
     assert data["author"][0]["url"].endswith(first.get_absolute_url())
+
+
+def test_corrections_show_their_dates_oldest_first(client):
+    from datetime import UTC, datetime
+
+    gallery = published_gallery(items=1)
+    CorrectionNote.objects.create(
+        gallery=gallery, text="Second fix.", created_at=datetime(2026, 3, 4, 9, 30, tzinfo=UTC)
+    )
+    CorrectionNote.objects.create(gallery=gallery, text="First fix.", created_at=datetime(2026, 2, 1, 8, 0, tzinfo=UTC))
+    html = client.get(gallery.get_absolute_url()).text
+
+    assert html.index("First fix.") < html.index("Second fix.")
+    assert '<time datetime="2026-03-04T09:30:00+0000">March 4, 2026</time>' in html
