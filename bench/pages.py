@@ -29,7 +29,12 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
 
 
 def environment(data_dir: Path, *, cache_seconds: int, secret: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "LOUPE_", "DATABASE_URL", "REDIS_URL"))}
+    # Nothing from the caller's environment may change the server under test (GUNICORN_CMD_ARGS could add workers).
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "LOUPE_", "DATABASE_URL", "REDIS_URL", "GUNICORN_", "WEB_CONCURRENCY"))
+    }
     return env | {
         "LOUPE_ENV": "production",
         "DJANGO_SECRET_KEY": secret,

@@ -5,7 +5,6 @@ import re
 import nh3
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import normalize_newlines
 
 ALLOWED_TAGS = {"p", "br", "a", "em", "strong", "i", "b", "blockquote", "q", "cite"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "q": {"cite"}, "blockquote": {"cite"}}
@@ -17,13 +16,18 @@ _NEEDS_CLEANING = re.compile(r"[<>&\ufeff\xa0\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NEEDS_CLEANING_ESCAPED = re.compile(r"[\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def _newlines(text: str) -> str:
+    # As django.utils.text.normalize_newlines, without its lazy-string wrapper: a page calls this for every caption.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def render_markup(text: str) -> SafeString:
     """Turn a caption or introduction into safe HTML.
 
     Plain text becomes paragraphs; text that already has tags keeps the
     allowed ones, cleaned by nh3. Either way nothing but ALLOWED_TAGS survives.
     """
-    text = normalize_newlines(text or "").strip()
+    text = _newlines(text or "").strip()
     if not text:
         return mark_safe("")
     if not _TAG.search(text):
@@ -46,7 +50,7 @@ def render_markup(text: str) -> SafeString:
 
 def plain_text(text: str) -> str:
     """The words of a caption without any markup, for alt-free contexts like feeds and meta tags."""
-    text = normalize_newlines(text or "")
+    text = _newlines(text or "")
     if not _NEEDS_CLEANING.search(text):
         return text.strip()
     return nh3.clean(text, tags=set()).strip()

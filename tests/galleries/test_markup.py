@@ -1,3 +1,5 @@
+import nh3
+
 from galleries.markup import plain_text, render_markup
 
 
@@ -26,3 +28,16 @@ def test_javascript_urls_are_removed():
 
 def test_plain_text_strips_all_markup():
     assert plain_text("<p>A <em>quiet</em> harbour</p>") == "A quiet harbour"
+
+
+def test_plain_text_from_a_form_keeps_its_paragraphs_whatever_the_line_ends():
+    assert render_markup("First line\r\nsame paragraph\r\n\r\nSecond") == render_markup(
+        "First line\nsame paragraph\n\nSecond"
+    )
+    assert render_markup("First\r\n\r\nSecond").count("<p>") == 2
+
+
+def test_plain_text_is_escaped_without_markup_and_cleaned_with_it():
+    assert plain_text("  Quiet harbour  ") == "Quiet harbour"
+    assert plain_text("Fish & chips") == nh3.clean("Fish & chips", tags=set())
+    assert plain_text("<b>Loud</b> harbour") == "Loud harbour"

@@ -465,3 +465,23 @@ def test_gallery_page_shows_comment_counts_per_photo(client, gallery):
 
     assert f'href="{second.get_absolute_url()}#comments">2 comments' in page
     assert f'href="{first.get_absolute_url()}#comments">0 comments' in page
+
+
+def test_comment_bodies_are_escaped_paragraphs_and_only_addresses_become_links():
+    plain = render_comment_body("Lovely <b>light</b> & shade.\r\n\r\nThanks.")
+    assert plain == "<p>Lovely &lt;b&gt;light&lt;/b&gt; &amp; shade.</p>\n\n<p>Thanks.</p>"
+    linked = render_comment_body("More at https://example.org/harbour today.")
+    assert '<a href="https://example.org/harbour" rel="nofollow ugc noopener">' in linked
+
+
+def test_each_comment_links_to_its_own_permalink_vote_reply_and_report(client, gallery):
+    root = CommentFactory(gallery=gallery, author_name="Ann <Reader>")
+    reply = CommentFactory(gallery=gallery, parent=CommentFactory(gallery=gallery, parent=root), author_name="Bo")
+    html = client.get(gallery.get_absolute_url()).text
+
+    for comment in (root, reply):
+        assert f'href="{comment.get_absolute_url()}"' in html
+        for name in ("vote", "reply", "report"):
+            assert reverse(f"comments:{name}", kwargs={"pk": comment.pk}) in html
+    assert "Ann &lt;Reader&gt;" in html
+    assert f'href="#comment-{reply.parent_id}">in reply to ' in html
