@@ -22,7 +22,7 @@ from galleries.ingest import UploadRejected, ingest_photo
 from galleries.library import natural_key
 from galleries.models import FaqEntry, Gallery, GalleryLink, Item, Section, Tag, originals_storage
 from newsroom.audit import record
-from newsroom.models import Photographer
+from newsroom.models import INSTAGRAM_HANDLE, Photographer, web_url
 
 MANIFEST = "gallery.toml"
 CAPTIONS = "captions.csv"
@@ -94,12 +94,22 @@ def read_manifest(directory: Path) -> dict:
         extra = sorted(set(person) - set(PERSON_KEYS))
         if extra:
             raise FolderError(f"{MANIFEST}: unknown photographer key '{extra[0]}'.")
+        website, handle = str(person.get("website", "")).strip(), str(person.get("instagram", "")).strip()
+        if website and not web_url(website):
+            raise FolderError(f"{MANIFEST}: photographer website '{website}' is not an http:// or https:// address.")
+        if handle and not INSTAGRAM_HANDLE.fullmatch(handle.lstrip("@")):
+            raise FolderError(
+                f"{MANIFEST}: '{handle}' is not an Instagram handle (letters, digits, dots, underscores)."
+            )
     for key, needed in (("links", ("label", "url")), ("faq", ("question", "answer"))):
         entries = manifest.get(key, [])
         if not isinstance(entries, list) or not all(
             isinstance(entry, dict) and set(entry) == set(needed) for entry in entries
         ):
             raise FolderError(f"{MANIFEST}: each [[{key}]] needs exactly {' and '.join(needed)}.")
+    for link in manifest.get("links", []):
+        if not isinstance(link["url"], str) or not web_url(link["url"]):
+            raise FolderError(f"{MANIFEST}: link url '{link['url']}' is not an http:// or https:// address.")
     return manifest
 
 
@@ -162,6 +172,10 @@ def plan_import(directory: Path) -> Plan:
     """Read and check everything before anything is written."""
     if not directory.is_dir():
         raise FolderError(f"{directory}: not a folder.")
+    # A link would let a folder (a photographer's, a shared drive's) make the import read any file the server can.
+    links = sorted(path.name for path in directory.iterdir() if path.is_symlink())
+    if links:
+        raise FolderError(f"{directory / links[0]}: is a symbolic link; copy the file itself into the folder.")
     manifest = read_manifest(directory)
     rows = read_captions(directory)
     images = _images(directory)

@@ -16,7 +16,7 @@ from galleries import imaging
 from galleries.models import Gallery, Rendition
 from newsroom.audit import record
 from newsroom.comments import render_comment_body
-from newsroom.models import AuditEvent, Ban, Comment, CommentReport, Photographer, WordRule
+from newsroom.models import INSTAGRAM_HANDLE, AuditEvent, Ban, Comment, CommentReport, Photographer, WordRule, web_url
 from newsroom.moderation import (
     approve_comment,
     ban_commenter,
@@ -51,6 +51,21 @@ class PhotographerAdminForm(forms.ModelForm):
         except imaging.ImageRejected as error:
             raise ValidationError(str(error)) from None
         return ContentFile(data, name="portrait.jpg")
+
+    def clean_instagram(self) -> str:
+        handle = self.cleaned_data["instagram"].strip().lstrip("@")
+        if handle and not INSTAGRAM_HANDLE.fullmatch(handle):
+            raise ValidationError(
+                "Give the Instagram handle only, like amara.okafor: letters, digits, dots, underscores."
+            )
+        return handle
+
+    def clean_social_links(self) -> str:
+        lines = [line.strip() for line in self.cleaned_data["social_links"].splitlines() if line.strip()]
+        for line in lines:
+            if not web_url(line):
+                raise ValidationError(f"“{line}” is not a web address. Give one http:// or https:// address a line.")
+        return "\n".join(lines)
 
 
 @admin.register(Photographer)

@@ -5,8 +5,11 @@ import re
 
 import pytest
 
+from galleries.folders import FolderError, import_gallery_folder
 from galleries.markup import plain_text, render_markup
-from tests.factories import published_gallery
+from newsroom.admin import PhotographerAdminForm
+from tests.factories import PhotographerFactory, published_gallery
+from tests.galleries.test_import_export import MANIFEST, jpeg, make_folder, nothing_created
 
 pytestmark = pytest.mark.django_db
 
@@ -61,3 +64,93 @@ def test_markup_in_a_caption_cannot_leave_the_meta_tags_or_the_json_ld(client):
     assert (
         data["associatedMedia"]["associatedMedia"][0]["caption"] == 'Quay </script><script>alert(2)</script> & "crane"'
     )
+
+
+# Links on public pages -----------------------------------------------------------------------------------------
+
+
+def test_photographer_links_never_become_script_urls(client):
+    # Rows as an import or an old form might have left them, never validated.
+    photographer = PhotographerFactory(
+        website="javascript:alert(1)",
+        instagram='x"/../../evil.example',
+        social_links="javascript:alert(2)\n data:text/html,hi \nhttps://social.example/@amara",
+    )
+    html = client.get(photographer.get_absolute_url()).text
+
+    assert "javascript:" not in html and "data:text" not in html
+    assert "instagram.com" not in html and "evil.example" not in html
+    assert '<a href="https://social.example/@amara" rel="me noopener">' in html
+
+
+def test_photographer_form_refuses_links_that_are_not_web_addresses():
+    form = PhotographerAdminForm(
+        data={"name": "Amara", "slug": "amara", "instagram": "amara/../x", "social_links": "javascript:alert(1)"}
+    )
+
+    assert not form.is_valid()
+    assert "not a web address" in str(form.errors["social_links"])
+    assert "Instagram handle" in str(form.errors["instagram"])
+
+
+def test_photographer_form_keeps_good_links():
+    form = PhotographerAdminForm(
+        data={"name": "Amara", "slug": "amara", "instagram": "@amara.okafor", "social_links": " https://a.example/x \n"}
+    )
+
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["instagram"] == "amara.okafor"
+    assert form.cleaned_data["social_links"] == "https://a.example/x"
+
+
+# Importing a folder --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("manifest", "message"),
+    [
+        (MANIFEST.replace("https://example.org/delta", "javascript:alert(1)"), "link url 'javascript:alert(1)'"),
+        (MANIFEST.replace("https://ines.example.org", "javascript:alert(1)"), "photographer website"),
+        (MANIFEST.replace('instagram = "inesb"', 'instagram = "inesb/../../evil"'), "not an Instagram handle"),
+    ],
+    ids=["link", "website", "instagram"],
+)
+def test_import_refuses_links_that_are_not_web_addresses(tmp_path, settings, manifest, message):
+    folder = make_folder(tmp_path, count=1, manifest=manifest)
+
+    with pytest.raises(FolderError, match=re.escape(message)):
+        import_gallery_folder(directory=folder)
+    assert nothing_created(settings)
+
+
+def test_import_refuses_a_symlinked_photo(tmp_path, settings):
+    outside = tmp_path / "elsewhere.jpg"
+    outside.write_bytes(jpeg(200))
+    folder = make_folder(tmp_path, count=2)
+    (folder / "river-03.jpg").symlink_to(outside)
+
+    with pytest.raises(FolderError, match=r"river-03\.jpg: is a symbolic link"):
+        import_gallery_folder(directory=folder)
+    assert nothing_created(settings)
+
+
+def test_import_never_reads_a_symlinked_captions_file(tmp_path, settings):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:secret-hash:0:0\n")
+    folder = make_folder(tmp_path, count=2)
+    (folder / "captions.csv").symlink_to(secret)
+
+    with pytest.raises(FolderError) as refusal:
+        import_gallery_folder(directory=folder)
+    assert "symbolic link" in str(refusal.value)
+    assert "secret-hash" not in str(refusal.value)
+    assert nothing_created(settings)
+
+
+@pytest.mark.parametrize("name", ["/etc/hostname", "../river-01.jpg", "sub/river-01.jpg", ".hidden.jpg"])
+def test_import_refuses_paths_in_the_captions_file(tmp_path, settings, name):
+    folder = make_folder(tmp_path, count=1, rows=[{"file": name, "headline": "H"}])
+
+    with pytest.raises(FolderError, match="must be a file name in the folder"):
+        import_gallery_folder(directory=folder)
+    assert nothing_created(settings)
