@@ -4,9 +4,13 @@ import json
 import re
 
 import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
 
 from galleries.folders import FolderError, import_gallery_folder
 from galleries.markup import plain_text, render_markup
+from galleries.models import Vote
 from newsroom.admin import PhotographerAdminForm
 from tests.factories import PhotographerFactory, published_gallery
 from tests.galleries.test_import_export import MANIFEST, jpeg, make_folder, nothing_created
@@ -154,3 +158,54 @@ def test_import_refuses_paths_in_the_captions_file(tmp_path, settings, name):
     with pytest.raises(FolderError, match="must be a file name in the folder"):
         import_gallery_folder(directory=folder)
     assert nothing_created(settings)
+
+
+# Forms on cached pages: the Origin and Referer check ------------------------------------------------------------
+
+
+def _vote_url(item) -> str:
+    return reverse("galleries:vote", kwargs={"slug": item.gallery.slug, "pk": item.pk})
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Origin": "null", "Referer": "http://testserver/galleries/"},
+        {"Origin": "null"},
+        {"Origin": "https://evil.example", "Referer": "http://testserver/"},
+        {"Origin": "http://testserver.evil.example"},
+        {"Referer": "https://evil.example/http://testserver/"},
+        {"Referer": "http://testserver.evil.example/"},
+        {"Origin": ""},
+    ],
+    ids=[
+        "neither",
+        "null-origin-own-referer",
+        "null-origin",
+        "other-origin",
+        "lookalike",
+        "referer-path",
+        "sub",
+        "empty",
+    ],
+)
+def test_votes_and_beacons_from_other_sites_are_refused(client, headers):
+    item = published_gallery(items=1).items.get()
+
+    response = client.post(_vote_url(item), headers=headers)
+    client.post(reverse("galleries:seen", kwargs={"pk": item.gallery_id}), headers=headers)
+
+    assert response.status_code == 403
+    item.refresh_from_db()
+    assert item.vote_count == 0 and not Vote.objects.exists()
+    assert cache.get(f"views:{timezone.localdate().isoformat()}:{item.gallery_id}") is None
+
+
+@pytest.mark.parametrize("headers", [{"Origin": "http://testserver"}, {"Referer": "http://testserver/galleries/x/"}])
+def test_votes_from_this_site_count(client, headers):
+    item = published_gallery(items=1).items.get()
+
+    assert client.post(_vote_url(item), headers=headers).status_code == 302
+    item.refresh_from_db()
+    assert item.vote_count == 1
