@@ -37,6 +37,7 @@ from galleries.workflow import (
     approve_gallery,
     available_transitions,
     can_edit_gallery,
+    can_edit_photo,
     galleries_visible_to,
     is_editor,
     is_owner,
@@ -830,6 +831,11 @@ class PhotoAdmin(admin.ModelAdmin):
             .annotate(used_in_total=Count("items__gallery", distinct=True))
             .prefetch_related("renditions")
         )
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or can_edit_photo(request.user, obj)
 
     def delete_view(self, request, object_id, extra_context=None):
         photo = self.get_object(request, object_id)

@@ -95,6 +95,24 @@ def can_edit_gallery(user, gallery: Gallery) -> bool:
     return is_photographer(user) and gallery.status == Status.DRAFT and is_owner(user, gallery)
 
 
+def can_edit_photo(user, photo: Photo) -> bool:
+    """Editors: any photo. Photographers: their own, and only while every gallery using it is a draft of theirs.
+
+    A photo's alt text, credit, framing and redactions reach readers through each gallery that shows it, so
+    changing them is editing those galleries.
+    """
+    if is_editor(user):
+        return True
+    if not is_photographer(user) or photo.pk is None:
+        return False
+    mine = photo.uploaded_by_id == user.pk or (
+        photo.photographer_id is not None and photo.photographer.user_id == user.pk
+    )
+    return mine and all(
+        can_edit_gallery(user, gallery) for gallery in Gallery.objects.filter(items__photo=photo).distinct()
+    )
+
+
 def galleries_visible_to(user):
     """What the admin lists: everything for editors, a photographer's own galleries for them."""
     if is_editor(user):

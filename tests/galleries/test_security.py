@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from galleries.folders import FolderError, import_gallery_folder
 from galleries.markup import plain_text, render_markup
-from galleries.models import Vote
+from galleries.models import Photo, Vote
 from newsroom.admin import PhotographerAdminForm
-from tests.factories import PhotographerFactory, published_gallery
+from newsroom.models import Photographer
+from tests.factories import GalleryFactory, PhotographerFactory, published_gallery
 from tests.galleries.test_import_export import MANIFEST, jpeg, make_folder, nothing_created
 
 pytestmark = pytest.mark.django_db
@@ -209,3 +210,61 @@ def test_votes_from_this_site_count(client, headers):
     assert client.post(_vote_url(item), headers=headers).status_code == 302
     item.refresh_from_db()
     assert item.vote_count == 1
+
+
+# The photo library: who may change a photo -------------------------------------------------------------------
+
+
+def _photo_form_data(client, editor, photo, **changes) -> dict:
+    client.force_login(editor)
+    form = client.get(reverse("admin:galleries_photo_change", args=[photo.pk])).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data.update(keywords="[]", redactions="[]", **changes)
+    client.logout()
+    return data
+
+
+def test_photographer_cannot_unredact_a_published_photo_of_someone_else(client, editor, photographer_user):
+    gallery = published_gallery(items=1)
+    photo = gallery.items.get().photo
+    Photo.objects.filter(pk=photo.pk).update(redactions=[{"x": 0.1, "y": 0.1, "w": 0.2, "h": 0.2}])
+    url = reverse("admin:galleries_photo_change", args=[photo.pk])
+    data = _photo_form_data(client, editor, photo, alt_text="Changed behind the desk's back.")
+
+    client.force_login(photographer_user)
+    page = client.get(url)
+    response = client.post(url, data)
+
+    assert page.status_code == 200 and "adminform" in page.context and not page.context["has_change_permission"]
+    assert response.status_code == 403
+    photo.refresh_from_db()
+    assert photo.redactions == [{"x": 0.1, "y": 0.1, "w": 0.2, "h": 0.2}]
+    assert photo.alt_text == "A test photograph."
+
+
+def test_photographer_cannot_change_their_own_photo_once_its_gallery_left_draft(client, editor, photographer_user):
+    gallery = GalleryFactory(created_by=photographer_user, in_review=True, items=1)
+    photo = gallery.items.get().photo
+    Photo.objects.filter(pk=photo.pk).update(uploaded_by=photographer_user)
+    data = _photo_form_data(client, editor, photo, alt_text="Changed while in review.")
+
+    client.force_login(photographer_user)
+    response = client.post(reverse("admin:galleries_photo_change", args=[photo.pk]), data)
+
+    assert response.status_code == 403
+    photo.refresh_from_db()
+    assert photo.alt_text == "A test photograph."
+
+
+def test_photographer_changes_their_own_photo_in_their_own_draft(client, editor, photographer_user):
+    gallery = GalleryFactory(created_by=photographer_user, items=1)
+    photo = gallery.items.get().photo
+    Photographer.objects.filter(pk=photo.photographer_id).update(user=photographer_user)
+    data = _photo_form_data(client, editor, photo, alt_text="Two ferries at the quay.")
+
+    client.force_login(photographer_user)
+    response = client.post(reverse("admin:galleries_photo_change", args=[photo.pk]), data)
+
+    assert response.status_code == 302
+    photo.refresh_from_db()
+    assert photo.alt_text == "Two ferries at the quay."
