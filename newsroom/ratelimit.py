@@ -18,9 +18,13 @@ def hash_ip(ip: str) -> str:
     return hmac.new(settings.LOUPE_IP_SALT.encode(), ip.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def _bucket(key: str, window: int) -> str:
+    return f"ratelimit:{key}:{int(time.time() // window)}"
+
+
 def allow(key: str, *, limit: int, window: int) -> bool:
     """Count one hit for `key`; False once more than `limit` hits fall in the current `window` seconds."""
-    bucket = f"ratelimit:{key}:{int(time.time() // window)}"
+    bucket = _bucket(key, window)
     if cache.add(bucket, 1, timeout=window + 1):
         return limit >= 1
     try:
@@ -29,3 +33,8 @@ def allow(key: str, *, limit: int, window: int) -> bool:
         # The bucket expired between add() and incr(): this hit starts a new window.
         cache.add(bucket, 1, timeout=window + 1)
         return True
+
+
+def hits(key: str, *, window: int) -> int:
+    """How many hits `key` has in the current `window` seconds, without counting one."""
+    return cache.get(_bucket(key, window)) or 0

@@ -263,6 +263,9 @@ LOUPE_COMMENTS_CLOSE_AFTER_DAYS = env_int("LOUPE_COMMENTS_CLOSE_AFTER_DAYS", 30)
 # Comments a reader (one address, one account) may post per window of seconds.
 LOUPE_COMMENT_RATE_LIMIT = env_int("LOUPE_COMMENT_RATE_LIMIT", 5, minimum=1)
 LOUPE_COMMENT_RATE_WINDOW = env_int("LOUPE_COMMENT_RATE_WINDOW", 60, minimum=1)
+# Failed admin sign-ins allowed per address, and per account name, in a window of seconds.
+LOUPE_LOGIN_FAILURE_LIMIT = env_int("LOUPE_LOGIN_FAILURE_LIMIT", 10, minimum=1)
+LOUPE_LOGIN_FAILURE_WINDOW = env_int("LOUPE_LOGIN_FAILURE_WINDOW", 15 * 60, minimum=1)
 LOUPE_IP_SALT = env_str("LOUPE_IP_SALT") or SECRET_KEY
 LOUPE_PAGE_CACHE_SECONDS = env_int("LOUPE_PAGE_CACHE_SECONDS", 300)
 
