@@ -11,8 +11,10 @@ from django.utils import timezone
 from galleries.folders import FolderError, import_gallery_folder
 from galleries.markup import plain_text, render_markup
 from galleries.models import Photo, Vote
+from galleries.popularity import VOTES_PER_ADDRESS_PER_PHOTO
 from newsroom.admin import PhotographerAdminForm
 from newsroom.models import Photographer
+from newsroom.ratelimit import client_ip
 from tests.factories import GalleryFactory, PhotographerFactory, published_gallery
 from tests.galleries.test_import_export import MANIFEST, jpeg, make_folder, nothing_created
 
@@ -268,3 +270,58 @@ def test_photographer_changes_their_own_photo_in_their_own_draft(client, editor,
     assert response.status_code == 302
     photo.refresh_from_db()
     assert photo.alt_text == "Two ferries at the quay."
+
+
+# Vote fraud: who counts as one address ---------------------------------------------------------------------------
+
+
+def _votes_from(client, item, addresses: list[dict]) -> int:
+    for meta in addresses:
+        client.cookies.clear()
+        client.post(_vote_url(item), headers={"Origin": "http://testserver"}, **meta)
+    item.refresh_from_db()
+    return item.vote_count
+
+
+def test_a_forged_forwarded_for_header_is_not_a_new_address(client):
+    item = published_gallery(items=1).items.get()
+    forged = [{"HTTP_X_FORWARDED_FOR": f"192.0.2.{n}", "REMOTE_ADDR": "198.51.100.7"} for n in range(10)]
+
+    assert _votes_from(client, item, forged) == VOTES_PER_ADDRESS_PER_PHOTO
+
+
+def test_behind_a_proxy_the_reader_is_the_address_it_saw_not_what_the_reader_wrote(client, settings):
+    settings.LOUPE_TRUSTED_PROXIES = 1
+    item = published_gallery(items=1).items.get()
+    forged = [{"HTTP_X_FORWARDED_FOR": f"192.0.2.{n}, 203.0.113.5", "REMOTE_ADDR": "10.0.0.2"} for n in range(10)]
+    others = [{"HTTP_X_FORWARDED_FOR": f"203.0.113.{n + 20}", "REMOTE_ADDR": "10.0.0.2"} for n in range(3)]
+
+    assert _votes_from(client, item, forged) == VOTES_PER_ADDRESS_PER_PHOTO
+    # Other readers behind the same load balancer are not lumped in with them.
+    assert _votes_from(client, item, others) == VOTES_PER_ADDRESS_PER_PHOTO + 3
+
+
+def test_one_ipv6_subscriber_hopping_through_their_64_is_one_address(client):
+    item = published_gallery(items=1).items.get()
+    hops = [{"REMOTE_ADDR": f"2001:db8:1:2::{n:x}"} for n in range(1, 10)]
+
+    assert _votes_from(client, item, hops) == VOTES_PER_ADDRESS_PER_PHOTO
+
+
+@pytest.mark.parametrize(
+    ("proxies", "meta", "expected"),
+    [
+        (0, {"REMOTE_ADDR": "198.51.100.7", "HTTP_X_FORWARDED_FOR": "192.0.2.1"}, "198.51.100.7"),
+        (1, {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "192.0.2.1, 203.0.113.5"}, "203.0.113.5"),
+        (2, {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "192.0.2.1, 203.0.113.5, 10.0.0.1"}, "203.0.113.5"),
+        (2, {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "203.0.113.5"}, "10.0.0.2"),
+        (1, {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "not-an-address"}, "10.0.0.2"),
+        (0, {"REMOTE_ADDR": "2001:db8:1:2:aaaa:bbbb:cccc:dddd"}, "2001:db8:1:2::/64"),
+        (0, {"REMOTE_ADDR": "::ffff:198.51.100.7"}, "198.51.100.7"),
+    ],
+    ids=["ignored", "one-proxy", "two-proxies", "short-header", "junk", "ipv6", "mapped"],
+)
+def test_client_address(rf, settings, proxies, meta, expected):
+    settings.LOUPE_TRUSTED_PROXIES = proxies
+
+    assert client_ip(rf.get("/", **meta)) == expected
