@@ -357,7 +357,15 @@ class GalleryAdmin(VersionAdmin):
         request._loupe_workflow_state = Gallery.objects.filter(pk=object_id).values(*WORKFLOW_FIELDS).first()
         return super().revision_view(request, object_id, version_id, extra_context)
 
+    def recoverlist_view(self, request, extra_context=None):
+        # Deleted galleries belong to nobody any more: only editors, who may delete, may see and bring them back.
+        if not is_editor(request.user):
+            raise PermissionDenied
+        return super().recoverlist_view(request, extra_context)
+
     def recover_view(self, request, version_id, extra_context=None):
+        if not is_editor(request.user):
+            raise PermissionDenied
         request._loupe_workflow_state = {"status": Gallery.Status.DRAFT, "publish_at": None, "published_at": None}
         return super().recover_view(request, version_id, extra_context)
 

@@ -4,9 +4,11 @@ import json
 import re
 
 import pytest
+import reversion
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
+from reversion.models import Version
 
 from galleries.folders import FolderError, import_gallery_folder
 from galleries.markup import plain_text, render_markup
@@ -325,3 +327,28 @@ def test_client_address(rf, settings, proxies, meta, expected):
     settings.LOUPE_TRUSTED_PROXIES = proxies
 
     assert client_ip(rf.get("/", **meta)) == expected
+
+
+# History: deleted galleries ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def deleted_gallery():
+    gallery = GalleryFactory(title="Deleted before publication", items=1)
+    with reversion.create_revision():
+        gallery.save()
+    version = Version.objects.get_for_object(gallery).get()
+    gallery.delete()
+    return version
+
+
+def test_only_editors_see_and_recover_deleted_galleries(client, editor, photographer_user, deleted_gallery):
+    recover = reverse("admin:galleries_gallery_recover", args=[deleted_gallery.pk])
+    client.force_login(photographer_user)
+    listing = client.get(reverse("admin:galleries_gallery_recoverlist"))
+
+    assert listing.status_code == 403
+    assert client.get(recover).status_code == 403
+    assert client.post(recover, {}).status_code == 403
+    client.force_login(editor)
+    assert "Deleted before publication" in client.get(reverse("admin:galleries_gallery_recoverlist")).text
