@@ -17,7 +17,7 @@ from galleries.popularity import VOTES_PER_ADDRESS_PER_PHOTO
 from newsroom.admin import PhotographerAdminForm
 from newsroom.models import Photographer
 from newsroom.ratelimit import client_ip
-from tests.factories import GalleryFactory, PhotographerFactory, published_gallery
+from tests.factories import CommentFactory, GalleryFactory, PhotographerFactory, published_gallery
 from tests.galleries.test_import_export import MANIFEST, jpeg, make_folder, nothing_created
 
 pytestmark = pytest.mark.django_db
@@ -352,3 +352,29 @@ def test_only_editors_see_and_recover_deleted_galleries(client, editor, photogra
     assert client.post(recover, {}).status_code == 403
     client.force_login(editor)
     assert "Deleted before publication" in client.get(reverse("admin:galleries_gallery_recoverlist")).text
+
+
+# Shared caches and pages made for one reader -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", ["?utm_source=newsletter", "?notice=1", ""])
+def test_a_page_carrying_this_readers_token_is_never_public_for_shared_caches(client, query):
+    gallery = published_gallery(items=1)
+
+    response = client.get(gallery.get_absolute_url() + query)
+
+    # The comment form holds this reader's CSRF token, which a CDN must not hand to the next reader.
+    assert 'name="csrfmiddlewaretoken"' in response.text
+    assert "csrftoken" in response.cookies
+    assert "public" not in response["Cache-Control"]
+
+
+def test_a_page_with_a_message_for_this_reader_is_not_public(client):
+    gallery = published_gallery(items=1)
+    comment = CommentFactory(gallery=gallery)
+    client.post(reverse("comments:vote", args=[comment.pk]))
+
+    response = client.get(gallery.get_absolute_url() + "?notice=1")
+
+    assert "Thanks for your vote." in response.text
+    assert "public" not in response["Cache-Control"]
