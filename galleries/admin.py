@@ -562,6 +562,8 @@ class GalleryAdmin(VersionAdmin):
             Item,
             fields=["headline", "caption", "alt_text"],
             extra=0,
+            # The grid edits the gallery's items; a forged extra form must not become a new one.
+            edit_only=True,
             widgets={
                 "headline": forms.TextInput(attrs={"size": 30}),
                 "caption": forms.Textarea(attrs={"rows": 5, "cols": 50}),

@@ -12,7 +12,7 @@ from reversion.models import Version
 
 from galleries.folders import FolderError, import_gallery_folder
 from galleries.markup import plain_text, render_markup
-from galleries.models import Photo, Vote
+from galleries.models import Item, Photo, Vote
 from galleries.popularity import VOTES_PER_ADDRESS_PER_PHOTO
 from newsroom.admin import PhotographerAdminForm
 from newsroom.models import Photographer
@@ -378,3 +378,43 @@ def test_a_page_with_a_message_for_this_reader_is_not_public(client):
 
     assert "Thanks for your vote." in response.text
     assert "public" not in response["Cache-Control"]
+
+
+# The captions grid: only the gallery's own items ------------------------------------------------------------------
+
+
+def _captions_post(gallery, rows: list[tuple[int | str, str]], *, total: int | None = None) -> dict:
+    data = {
+        "form-TOTAL_FORMS": total if total is not None else len(rows),
+        "form-INITIAL_FORMS": gallery.items.count(),
+        "version": gallery.version,
+    }
+    for index, (pk, headline) in enumerate(rows):
+        data |= {f"form-{index}-id": pk, f"form-{index}-headline": headline}
+        data |= {f"form-{index}-caption": "", f"form-{index}-alt_text": ""}
+    return data
+
+
+def test_captions_grid_cannot_reach_another_gallerys_items(client, photographer_user):
+    mine = GalleryFactory(created_by=photographer_user, items=1)
+    theirs = published_gallery(items=1).items.get()
+    client.force_login(photographer_user)
+    url = reverse("admin:galleries_gallery_captions", args=[mine.pk])
+
+    response = client.post(url, _captions_post(mine, [(theirs.pk, "Hijacked")]))
+
+    assert response.status_code == 302
+    theirs.refresh_from_db()
+    assert theirs.headline != "Hijacked"
+
+
+def test_captions_grid_adds_no_items(client, photographer_user):
+    mine = GalleryFactory(created_by=photographer_user, items=1)
+    item = mine.items.get()
+    client.force_login(photographer_user)
+    url = reverse("admin:galleries_gallery_captions", args=[mine.pk])
+
+    response = client.post(url, _captions_post(mine, [(item.pk, "Kept"), ("", "Smuggled in")]))
+
+    assert response.status_code == 302
+    assert list(Item.objects.values_list("headline", flat=True)) == ["Kept"]
