@@ -5,6 +5,7 @@ import re
 
 import pytest
 import reversion
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
@@ -12,12 +13,12 @@ from reversion.models import Version
 
 from galleries.folders import FolderError, import_gallery_folder
 from galleries.markup import plain_text, render_markup
-from galleries.models import Item, Photo, Vote
+from galleries.models import Gallery, Item, Photo, PreviewLink, Vote
 from galleries.popularity import VOTES_PER_ADDRESS_PER_PHOTO
 from newsroom.admin import PhotographerAdminForm
 from newsroom.models import Photographer
 from newsroom.ratelimit import client_ip
-from tests.factories import CommentFactory, GalleryFactory, PhotographerFactory, published_gallery
+from tests.factories import CommentFactory, GalleryFactory, PhotographerFactory, UserFactory, published_gallery
 from tests.galleries.test_import_export import MANIFEST, jpeg, make_folder, nothing_created
 
 pytestmark = pytest.mark.django_db
@@ -418,3 +419,51 @@ def test_captions_grid_adds_no_items(client, photographer_user):
 
     assert response.status_code == 302
     assert list(Item.objects.values_list("headline", flat=True)) == ["Kept"]
+
+
+# Admin views: every persona that may not ---------------------------------------------------------------------
+
+
+def _outsider_urls(gallery) -> list[tuple[str, str]]:
+    item = gallery.items.first()
+    with reversion.create_revision():
+        gallery.save()
+    version = Version.objects.get_for_object(gallery).first()
+    admin = "admin:galleries_gallery_"
+    return [
+        ("get", reverse(admin + "change", args=[gallery.pk])),
+        ("get", reverse(admin + "captions", args=[gallery.pk])),
+        ("post", reverse(admin + "captions", args=[gallery.pk])),
+        ("post", reverse(admin + "upload", args=[gallery.pk])),
+        ("post", reverse(admin + "upload_known", args=[gallery.pk])),
+        ("post", reverse(admin + "upload_append", args=[gallery.pk])),
+        ("post", reverse(admin + "transition", args=[gallery.pk, "submit"])),
+        ("post", reverse(admin + "transition", args=[gallery.pk, "approve"])),
+        ("get", reverse(admin + "history", args=[gallery.pk])),
+        ("get", reverse(admin + "revision", args=[gallery.pk, version.pk])),
+        ("post", reverse(admin + "revision", args=[gallery.pk, version.pk])),
+        ("get", reverse("galleries:preview", args=[gallery.pk])),
+        ("get", reverse("galleries:preview-item", args=[gallery.pk, item.pk])),
+        ("get", reverse("galleries:preview-links", args=[gallery.pk])),
+        ("post", reverse("galleries:preview-links", args=[gallery.pk])),
+    ]
+
+
+@pytest.mark.parametrize("persona", ["anonymous", "reader", "photographer_user", "moderator"])
+def test_nobody_but_the_desk_and_the_author_reaches_a_draft_in_the_admin(client, request, persona, editor):
+    author = UserFactory(username="author", is_staff=True)
+    author.groups.add(Group.objects.get(name="Photographers"))
+    gallery = GalleryFactory(created_by=author, title="Unannounced zqx story", items=1)
+    if persona != "anonymous":
+        client.force_login(request.getfixturevalue(persona))
+
+    for method, url in _outsider_urls(gallery):
+        response = getattr(client, method)(url, {"note": "x"} if method == "post" else None)
+        if persona in ("anonymous", "reader"):
+            assert response.status_code == 302 and "/admin/login/" in response["Location"], (method, url)
+        else:
+            assert response.status_code in (302, 403, 404), (persona, method, url, response.status_code)
+        assert "Unannounced zqx story" not in response.content.decode(), (persona, method, url)
+    gallery.refresh_from_db()
+    assert gallery.status == Gallery.Status.DRAFT and gallery.version == 1
+    assert not PreviewLink.objects.exists()
