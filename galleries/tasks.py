@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from galleries import imaging
 from galleries.models import Photo, Rendition
-from galleries.publication import show_new_renditions, take_down_photos
+from galleries.publication import expose_photos, show_new_renditions, take_down_photos
 from newsroom.audit import record
 
 logger = logging.getLogger(__name__)
@@ -192,6 +192,7 @@ def _finish(photo_id: int, *, result: imaging.RenderResult, written: list, frami
             )
             for file, name in written
         )
+        looks_changed = old != {name for _, name in written} or photo.placeholder != result.placeholder
         photo.state = Photo.State.READY
         photo.state_reason = ""
         photo.placeholder = result.placeholder
@@ -200,7 +201,9 @@ def _finish(photo_id: int, *, result: imaging.RenderResult, written: list, frami
         kept = {name for _, name in written}
         if Photo.objects.filter(pk=photo_id).in_published_galleries().exists():
             # New files up and the pages naming them refreshed before the old files go: no broken images.
-            transaction.on_commit(partial(show_new_renditions, photos=[photo]))
+            # The same files again (a rerender with unchanged settings) leave the cached pages as they are.
+            publish = show_new_renditions if looks_changed else expose_photos
+            transaction.on_commit(partial(publish, photos=[photo]))
         transaction.on_commit(partial(_delete_files, names=sorted(old - kept)))
     return True
 
