@@ -17,8 +17,9 @@ def expose_photos(*, photos: Iterable[Photo]) -> None:
     Call it when a gallery is published, after the commit. Photos still
     rendering are exposed by the render job when it finishes.
     """
+    ids = _ids(photos)
     private, public = storages["renditions"], storages["default"]
-    renditions = Rendition.objects.filter(photo__in=_ids(photos), photo__state=Photo.State.READY)
+    renditions = Rendition.objects.filter(photo__in=ids, photo__state=Photo.State.READY)
     exposed = []
     for rendition in renditions:
         if not public.exists(rendition.name):
@@ -32,6 +33,11 @@ def expose_photos(*, photos: Iterable[Photo]) -> None:
         if not rendition.is_public:
             exposed.append(rendition.pk)
     Rendition.objects.filter(pk__in=exposed).update(is_public=True)
+    # A new blur area or focal point saved while the files were being copied queues the photo again and
+    # takes its files down after that commit; one that committed before the copy ended would find them not
+    # yet up. Whatever this call put up for a photo that is no longer ready comes down again here.
+    requeued = Photo.objects.filter(pk__in=ids).exclude(state=Photo.State.READY)
+    _remove_public_copies(list(requeued.values_list("pk", flat=True)))
 
 
 def conceal_photos(*, photos: Iterable[Photo]) -> None:
