@@ -15,12 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import tomli_w
-from django.db import transaction
 from django.utils.text import slugify
 
-from galleries.ingest import UploadRejected, ingest_photo
+from galleries.ingest import UploadRejected, atomic_ingest, ingest_photo
 from galleries.library import natural_key
-from galleries.models import FaqEntry, Gallery, GalleryLink, Item, Section, Tag, originals_storage
+from galleries.models import FaqEntry, Gallery, GalleryLink, Item, Section, Tag
 from newsroom.audit import record
 from newsroom.models import INSTAGRAM_HANDLE, Photographer, web_url
 
@@ -230,21 +229,14 @@ def import_gallery_folder(*, directory: Path, by=None) -> tuple[Gallery, list[st
     plan = plan_import(directory)
     if not plan.rows:
         raise FolderError(f"{directory}: no photos to import.")
-    created_files: list[str] = []
-    try:
-        gallery = _create(plan, directory=directory, by=by, created_files=created_files)
-    except BaseException:
-        # The rows are rolled back; the originals stored for photos made in this run must go too.
-        storage = originals_storage()
-        for name in created_files:
-            storage.delete(name)
-        raise
+    # All or nothing, files included: a rollback also deletes the originals this run stored.
+    with atomic_ingest():
+        gallery = _create(plan, directory=directory, by=by)
     notes = [f"{name} is not in {CAPTIONS}; added at the end." for name in plan.unlisted]
     return gallery, notes
 
 
-@transaction.atomic
-def _create(plan: Plan, *, directory: Path, by, created_files: list[str]) -> Gallery:
+def _create(plan: Plan, *, directory: Path, by) -> Gallery:
     manifest = plan.manifest
     people = [_photographer(person) for person in _people(manifest)]
     section = _named(Section, manifest["section"].strip()) if manifest.get("section", "").strip() else None
@@ -276,8 +268,6 @@ def _create(plan: Plan, *, directory: Path, by, created_files: list[str]) -> Gal
             )
         except UploadRejected as error:
             raise FolderError(f"{row.file}: {error}") from None
-        if result.created:
-            created_files.append(result.photo.original.name)
         photo = result.photo
         items.append(
             Item(

@@ -96,21 +96,18 @@ def can_edit_gallery(user, gallery: Gallery) -> bool:
 
 
 def can_edit_photo(user, photo: Photo) -> bool:
-    """Editors: any photo. Photographers: their own, and only while every gallery using it is a draft of theirs.
-
-    A photo's alt text, credit, framing and redactions reach readers through each gallery that shows it, so
-    changing them is editing those galleries.
-    """
+    """Editors: any photo. Photographers: their own (uploaded by or credited to them) while no gallery past
+    draft uses it; as with galleries, once the desk has it, the desk decides what readers see."""
     if is_editor(user):
         return True
-    if not is_photographer(user) or photo.pk is None:
+    if not is_photographer(user):
         return False
-    mine = photo.uploaded_by_id == user.pk or (
+    if photo.pk is None:
+        return True
+    own = photo.uploaded_by_id == user.pk or (
         photo.photographer_id is not None and photo.photographer.user_id == user.pk
     )
-    return mine and all(
-        can_edit_gallery(user, gallery) for gallery in Gallery.objects.filter(items__photo=photo).distinct()
-    )
+    return own and not photo.items.exclude(gallery__status=Status.DRAFT).exists()
 
 
 def galleries_visible_to(user):
