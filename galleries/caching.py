@@ -85,7 +85,7 @@ class PageCacheMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not _cacheable_request(request):
-            return self.get_response(request)
+            return _private_if_personal(self.get_response(request))
         key = _page_key(request)
         version = cache.get(VERSION_KEY)
         entry = _local_entry(key, version)
@@ -97,10 +97,7 @@ class PageCacheMiddleware:
                 entry = None
         if entry is not None:
             return _replay(request, entry)
-        response = self.get_response(request)
-        if getattr(response, "loupe_public", False) and settings.CSRF_COOKIE_NAME in response.cookies:
-            # A form on the page carries this reader's token: only this cache, which refills it, may keep the page.
-            response["Cache-Control"] = "private, max-age=0, must-revalidate"
+        response = _private_if_personal(self.get_response(request))
         if (
             request.method == "GET"
             and getattr(response, "loupe_public", False)
@@ -143,6 +140,14 @@ def _remember(key: str, entry) -> None:
         _local.move_to_end(key)
         while len(_local) > LOCAL_PAGES:
             _local.popitem(last=False)
+
+
+def _private_if_personal(response: HttpResponse) -> HttpResponse:
+    if getattr(response, "loupe_public", False) and response.cookies:
+        # Made for this reader: a form with their CSRF token, a message meant for them. Shared caches may not keep
+        # it; this cache may keep a page whose only cookie is the token, as each hit fills in the reader's own.
+        response["Cache-Control"] = "private, max-age=0, must-revalidate"
+    return response
 
 
 def _replay(request: HttpRequest, entry) -> HttpResponse:

@@ -1,6 +1,8 @@
 """The small, safe markup of introductions and captions."""
 
+import html
 import re
+from urllib.parse import urlsplit
 
 import nh3
 from django.utils.html import escape
@@ -19,6 +21,16 @@ _NEEDS_CLEANING_ESCAPED = re.compile(r"[\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 def _newlines(text: str) -> str:
     # As django.utils.text.normalize_newlines, without its lazy-string wrapper: a page calls this for every caption.
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def _keep_attribute(element: str, attribute: str, value: str) -> str | None:
+    # nh3 checks the scheme of href but not of cite, which it does not count as a URL.
+    if attribute == "cite" and urlsplit(value.strip()).scheme.lower() not in {"http", "https"}:
+        return None
+    return value
 
 
 def render_markup(text: str) -> SafeString:
@@ -42,15 +54,19 @@ def render_markup(text: str) -> SafeString:
         text,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
+        attribute_filter=_keep_attribute,
+        url_schemes=URL_SCHEMES,
         link_rel="noopener nofollow",
     )
     return mark_safe(cleaned)  # noqa: S308 -- nh3 has just cleaned it
 
 
 def plain_text(text: str) -> str:
-    """The words of a caption without any markup, for alt-free contexts like feeds and meta tags."""
+    """The words of a caption without any markup, for alt-free contexts like feeds and meta tags.
+
+    Plain text, not HTML: "&" stays "&". Whoever prints it escapes it (templates, feeds, json_ld_script).
+    """
     text = _newlines(text or "")
     if not _NEEDS_CLEANING.search(text):
         return text.strip()
-    return nh3.clean(text, tags=set()).strip()
+    return html.unescape(nh3.clean(text, tags=set())).strip()

@@ -250,8 +250,9 @@ def items_html(
                 f'<a href="{url}#comments">{count} comment{"" if count == 1 else "s"}'
                 f'<span class="visually-hidden"> on photo {n}</span></a>'
             )
-        share = escape(view.share_mailto)
-        tools.append(f'<a class="share" href="{share}">Share<span class="visually-hidden"> photo {n}</span></a>')
+        if not preview:
+            share = escape(view.share_mailto)
+            tools.append(f'<a class="share" href="{share}">Share<span class="visually-hidden"> photo {n}</span></a>')
         tools.append("</div></li>\n")
         parts.append("".join(tools))
     return mark_safe("".join(parts))  # noqa: S308 - every value escaped or rendered safe above
@@ -275,8 +276,9 @@ def _share_mailto(subject: str, url: str) -> str:
     return f"mailto:?subject={quote(subject, safe='')}&body={quote(url, safe='')}"
 
 
-def present_item(item: Item, *, gallery: Gallery, preview: bool = False) -> ItemView:
-    """A photo page's view of its item (with its photo, photographer and renditions prefetched)."""
+def present_item(item: Item, *, gallery: Gallery, preview: bool = False, page_url: str | None = None) -> ItemView:
+    """A photo page's view of its item (with its photo, photographer and renditions prefetched); `page_url` is
+    where the gallery's page is when that is not its public URL (a preview), so links lead to the photo page there."""
     # Attached to the already-loaded gallery so get_absolute_url needs no query.
     item.gallery = gallery
     url = item.get_absolute_url()
@@ -289,7 +291,7 @@ def present_item(item: Item, *, gallery: Gallery, preview: bool = False) -> Item
         caption=item.caption,
         vote_count=item.vote_count,
         picture=build_picture(item.photo, preview=preview),
-        url=url,
+        url=url if page_url is None else f"{page_url}photos/{item.pk}/",
         canonical=canonical,
         alt=item.effective_alt_text,
         credit=item.credit,
@@ -299,8 +301,13 @@ def present_item(item: Item, *, gallery: Gallery, preview: bool = False) -> Item
     )
 
 
-def present_gallery(gallery: Gallery, *, order: str = "", preview: bool = False, photographers=()) -> GalleryView:
-    """The page's view of a gallery: one query for its items and one for their renditions, however many."""
+def present_gallery(
+    gallery: Gallery, *, order: str = "", preview: bool = False, photographers=(), page_url: str | None = None
+) -> GalleryView:
+    """The page's view of a gallery: one query for its items and one for their renditions, however many.
+
+    A preview passes its own `page_url`, so links to photo pages stay inside the preview.
+    """
     items = list(Item.objects.filter(gallery=gallery).page_rows())
     photo_ids = {row[7] for row in items}
     if preview:
@@ -334,6 +341,8 @@ def present_gallery(gallery: Gallery, *, order: str = "", preview: bool = False,
     ) in items:
         url = f"{base}photos/{pk}/"
         canonical = f"{site}{url}" if url.startswith("/") else url
+        if page_url is not None:
+            url = f"{page_url}photos/{pk}/"
         views.append(
             ItemView(
                 pk=pk,

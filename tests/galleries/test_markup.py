@@ -39,5 +39,5 @@ def test_plain_text_from_a_form_keeps_its_paragraphs_whatever_the_line_ends():
 
 def test_plain_text_is_escaped_without_markup_and_cleaned_with_it():
     assert plain_text("  Quiet harbour  ") == "Quiet harbour"
-    assert plain_text("Fish & chips") == nh3.clean("Fish & chips", tags=set())
+    assert plain_text("Fish & chips") == "Fish & chips"
     assert plain_text("<b>Loud</b> harbour") == "Loud harbour"
