@@ -1,5 +1,3 @@
-import nh3
-
 from galleries.markup import plain_text, render_markup
 
 
