@@ -12,7 +12,7 @@ import os
 import re
 import warnings
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
@@ -49,6 +49,8 @@ RENDER_THREADS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaf
 JPEG_MIN_BYTES_PER_PIXEL = 1024
 
 DRAFT_MARGIN = 2.0
+# resize() first box-reduces by whole factors while this much reduction is left for LANCZOS.
+REDUCING_GAP = 3.0
 
 ORIENTATION_TAG = 0x0112
 _TRANSPOSE = {
@@ -630,6 +632,7 @@ def _prepare(
     max_pixels: int,
     largest_width: int = max(RESPONSIVE_WIDTHS),
     redactions: Iterable[Sequence[float]] = (),
+    pool: ThreadPoolExecutor | None = None,
 ) -> tuple[Image.Image, tuple[int, int]]:
     """prepare_image, and the upright size of the original, which rendition heights follow."""
     with open_image(data, max_pixels=max_pixels) as image:
@@ -651,7 +654,7 @@ def _prepare(
         frame = image.convert("RGBA") if image.mode == "P" else image
         # Resizing before the colour conversion: the transform then touches fewer pixels.
         if frame.width > target[0] * 1.02 and frame.mode in _RESIZABLE_MODES:
-            frame = frame.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
+            frame = _downscale(frame, target, pool.submit if pool else _run_now)
         elif frame is image:
             frame = image.copy()  # leaving the block closes the decoded original, the largest image here
     if icc:
@@ -663,6 +666,32 @@ def _prepare(
     return _redact(frame, redactions), (up_w, up_h)
 
 
+def _run_now(function, *args) -> Future:
+    future = Future()
+    future.set_result(function(*args))
+    return future
+
+
+def _downscale(image: Image.Image, size: tuple[int, int], submit: Callable[..., Future]) -> Image.Image:
+    """LANCZOS in a top and a bottom half, which `submit` may resize side by side.
+
+    Each half reads the rows around its edge as the whole would, so the seam is invisible. Halves
+    even on one thread, so the pixels never depend on the number of threads. When reduce() would
+    step in first (six times smaller or more), the whole is resized at once.
+    """
+    ratio = max(image.width / size[0], image.height / size[1])
+    if ratio >= 2 * REDUCING_GAP or image.mode not in ("RGB", "L", "CMYK") or size[1] < 2:
+        return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
+    middle = size[1] // 2
+    edge = middle * image.height / size[1]
+    top = submit(image.resize, (size[0], middle), Image.Resampling.LANCZOS, (0, 0, image.width, edge))
+    bottom = image.resize((size[0], size[1] - middle), Image.Resampling.LANCZOS, (0, edge, image.width, image.height))
+    whole = Image.new(image.mode, size)
+    whole.paste(top.result(), (0, 0))
+    whole.paste(bottom, (0, middle))
+    return whole
+
+
 def _encode_all(image: Image.Image, purpose: str, formats: Sequence[str], xmp: bytes) -> list[RenderedFile]:
     # One thread per image: Image.save keeps its options on the image while it writes.
     width, height = image.size
@@ -672,14 +701,8 @@ def _encode_all(image: Image.Image, purpose: str, formats: Sequence[str], xmp: b
 def _social_card(base: Image.Image, focal: tuple[float, float], xmp: bytes) -> list[RenderedFile]:
     card = base.crop(_social_box(base.size, focal))
     if card.width > SOCIAL_SIZE[0]:
-        card = card.resize(SOCIAL_SIZE, Image.Resampling.LANCZOS, reducing_gap=3.0)
+        card = card.resize(SOCIAL_SIZE, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
     return _encode_all(card, "social", ["jpeg"], xmp)
-
-
-def _run_now(function, *args) -> Future:
-    future = Future()
-    future.set_result(function(*args))
-    return future
 
 
 def render_image(
@@ -700,19 +723,21 @@ def render_image(
     With more than one thread, widths are encoded side by side while the next width is resized;
     the files come back in the same order, with the same bytes, whatever the number of threads.
     """
-    base, (full_w, full_h) = _prepare(data, max_pixels=max_pixels, largest_width=max(widths), redactions=redactions)
-    xmp = fresh_xmp(credit=credit, copyright=copyright)
-    wanted = sorted({w for w in widths if w <= full_w} or {base.width}, reverse=True)
     pool = ThreadPoolExecutor(max_workers=threads) if threads > 1 else None
     submit = pool.submit if pool else _run_now
     with pool or nullcontext():
+        base, (full_w, full_h) = _prepare(
+            data, max_pixels=max_pixels, largest_width=max(widths), redactions=redactions, pool=pool
+        )
+        xmp = fresh_xmp(credit=credit, copyright=copyright)
+        wanted = sorted({w for w in widths if w <= full_w} or {base.width}, reverse=True)
         jobs = []
         current = base
         for width in wanted:
             # Heights from the original's proportions, so every width matches what a full-size resize gives.
             height = max(1, round(width * full_h / full_w))
             if current.size != (width, height):
-                current = current.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
+                current = current.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
             jobs.append(submit(_encode_all, current, "responsive", formats, xmp))
         if social:
             jobs.append(submit(_social_card, base, focal, xmp))
