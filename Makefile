@@ -36,8 +36,8 @@ run: $(VENV)/.installed
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_demo
 	@echo "Serving Loupe on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
-	@# Scheduled galleries go live while the site runs; the trap stops the publisher with the server.
-	@$(PY) manage.py publish_due --every 30 & publisher=$$!; \
+	@# Recurring jobs (scheduled publishing, stuck renders, stats) run beside the server; the trap stops them with it.
+	@$(PY) manage.py periodic --every 30 & publisher=$$!; \
 	trap 'kill $$publisher 2>/dev/null; wait $$publisher 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 

@@ -86,6 +86,32 @@ def stuck_photos():
     return Photo.objects.filter(state__in=[Photo.State.QUEUED, Photo.State.PROCESSING], updated_at__lt=stale)
 
 
+def requeue_stuck_renders() -> int:
+    """Put back in the queue the photos a killed worker left behind; fail those that keep killing theirs.
+
+    Each stuck photo is touched once per STALE_AFTER, so a long but healthy queue is not flooded with
+    duplicates (a duplicate job would find the photo ready and skip it anyway). Returns how many were queued.
+    """
+    queued = []
+    with transaction.atomic():
+        for photo in stuck_photos().select_for_update(skip_locked=True).order_by("pk"):
+            if photo.state == Photo.State.PROCESSING and photo.render_attempts >= MAX_RENDER_ATTEMPTS:
+                photo.state = Photo.State.FAILED
+                photo.state_reason = (
+                    f"Rendering stopped without finishing {photo.render_attempts} times "
+                    "(the worker was killed, perhaps for lack of memory)."
+                )
+            else:
+                photo.state = Photo.State.QUEUED
+                queued.append(photo.pk)
+            photo.save(update_fields=["state", "state_reason", "updated_at"])
+        for photo_id in queued:
+            transaction.on_commit(partial(enqueue_render, photo_id=photo_id))
+    if queued:
+        logger.warning("Queued %s photo(s) again that a stopped worker left behind: %s", len(queued), queued)
+    return len(queued)
+
+
 def _claim(photo_id: int) -> Photo | None:
     stale = timezone.now() - STALE_AFTER
     with transaction.atomic():

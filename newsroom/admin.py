@@ -10,11 +10,12 @@ from django.db.models.functions import Coalesce
 from django.template.defaultfilters import truncatechars
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join, linebreaks
+from django.utils.html import format_html, format_html_join
 
 from galleries import imaging
 from galleries.models import Gallery, Rendition
 from newsroom.audit import record
+from newsroom.comments import render_comment_body
 from newsroom.models import AuditEvent, Ban, Comment, CommentReport, Photographer, WordRule
 from newsroom.moderation import (
     approve_comment,
@@ -273,7 +274,7 @@ class CommentAdmin(ModeratorOnly, admin.ModelAdmin):
         return format_html(
             '<div class="comment-queue-body" data-status="{}">{}</div><small>{} · {} votes</small>',
             obj.status,
-            linebreaks(obj.body, autoescape=True),
+            render_comment_body(obj.body),
             obj.get_status_display(),
             obj.vote_count,
         )

@@ -161,3 +161,12 @@ USERS = [
     ("photographer", "loupe-photographer-demo", "Photographers", False),
     ("moderator", "loupe-moderator-demo", "Moderators", False),
 ]
+
+COMMENTS_ON = "night-shift-at-the-harbour"
+# Approved reader comments on the harbour story: (key, parent key, item position or None, author, body).
+COMMENTS = [
+    ("crane", None, None, "Ines", "My grandfather drove one of those cranes. Thank you for showing the people."),
+    ("crane-reply", "crane", None, "Jonah", "Same here, my uncle. The night crews never get any credit."),
+    ("ice", None, 3, "Priya", "I had no idea the ice went in before the weighing. Does the buyer pay for the ice too?"),
+    ("ice-reply", "ice", 3, "Marek", "They weigh the crates empty first, so the ice comes off the price."),
+]

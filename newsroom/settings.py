@@ -1,7 +1,7 @@
 """Loupe settings: one module, driven by environment variables.
 
 With no environment set, Loupe runs the embedded default: SQLite, local files
-under LOUPE_DATA_DIR, the local-memory cache and in-process tasks.
+under LOUPE_DATA_DIR, a file cache there too, and in-process tasks.
 """
 
 import os
@@ -151,8 +151,10 @@ else:
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache: Redis when REDIS_URL is set, so every web process and worker shares
-# rate limits and page caches; process memory otherwise.
+# Cache: Redis when REDIS_URL is set, so every web process and worker on every
+# machine shares rate limits and page caches. Without it, a cache in the data
+# directory, shared by every process on this machine: a purge after a publish,
+# an edit or a withdrawal reaches all of them, and so do the rate limits.
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
@@ -163,7 +165,12 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": DATA_DIR / "cache",
+        }
+    }
 
 # Background jobs: in-process on the embedded default and in tests; the
 # database queue (manage.py db_worker) in production.
@@ -253,6 +260,9 @@ LOUPE_REQUIRE_TWO_PEOPLE = env_bool("LOUPE_REQUIRE_TWO_PEOPLE", False)
 LOUPE_COMMENTS_ENABLED = env_bool("LOUPE_COMMENTS_ENABLED", True)
 LOUPE_COMMENT_MAX_DEPTH = env_int("LOUPE_COMMENT_MAX_DEPTH", 3, minimum=1)
 LOUPE_COMMENTS_CLOSE_AFTER_DAYS = env_int("LOUPE_COMMENTS_CLOSE_AFTER_DAYS", 30)
+# Comments a reader (one address, one account) may post per window of seconds.
+LOUPE_COMMENT_RATE_LIMIT = env_int("LOUPE_COMMENT_RATE_LIMIT", 5, minimum=1)
+LOUPE_COMMENT_RATE_WINDOW = env_int("LOUPE_COMMENT_RATE_WINDOW", 60, minimum=1)
 LOUPE_IP_SALT = env_str("LOUPE_IP_SALT") or SECRET_KEY
 LOUPE_PAGE_CACHE_SECONDS = env_int("LOUPE_PAGE_CACHE_SECONDS", 300)
 

@@ -43,6 +43,8 @@ class Site:
             "LOUPE_DATA_DIR": str(data_dir),
             "LOUPE_SITE_URL": self.url,
             "PYTHONUNBUFFERED": "1",
+            # Every browser here comes from 127.0.0.1, so one address stands for many readers.
+            "LOUPE_COMMENT_RATE_LIMIT": "100",
         }
         self.process: subprocess.Popen | None = None
 

@@ -25,6 +25,8 @@ def test_reader_goes_home_gallery_photo_photographer_tag_search_without_dead_end
     page.press("#site-search-q", "Enter")
     assert "Results for" in page.locator("h1").inner_text()
     assert page.get_by_role("link", name=re.compile("night shift")).count() >= 1
+    shots(page, "search")
+    assert_accessible(page, context="search results")
 
 
 def test_lightbox_works_from_the_keyboard_and_gives_focus_back(new_page, shots):

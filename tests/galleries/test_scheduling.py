@@ -79,6 +79,24 @@ def test_publish_due_command_says_what_it_published():
 
 
 @pytest.mark.django_db
+def test_periodic_jobs_publish_what_is_due_and_go_on_when_one_job_fails(monkeypatch):
+    from galleries import periodic
+
+    due = scheduled(minutes=-1, title="Harbour at dawn")
+
+    def broken() -> str:
+        raise RuntimeError("stats store is down")
+
+    monkeypatch.setattr(periodic, "JOBS", [broken, *periodic.JOBS])
+    out = StringIO()
+    call_command("periodic", stdout=out)
+
+    assert "Harbour at dawn" in out.getvalue()
+    due.refresh_from_db()
+    assert due.status == Gallery.Status.PUBLISHED
+
+
+@pytest.mark.django_db
 def test_publish_due_command_repeats_with_every():
     out = StringIO()
     call_command("publish_due", every=0.01, runs=2, stdout=out)

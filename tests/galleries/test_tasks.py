@@ -121,3 +121,49 @@ def test_photo_in_a_published_gallery_is_exposed_as_soon_as_it_renders(django_ca
     assert renditions and all(r.is_public for r in renditions)
     for rendition in renditions:
         assert storages["default"].exists(rendition.name)
+
+
+def _left_behind(photo: Photo, *, attempts: int) -> None:
+    """As a worker killed mid-render leaves a photo: processing, long ago."""
+    Photo.objects.filter(pk=photo.pk).update(
+        state=Photo.State.PROCESSING, render_attempts=attempts, updated_at=timezone.now() - timezone.timedelta(hours=1)
+    )
+
+
+def test_periodic_jobs_render_again_what_a_killed_worker_left_and_keep_the_original(django_capture_on_commit_callbacks):
+    photo = upload(seed=21)  # queued; its job never ran
+    _left_behind(photo, attempts=1)
+    original = photo.original.name
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("periodic")
+
+    photo.refresh_from_db()
+    assert photo.state == Photo.State.READY
+    assert photo.render_attempts == 2
+    assert photo.original.name == original and storages["originals"].exists(original)
+    assert photo.renditions.exists()
+
+
+def test_a_photo_that_keeps_killing_its_worker_fails_with_a_reason(django_capture_on_commit_callbacks):
+    photo = upload(seed=22)
+    _left_behind(photo, attempts=tasks.MAX_RENDER_ATTEMPTS)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.requeue_stuck_renders() == 0
+
+    photo.refresh_from_db()
+    assert photo.state == Photo.State.FAILED
+    assert "stopped without finishing 3 times" in photo.state_reason
+
+
+def test_a_render_in_progress_is_not_queued_twice(django_capture_on_commit_callbacks):
+    photo = upload(seed=23)
+    Photo.objects.filter(pk=photo.pk).update(state=Photo.State.PROCESSING, render_attempts=1)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert tasks.requeue_stuck_renders() == 0
+
+    assert callbacks == []
+    photo.refresh_from_db()
+    assert photo.state == Photo.State.PROCESSING

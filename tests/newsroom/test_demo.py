@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from galleries.models import Gallery, Item, Photo
-from newsroom.models import AuditEvent, Photographer
+from newsroom.models import AuditEvent, Comment, Photographer
 
 pytestmark = pytest.mark.django_db
 
@@ -15,6 +15,7 @@ def counts():
         Gallery.objects.count(),
         Item.objects.count(),
         Photo.objects.count(),
+        Comment.objects.count(),
     )
 
 
@@ -42,3 +43,17 @@ def test_load_demo_publishes_through_the_workflow():
     assert events.count() == 3 * published.count()
     assert set(events.values_list("target_id", flat=True)) == {str(pk) for pk in published.values_list("pk", flat=True)}
     assert not Photo.objects.filter(items__gallery__in=published).exclude(state=Photo.State.READY).exists()
+
+
+def test_load_demo_comments_are_threads_readers_see_on_the_gallery_and_on_a_photo(client):
+    call_command("load_demo")
+    gallery = Gallery.objects.get(slug="night-shift-at-the-harbour")
+    on_gallery = client.get(gallery.get_absolute_url()).content.decode()
+    assert "My grandfather drove one of those cranes." in on_gallery
+    assert "The night crews never get any credit." in on_gallery
+    reply = Comment.objects.get(author_name="Marek")
+    assert reply.parent.author_name == "Priya"
+    assert reply.item.position == 2
+    on_photo = client.get(reply.item.get_absolute_url()).content.decode()
+    assert "They weigh the crates empty first" in on_photo
+    assert "My grandfather drove" not in on_photo

@@ -218,3 +218,15 @@ def test_a_ban_naming_nobody_is_refused_with_a_message(client, moderator):
 
     assert response.status_code == 200
     assert not Ban.objects.exists()
+
+
+def test_queue_shows_the_comment_as_readers_would_read_it_and_escapes_markup(client, moderator, gallery):
+    Comment.objects.create(
+        gallery=gallery, author_name="Eve", body="First line\n\n<script>alert(1)</script> https://example.org/x"
+    )
+    client.force_login(moderator)
+    html = client.get("/admin/newsroom/comment/?queue=pending").content.decode()
+    assert "<p>First line</p>" in html
+    assert "&lt;p&gt;" not in html
+    assert "<script>alert(1)</script>" not in html
+    assert 'href="https://example.org/x" rel="nofollow ugc noopener"' in html

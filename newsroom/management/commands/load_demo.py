@@ -8,7 +8,7 @@ from galleries.ingest import ingest_photo
 from galleries.models import Gallery, Item, Photo, Section, Tag
 from galleries.tasks import render_photo
 from newsroom import demo
-from newsroom.models import Photographer
+from newsroom.models import Comment, Photographer
 
 
 class Command(BaseCommand):
@@ -23,6 +23,8 @@ class Command(BaseCommand):
         for spec, gallery in zip(demo.GALLERIES, created, strict=True):
             if gallery is not None and spec["published"]:
                 self.publish(gallery, users)
+                if spec["slug"] == demo.COMMENTS_ON:
+                    self.load_comments(gallery)
         made = sum(gallery is not None for gallery in created)
         self.stdout.write(f"Demo galleries: {made} created, {len(created) - made} already there.")
         self.stdout.write("Demo logins for /admin/:")
@@ -95,3 +97,20 @@ class Command(BaseCommand):
             render_photo.call(photo_id=photo.pk)
         workflow.submit_gallery(gallery=gallery, by=users["photographer"])
         workflow.approve_gallery(gallery=gallery, by=users["editor"])
+
+    def load_comments(self, gallery: Gallery) -> None:
+        """Approved reader comments, with a reply each, on the gallery and on one of its photos."""
+        made = {}
+        for key, parent_key, position, author, body in demo.COMMENTS:
+            parent = made.get(parent_key)
+            made[key] = Comment.objects.create(
+                gallery=gallery,
+                item=gallery.items.get(position=position - 1) if position else None,
+                parent=parent,
+                root=parent.root or parent if parent else None,
+                depth=parent.depth + 1 if parent else 0,
+                author_name=author,
+                author_email=f"{author.lower()}@example.org",
+                body=body,
+                status=Comment.Status.APPROVED,
+            )

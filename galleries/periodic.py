@@ -1,0 +1,78 @@
+"""The newsroom's recurring jobs, and the loop that repeats them.
+
+`manage.py periodic --every SECONDS` runs them all: scheduled galleries go live, renders a killed worker
+left behind are queued again, and the day's view, vote and comment counts are folded into the stats
+that Trending reads. Every job is safe to run on several machines at once.
+"""
+
+import logging
+import signal
+import time
+from collections.abc import Callable
+
+from django.db import close_old_connections, connection
+
+logger = logging.getLogger(__name__)
+
+
+def publish_due_galleries() -> str:
+    from galleries.workflow import publish_due
+
+    published = publish_due()
+    return "".join(f"Published “{gallery.title}” ({gallery.slug}).\n" for gallery in published)
+
+
+def requeue_stuck_renders() -> str:
+    from galleries.tasks import requeue_stuck_renders
+
+    queued = requeue_stuck_renders()
+    return f"Queued {queued} stuck photo(s) for rendering again.\n" if queued else ""
+
+
+def fold_stats() -> str:
+    from galleries.popularity import fold_stats
+
+    fold_stats()
+    return ""
+
+
+JOBS: list[Callable[[], str]] = [publish_due_galleries, requeue_stuck_renders, fold_stats]
+
+
+def run_jobs(jobs: list[Callable[[], str]], write: Callable[[str], None]) -> None:
+    """Run each job once; one that fails is logged and the others still run."""
+    if not connection.in_atomic_block:
+        # A long-lived loop must not keep a connection the database has dropped.
+        close_old_connections()
+    for job in jobs:
+        try:
+            said = job()
+        except Exception:
+            # A database hiccup must not end the loop; the next run picks the work up.
+            logger.exception("%s failed", job.__name__)
+            continue
+        if said:
+            write(said)
+
+
+def repeat(run_once: Callable[[], None], *, every: float | None, runs: int | None = None) -> None:
+    """Call `run_once`, then again every `every` seconds until SIGTERM, Ctrl-C or `runs` runs.
+
+    A stop request waits for the current run to finish: a half-done publication is worse than a late one.
+    """
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    done = 0
+    try:
+        while True:
+            run_once()
+            done += 1
+            if every is None or stopping or (runs is not None and done >= runs):
+                return
+            deadline = time.monotonic() + every
+            while time.monotonic() < deadline and not stopping:
+                time.sleep(min(1.0, every))
+            if stopping:
+                return
+    except KeyboardInterrupt:
+        return
