@@ -9,7 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.forms import modelformset_factory
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
@@ -19,6 +19,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
 from reversion.admin import VersionAdmin
 
+from galleries import imaging
 from galleries.history import (
     WORKFLOW_FIELDS,
     ConflictError,
@@ -30,13 +31,14 @@ from galleries.history import (
 from galleries.ingest import UploadRejected, ingest_photo
 from galleries.library import AppendOrder, Dropped, append_photos, galleries_using, move_item, renumber_items
 from galleries.models import CorrectionNote, FaqEntry, Gallery, GalleryLink, Item, Photo, Rendition, Section, Tag
-from galleries.tasks import rerender_photos
+from galleries.tasks import reframe_photo, rerender_photos
 from galleries.workflow import (
     TransitionError,
     add_correction,
     approve_gallery,
     available_transitions,
     can_edit_gallery,
+    can_edit_photo,
     galleries_visible_to,
     is_editor,
     is_owner,
@@ -356,7 +358,15 @@ class GalleryAdmin(VersionAdmin):
         request._loupe_workflow_state = Gallery.objects.filter(pk=object_id).values(*WORKFLOW_FIELDS).first()
         return super().revision_view(request, object_id, version_id, extra_context)
 
+    def recoverlist_view(self, request, extra_context=None):
+        # Deleted galleries belong to nobody any more: only editors, who may delete, may see and bring them back.
+        if not is_editor(request.user):
+            raise PermissionDenied
+        return super().recoverlist_view(request, extra_context)
+
     def recover_view(self, request, version_id, extra_context=None):
+        if not is_editor(request.user):
+            raise PermissionDenied
         request._loupe_workflow_state = {"status": Gallery.Status.DRAFT, "publish_at": None, "published_at": None}
         return super().recover_view(request, version_id, extra_context)
 
@@ -553,6 +563,8 @@ class GalleryAdmin(VersionAdmin):
             Item,
             fields=["headline", "caption", "alt_text"],
             extra=0,
+            # The grid edits the gallery's items; a forged extra form must not become a new one.
+            edit_only=True,
             widgets={
                 "headline": forms.TextInput(attrs={"size": 30}),
                 "caption": forms.Textarea(attrs={"rows": 5, "cols": 50}),
@@ -729,7 +741,7 @@ class PhotoAdminForm(forms.ModelForm):
         for area in redactions:
             if not isinstance(area, dict) or set(area) != {"x", "y", "w", "h"}:
                 raise error
-            if not all(isinstance(v, int | float) and 0 <= v <= 1 for v in area.values()):
+            if not all(isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 1 for v in area.values()):
                 raise error
             if area["x"] + area["w"] > 1 or area["y"] + area["h"] > 1 or not area["w"] or not area["h"]:
                 raise ValidationError("Each area must have a size and stay inside the photo.")
@@ -782,6 +794,7 @@ class PhotoAdmin(admin.ModelAdmin):
     ]
     raw_id_fields = ["uploaded_by"]
     actions = ["rerender", delete_selected]
+    change_form_template = "admin/galleries/photo/change_form.html"
     fieldsets = [
         (None, {"fields": ["preview", "state", "state_reason", "used_in"]}),
         (
@@ -810,6 +823,7 @@ class PhotoAdmin(admin.ModelAdmin):
     ]
     readonly_fields = [
         "preview",
+        "framing",
         "state",
         "state_reason",
         "used_in",
@@ -831,6 +845,48 @@ class PhotoAdmin(admin.ModelAdmin):
             .prefetch_related("renditions")
         )
 
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or can_edit_photo(request.user, obj)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not self.has_change_permission(request, obj):
+            return fieldsets
+        # The visual editor for whoever may change the photo; its fields stay below it, for keyboards and no-JS.
+        return [
+            (name, {**options, "fields": ["framing", *options["fields"]]} if name == "Framing" else options)
+            for name, options in fieldsets
+        ]
+
+    def get_urls(self):
+        upright = self.admin_site.admin_view(self.upright_view)
+        return [
+            path("<path:object_id>/upright/", upright, name="galleries_photo_upright"),
+            *super().get_urls(),
+        ]
+
+    def upright_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The photo upright and unblurred, for drawing blur areas on: only for those who may change it."""
+        photo = self.get_object(request, object_id)
+        if photo is None:
+            raise Http404("No such photo.")
+        if not self.has_change_permission(request, photo):
+            raise PermissionDenied
+        try:
+            with photo.original.open("rb") as original:
+                data = original.read()
+            image = imaging.framing_preview(data, max_pixels=settings.LOUPE_UPLOAD_MAX_PIXELS)
+        except (FileNotFoundError, imaging.ImageRejected):
+            raise Http404("The original cannot be read.") from None
+        response = HttpResponse(image, content_type="image/jpeg")
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        response["Cache-Control"] = "private, max-age=600"
+        response["Cross-Origin-Resource-Policy"] = "same-origin"
+        return response
+
     def delete_view(self, request, object_id, extra_context=None):
         photo = self.get_object(request, object_id)
         if photo is not None and _refuse_used_photos(self, request, [photo]):
@@ -844,9 +900,10 @@ class PhotoAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        if change and {"focal_x", "focal_y", "redactions"} & set(form.changed_data):
-            # Redactions and the focal point change the pixels readers get, so the renditions are made again.
-            rerender_photos(photos=[obj])
+        changed = set(form.changed_data)
+        if change and {"focal_x", "focal_y", "redactions"} & changed:
+            # Blur areas and the focal point change the pixels readers get, so the renditions are made again.
+            reframe_photo(photo=obj, by=request.user, blur_changed="redactions" in changed)
 
     @admin.display(description="Photo")
     def list_thumbnail(self, photo: Photo) -> str:
@@ -855,6 +912,17 @@ class PhotoAdmin(admin.ModelAdmin):
     @admin.display(description="Preview")
     def preview(self, photo: Photo) -> str:
         return thumbnail(photo, width=480)
+
+    @admin.display(description="Blur and focal point")
+    def framing(self, photo: Photo) -> str:
+        return format_html(
+            '<div class="loupe-framer" data-src="{}" data-width="{}" data-height="{}">'
+            '<p class="loupe-framer-fallback">With JavaScript on, drag across a face on the photo here to blur '
+            "it, and click to set the focal point. The fields below do the same by hand.</p></div>",
+            reverse("admin:galleries_photo_upright", args=[photo.pk]),
+            photo.width,
+            photo.height,
+        )
 
     @admin.display(description="Galleries", ordering="used_in_total")
     def used_in_count(self, photo: Photo) -> int:

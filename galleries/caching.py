@@ -75,17 +75,14 @@ class PageCacheMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not _cacheable_request(request):
-            return self.get_response(request)
+            return _private_if_personal(self.get_response(request))
         key = _page_key(request)
         # One round trip for both the version and the page.
         found = cache.get_many([VERSION_KEY, key])
         version, entry = found.get(VERSION_KEY), found.get(key)
         if entry is not None and version is not None and entry[0] == version:
             return _replay(request, entry)
-        response = self.get_response(request)
-        if getattr(response, "loupe_public", False) and settings.CSRF_COOKIE_NAME in response.cookies:
-            # A form on the page carries this reader's token: only this cache, which refills it, may keep the page.
-            response["Cache-Control"] = "private, max-age=0, must-revalidate"
+        response = _private_if_personal(self.get_response(request))
         if (
             request.method == "GET"
             and getattr(response, "loupe_public", False)
@@ -102,6 +99,14 @@ class PageCacheMiddleware:
             entry = (version, parts, headers, response.get("ETag"))
             cache.set(key, entry, settings.LOUPE_PAGE_CACHE_SECONDS)
         return response
+
+
+def _private_if_personal(response: HttpResponse) -> HttpResponse:
+    if getattr(response, "loupe_public", False) and response.cookies:
+        # Made for this reader: a form with their CSRF token, a message meant for them. Shared caches may not keep
+        # it; this cache may keep a page whose only cookie is the token, as each hit fills in the reader's own.
+        response["Cache-Control"] = "private, max-age=0, must-revalidate"
+    return response
 
 
 def _replay(request: HttpRequest, entry) -> HttpResponse:

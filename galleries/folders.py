@@ -15,14 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import tomli_w
-from django.db import transaction
 from django.utils.text import slugify
 
-from galleries.ingest import UploadRejected, ingest_photo
+from galleries.ingest import UploadRejected, atomic_ingest, ingest_photo
 from galleries.library import natural_key
-from galleries.models import FaqEntry, Gallery, GalleryLink, Item, Section, Tag, originals_storage
+from galleries.models import FaqEntry, Gallery, GalleryLink, Item, Section, Tag
 from newsroom.audit import record
-from newsroom.models import Photographer
+from newsroom.models import INSTAGRAM_HANDLE, Photographer, web_url
 
 MANIFEST = "gallery.toml"
 CAPTIONS = "captions.csv"
@@ -94,12 +93,22 @@ def read_manifest(directory: Path) -> dict:
         extra = sorted(set(person) - set(PERSON_KEYS))
         if extra:
             raise FolderError(f"{MANIFEST}: unknown photographer key '{extra[0]}'.")
+        website, handle = str(person.get("website", "")).strip(), str(person.get("instagram", "")).strip()
+        if website and not web_url(website):
+            raise FolderError(f"{MANIFEST}: photographer website '{website}' is not an http:// or https:// address.")
+        if handle and not INSTAGRAM_HANDLE.fullmatch(handle.lstrip("@")):
+            raise FolderError(
+                f"{MANIFEST}: '{handle}' is not an Instagram handle (letters, digits, dots, underscores)."
+            )
     for key, needed in (("links", ("label", "url")), ("faq", ("question", "answer"))):
         entries = manifest.get(key, [])
         if not isinstance(entries, list) or not all(
             isinstance(entry, dict) and set(entry) == set(needed) for entry in entries
         ):
             raise FolderError(f"{MANIFEST}: each [[{key}]] needs exactly {' and '.join(needed)}.")
+    for link in manifest.get("links", []):
+        if not isinstance(link["url"], str) or not web_url(link["url"]):
+            raise FolderError(f"{MANIFEST}: link url '{link['url']}' is not an http:// or https:// address.")
     return manifest
 
 
@@ -162,6 +171,10 @@ def plan_import(directory: Path) -> Plan:
     """Read and check everything before anything is written."""
     if not directory.is_dir():
         raise FolderError(f"{directory}: not a folder.")
+    # A link would let a folder (a photographer's, a shared drive's) make the import read any file the server can.
+    links = sorted(path.name for path in directory.iterdir() if path.is_symlink())
+    if links:
+        raise FolderError(f"{directory / links[0]}: is a symbolic link; copy the file itself into the folder.")
     manifest = read_manifest(directory)
     rows = read_captions(directory)
     images = _images(directory)
@@ -216,21 +229,14 @@ def import_gallery_folder(*, directory: Path, by=None) -> tuple[Gallery, list[st
     plan = plan_import(directory)
     if not plan.rows:
         raise FolderError(f"{directory}: no photos to import.")
-    created_files: list[str] = []
-    try:
-        gallery = _create(plan, directory=directory, by=by, created_files=created_files)
-    except BaseException:
-        # The rows are rolled back; the originals stored for photos made in this run must go too.
-        storage = originals_storage()
-        for name in created_files:
-            storage.delete(name)
-        raise
+    # All or nothing, files included: a rollback also deletes the originals this run stored.
+    with atomic_ingest():
+        gallery = _create(plan, directory=directory, by=by)
     notes = [f"{name} is not in {CAPTIONS}; added at the end." for name in plan.unlisted]
     return gallery, notes
 
 
-@transaction.atomic
-def _create(plan: Plan, *, directory: Path, by, created_files: list[str]) -> Gallery:
+def _create(plan: Plan, *, directory: Path, by) -> Gallery:
     manifest = plan.manifest
     people = [_photographer(person) for person in _people(manifest)]
     section = _named(Section, manifest["section"].strip()) if manifest.get("section", "").strip() else None
@@ -262,8 +268,6 @@ def _create(plan: Plan, *, directory: Path, by, created_files: list[str]) -> Gal
             )
         except UploadRejected as error:
             raise FolderError(f"{row.file}: {error}") from None
-        if result.created:
-            created_files.append(result.photo.original.name)
         photo = result.photo
         items.append(
             Item(

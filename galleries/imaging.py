@@ -705,6 +705,15 @@ def _social_card(base: Image.Image, focal: tuple[float, float], xmp: bytes) -> l
     return _encode_all(card, "social", ["jpeg"], xmp)
 
 
+def framing_preview(data: bytes, *, max_pixels: int, width: int = 1600) -> bytes:
+    """The whole photo as a JPEG at most `width` wide: upright, sRGB, no metadata and, unlike every
+    rendition, without its blur areas, because this is what an editor draws them on. Staff only."""
+    image = prepare_image(data, max_pixels=max_pixels, largest_width=width)
+    if image.width > width:
+        image = image.resize((width, max(1, round(width * image.height / image.width))), Image.Resampling.LANCZOS)
+    return encode(image, "jpeg")
+
+
 def render_image(
     data: bytes,
     *,

@@ -1,16 +1,28 @@
-"""The upload path: bytes in, a Photo row and its private original out."""
+"""The upload path: bytes in, a Photo row and its private original out.
+
+An original is written before its row, so a worker that finds the row always
+finds the file. The reverse must hold too: no original outlives its row. A
+photo commits in its own transaction, or inside `atomic_ingest()`, which
+deletes on the way out every original whose row did not commit. What a crash
+leaves between the write and the commit, `manage.py sweep_originals` removes.
+"""
 
 import hashlib
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
+from django.utils import timezone
 
 from galleries import imaging
-from galleries.models import Photo
+from galleries.models import Photo, originals_storage
 from newsroom.audit import record
 from newsroom.models import Photographer
 
@@ -18,6 +30,10 @@ logger = logging.getLogger(__name__)
 
 # Imported values only ever fill these fields while they are empty.
 PREFILLED_FIELDS = ("headline", "caption", "alt_text", "credit_line", "copyright", "taken_at", "place_name", "keywords")
+
+
+# The originals written inside the innermost atomic_ingest() block, if one is open.
+_written_originals: ContextVar[list[str] | None] = ContextVar("written_originals", default=None)
 
 
 class UploadRejected(ValueError):
@@ -42,6 +58,10 @@ def ingest_photo(
 
     The same bytes always give the same photo: a retry, a double click or a
     second editor gets the existing one back with created=False.
+
+    The photo commits before this returns. Inside someone else's transaction
+    Django refuses the call (its rollback would strand the file), unless that
+    transaction is an `atomic_ingest()` block, which cleans up after itself.
     """
     max_bytes = settings.LOUPE_UPLOAD_MAX_BYTES if max_bytes is None else max_bytes
     if not data:
@@ -76,24 +96,112 @@ def ingest_photo(
         state=Photo.State.QUEUED,
     )
     prefill_photo(photo=photo, metadata=metadata)
-    photo.original.save("original", ContentFile(data), save=False)
+    written = _written_originals.get()
     try:
-        with transaction.atomic():
+        # Durable unless an atomic_ingest() block answers for the file: the row commits on the way out.
+        with transaction.atomic(durable=written is None):
+            photo.original.save("original", ContentFile(data), save=False)
+            if written is not None:
+                written.append(photo.original.name)
             photo.save()
             record(photo, "photo.uploaded", by=uploaded_by, to_state=photo.state, data={"sha256": sha256})
     except IntegrityError:
-        photo.original.delete(save=False)
+        _delete_original(photo)
         existing = Photo.objects.filter(sha256=sha256).first()
         if existing is None:
             raise
         return IngestResult(photo=existing, created=False)
     except BaseException:
         # Nothing half-made stays behind: the row is gone, so must the file be.
-        photo.original.delete(save=False)
+        _delete_original(photo)
         raise
     # Rendering waits for the commit: a worker must find the row and the file.
     transaction.on_commit(partial(_enqueue_render, photo_id=photo.pk))
     return IngestResult(photo=photo, created=True)
+
+
+@contextmanager
+def atomic_ingest() -> Iterator[None]:
+    """An outermost transaction for work that ingests photos and must commit, or vanish, as a whole.
+
+    Django has no hook for a rollback, so the block checks when it ends: every
+    original written inside it whose row is not in the database (the block, or
+    a savepoint inside it, rolled back) is deleted. Durable, because only the
+    outermost block knows whether anything committed.
+    """
+    written: list[str] = []
+    token = _written_originals.set(written)
+    try:
+        with transaction.atomic(durable=True):
+            yield
+    finally:
+        _written_originals.reset(token)
+        _delete_unreferenced(written)
+
+
+def _delete_original(photo: Photo) -> None:
+    if photo.original.name:
+        photo.original.delete(save=False)
+
+
+def _delete_unreferenced(names: list[str]) -> None:
+    if not names:
+        return
+    try:
+        kept = set(Photo.objects.filter(original__in=names).values_list("original", flat=True))
+    except DatabaseError:
+        # Unsure what committed: keep the files; sweep_originals removes any that are orphans.
+        logger.exception("Could not check %d new originals after their transaction", len(names))
+        return
+    storage = originals_storage()
+    for name in names:
+        if name not in kept:
+            storage.delete(name)
+
+
+def unreferenced_originals(*, older_than: timedelta) -> Iterator[tuple[str, int]]:
+    """Private originals that no photo references and that were last written before `older_than` ago.
+
+    Yields (name, size). The age keeps the sweep away from an upload whose row
+    is about to commit. Works on any storage with listdir (local files, S3).
+    """
+    storage = originals_storage()
+    cutoff = timezone.now() - older_than
+    batch: list[str] = []
+    for name in _walk(storage, ""):
+        batch.append(name)
+        if len(batch) == 500:
+            yield from _unreferenced(storage, batch, cutoff)
+            batch = []
+    yield from _unreferenced(storage, batch, cutoff)
+
+
+def _walk(storage, directory: str) -> Iterator[str]:
+    try:
+        directories, files = storage.listdir(directory)
+    except FileNotFoundError:
+        return  # a local storage nothing was ever written to
+    prefix = f"{directory}/" if directory else ""
+    for name in sorted(files):
+        yield prefix + name
+    for name in sorted(directories):
+        yield from _walk(storage, prefix + name)
+
+
+def _unreferenced(storage, names: list[str], cutoff) -> Iterator[tuple[str, int]]:
+    if not names:
+        return
+    kept = set(Photo.objects.filter(original__in=names).values_list("original", flat=True))
+    for name in names:
+        if name in kept:
+            continue
+        try:
+            if storage.get_modified_time(name) >= cutoff:
+                continue
+            size = storage.size(name)
+        except FileNotFoundError:
+            continue  # deleted meanwhile
+        yield name, size
 
 
 def prefill_photo(*, photo: Photo, metadata: imaging.ImportedMetadata) -> list[str]:

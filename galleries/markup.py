@@ -1,6 +1,8 @@
 """The small, safe markup of introductions and captions."""
 
+import html
 import re
+from urllib.parse import urlsplit
 
 import nh3
 from django.utils.html import escape
@@ -10,6 +12,14 @@ ALLOWED_TAGS = {"p", "br", "a", "em", "strong", "i", "b", "blockquote", "q", "ci
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "q": {"cite"}, "blockquote": {"cite"}}
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _TAG = re.compile(r"<[a-zA-Z/!]")
+URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def _keep_attribute(element: str, attribute: str, value: str) -> str | None:
+    # nh3 checks the scheme of href but not of cite, which it does not count as a URL.
+    if attribute == "cite" and urlsplit(value.strip()).scheme.lower() not in {"http", "https"}:
+        return None
+    return value
 
 
 def render_markup(text: str) -> SafeString:
@@ -30,12 +40,16 @@ def render_markup(text: str) -> SafeString:
         text,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
+        attribute_filter=_keep_attribute,
+        url_schemes=URL_SCHEMES,
         link_rel="noopener nofollow",
     )
     return mark_safe(cleaned)  # noqa: S308 -- nh3 has just cleaned it
 
 
 def plain_text(text: str) -> str:
-    """The words of a caption without any markup, for alt-free contexts like feeds and meta tags."""
-    return nh3.clean(text or "", tags=set()).strip()
+    """The words of a caption without any markup, for alt-free contexts like feeds and meta tags.
+
+    Plain text, not HTML: "&" stays "&". Whoever prints it escapes it (templates, feeds, json_ld_script).
+    """
+    return html.unescape(nh3.clean(text or "", tags=set())).strip()

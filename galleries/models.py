@@ -1,12 +1,14 @@
 import secrets
+from functools import partial
 from typing import Self
 
 from django.conf import settings
 from django.core.files.storage import storages
 from django.core.signals import setting_changed
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Prefetch, Q
+from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
@@ -39,32 +41,31 @@ def original_path(instance: "Photo", filename: str) -> str:
     return f"{token[:2]}/{token}.{extension}"
 
 
-class Section(models.Model):
+class Label(models.Model):
+    """A name readers browse galleries by, with a page of its own."""
+
+    url_name = ""
+
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
 
     class Meta:
+        abstract = True
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("galleries:section", kwargs={"slug": self.slug})
+        return reverse(self.url_name, kwargs={"slug": self.slug})
 
 
-class Tag(models.Model):
-    name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=100, unique=True)
+class Section(Label):
+    url_name = "galleries:section"
 
-    class Meta:
-        ordering = ["name"]
 
-    def __str__(self) -> str:
-        return self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse("galleries:tag", kwargs={"slug": self.slug})
+class Tag(Label):
+    url_name = "galleries:tag"
 
 
 class PhotoQuerySet(models.QuerySet):
@@ -184,6 +185,22 @@ class Rendition(models.Model):
         if token := current_preview_token.get():
             return reverse("galleries:preview-link-media", kwargs={"token": token, "name": self.name})
         return reverse("galleries:rendition-preview", kwargs={"name": self.name})
+
+
+@receiver(pre_delete, sender=Photo, dispatch_uid="galleries.delete_photo_files")
+def _delete_photo_files(*, instance: Photo, using: str, **kwargs) -> None:
+    # File cleanup is infrastructure: the files go when the row's deletion commits, never before.
+    renditions = list(Rendition.objects.using(using).filter(photo=instance).values_list("name", flat=True))
+    files = partial(_remove_photo_files, original=instance.original.name, renditions=renditions)
+    transaction.on_commit(files, using=using)
+
+
+def _remove_photo_files(*, original: str, renditions: list[str]) -> None:
+    if original:
+        originals_storage().delete(original)
+    for name in renditions:
+        storages["renditions"].delete(name)
+        storages["default"].delete(name)
 
 
 PAGE_DEFERRED = ("imported_metadata", "removed_metadata", "redactions", "keywords", "state_reason")

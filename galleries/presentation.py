@@ -202,8 +202,16 @@ class GalleryView:
 
 
 def present_item(
-    item: Item, *, gallery: Gallery, preview: bool = False, rows: list[Row] | None = None, base: str | None = None
+    item: Item,
+    *,
+    gallery: Gallery,
+    preview: bool = False,
+    rows: list[Row] | None = None,
+    base: str | None = None,
+    page_url: str | None = None,
 ) -> ItemView:
+    """One item as a page shows it; `page_url` is where the gallery's page is when that is not its public URL
+    (a preview), so the item's links lead to its photo page there."""
     # Items are attached to an already-loaded gallery so get_absolute_url needs no query.
     item.gallery = gallery
     url = item.get_absolute_url() if base is None else f"{base}photos/{item.pk}/"
@@ -213,7 +221,7 @@ def present_item(
         picture=build_picture(item.photo, preview=preview, rows=rows),
         number=str(item.number),
         anchor=f"photo-{item.number}",
-        url=url,
+        url=url if page_url is None else f"{page_url}photos/{item.pk}/",
         canonical=canonical,
         alt=item.effective_alt_text,
         credit=item.credit,
@@ -222,8 +230,13 @@ def present_item(
     )
 
 
-def present_gallery(gallery: Gallery, *, order: str = "", preview: bool = False) -> GalleryView:
-    """The page's view of a gallery from for_page(): one more query for renditions, whatever the number of items."""
+def present_gallery(
+    gallery: Gallery, *, order: str = "", preview: bool = False, page_url: str | None = None
+) -> GalleryView:
+    """The page's view of a gallery from for_page(): one more query for renditions, whatever the number of items.
+
+    A preview passes its own `page_url`, so links to photo pages stay inside the preview.
+    """
     items = list(gallery.items.all())
     if preview:
         prefetch_related_objects([item.photo for item in items], Prefetch("renditions", Rendition.objects.all()))
@@ -233,7 +246,9 @@ def present_gallery(gallery: Gallery, *, order: str = "", preview: bool = False)
     # One reverse() for the page rather than one per item; a test pins the result to Item.get_absolute_url().
     base = gallery.get_absolute_url()
     views = [
-        present_item(item, gallery=gallery, preview=preview, rows=rows.get(item.photo_id, []), base=base)
+        present_item(
+            item, gallery=gallery, preview=preview, rows=rows.get(item.photo_id, []), base=base, page_url=page_url
+        )
         for item in items
     ]
     if order == "votes":

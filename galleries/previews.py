@@ -177,7 +177,7 @@ def link_gallery(request: HttpRequest, token: str) -> HttpResponse:
 
     link = _link_for(token)
     with _link_images(token):
-        return _private(render_gallery_page(request, link.gallery, preview=True))
+        return _private(render_gallery_page(request, link.gallery, preview=True, page_url=_link_url(token)))
 
 
 @require_safe
@@ -187,7 +187,12 @@ def link_item(request: HttpRequest, token: str, item_pk: int) -> HttpResponse:
     link = _link_for(token)
     item = get_object_or_404(Item, gallery=link.gallery, pk=item_pk)
     with _link_images(token):
-        return _private(render_item_page(request, link.gallery, item, preview=True))
+        return _private(render_item_page(request, link.gallery, item, preview=True, page_url=_link_url(token)))
+
+
+def _link_url(token: str) -> str:
+    # Every page the link opens keeps its links under the link: its guest has no other way in.
+    return reverse("galleries:preview-link", kwargs={"token": token})
 
 
 @require_safe

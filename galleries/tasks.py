@@ -20,6 +20,8 @@ from django.utils import timezone
 
 from galleries import imaging
 from galleries.models import Photo, Rendition
+from galleries.publication import expose_photos, show_new_renditions, take_down_photos
+from newsroom.audit import record
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +56,29 @@ def render_photo(*, photo_id: int) -> str:
     except Exception as error:
         logger.exception("Rendering photo %s failed", photo_id)
         return _fail(photo_id, reason=f"{type(error).__name__}: {error}", retry=True)
-    _finish(photo_id, result=result, written=written)
+    if not _finish(photo_id, result=result, written=written, framing=_framing(photo)):
+        return Photo.State.QUEUED
     return Photo.State.READY
+
+
+def reframe_photo(*, photo: Photo, by, blur_changed: bool) -> int:
+    """Make a photo's renditions again after someone changed its blur areas or focal point; returns 1 if queued.
+
+    New blur areas hide someone, so when they change, the photo's public files come down as soon as the change
+    commits rather than when the new renditions are ready; meanwhile its pages show the photo's place without
+    an image. Call it in the transaction that saved the photo.
+    """
+    with transaction.atomic():
+        record(
+            photo,
+            "photo.reframed",
+            by=by,
+            data={"blur_areas": len(photo.redactions or []), "focal_point": [photo.focal_x, photo.focal_y]},
+        )
+        if blur_changed:
+            transaction.on_commit(partial(take_down_photos, photos=[photo.pk]))
+        # A photo a worker is rendering right now is skipped here; that job sees the change and queues another.
+        return rerender_photos(photos=[photo])
 
 
 def rerender_photos(*, photos: Iterable[Photo]) -> int:
@@ -132,6 +155,11 @@ def _read_original(photo: Photo) -> bytes:
         return original.read()
 
 
+def _framing(photo: Photo) -> tuple:
+    """What a render job read that decides its pixels beyond the original itself."""
+    return (_valid_redactions(photo.redactions), photo.focal_x, photo.focal_y)
+
+
 def _valid_redactions(redactions) -> list[tuple[float, float, float, float]]:
     valid = []
     for area in redactions or []:
@@ -164,12 +192,19 @@ def _write_rendition(photo: Photo, file: imaging.RenderedFile) -> str:
     return name
 
 
-def _finish(photo_id: int, *, result: imaging.RenderResult, written: list) -> None:
-    from galleries.publication import expose_photos
-
+def _finish(photo_id: int, *, result: imaging.RenderResult, written: list, framing: tuple) -> bool:
+    """Swap the photo's renditions for the new ones; False if the job was outdated and the photo queued again."""
     with transaction.atomic():
         photo = Photo.objects.select_for_update().get(pk=photo_id)
-        old = {rendition.name: rendition.is_public for rendition in photo.renditions.all()}
+        old = set(photo.renditions.values_list("name", flat=True))
+        if _framing(photo) != framing:
+            # Blur areas or the focal point changed while this job rendered: its files show the old ones.
+            photo.state, photo.state_reason, photo.render_attempts = Photo.State.QUEUED, "", 0
+            photo.save(update_fields=["state", "state_reason", "render_attempts", "updated_at"])
+            unused = [name for _, name in written if name not in old]
+            transaction.on_commit(partial(_delete_files, names=unused))
+            transaction.on_commit(partial(enqueue_render, photo_id=photo_id))
+            return False
         photo.renditions.all().delete()
         Rendition.objects.bulk_create(
             Rendition(
@@ -183,16 +218,20 @@ def _finish(photo_id: int, *, result: imaging.RenderResult, written: list) -> No
             )
             for file, name in written
         )
+        looks_changed = old != {name for _, name in written} or photo.placeholder != result.placeholder
         photo.state = Photo.State.READY
         photo.state_reason = ""
         photo.placeholder = result.placeholder
         photo.dominant_color = result.dominant_color
         photo.save(update_fields=["state", "state_reason", "placeholder", "dominant_color", "updated_at"])
         kept = {name for _, name in written}
-        stale = {name: public for name, public in old.items() if name not in kept}
         if Photo.objects.filter(pk=photo_id).in_published_galleries().exists():
-            transaction.on_commit(partial(expose_photos, photos=[photo]))
-        transaction.on_commit(partial(_delete_files, renditions=stale))
+            # New files up and the pages naming them refreshed before the old files go: no broken images.
+            # The same files again (a rerender with unchanged settings) leave the cached pages as they are.
+            publish = show_new_renditions if looks_changed else expose_photos
+            transaction.on_commit(partial(publish, photos=[photo]))
+        transaction.on_commit(partial(_delete_files, names=sorted(old - kept)))
+    return True
 
 
 def _fail(photo_id: int, *, reason: str, retry: bool) -> str:
@@ -207,9 +246,11 @@ def _fail(photo_id: int, *, reason: str, retry: bool) -> str:
     return photo.state
 
 
-def _delete_files(*, renditions: dict[str, bool]) -> None:
+def _delete_files(*, names: list[str]) -> None:
     private, public = storages["renditions"], storages["default"]
-    for name, is_public in renditions.items():
+    for name in names:
         private.delete(name)
-        if is_public:
-            public.delete(name)
+        # Whatever the row said: a public copy may outlive a crash between copying and marking it.
+        public.delete(name)
+    if names:
+        logger.info("Deleted %d outdated rendition files: %s", len(names), ", ".join(names))

@@ -8,6 +8,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -61,14 +62,22 @@ def gallery_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render_gallery_page(request, gallery)
 
 
-def render_gallery_page(request: HttpRequest, gallery: Gallery, *, preview: bool = False) -> HttpResponse:
-    """The gallery page; preview=True is the staff view of a gallery readers cannot see yet."""
+def render_gallery_page(
+    request: HttpRequest, gallery: Gallery, *, preview: bool = False, page_url: str | None = None
+) -> HttpResponse:
+    """The gallery page; preview=True is the view of a gallery readers cannot see yet.
+
+    `page_url` is where a preview lives (the staff preview unless a preview link says otherwise): its photo
+    links stay there, because the public pages of an unpublished gallery answer 404.
+    """
     if "items" not in getattr(gallery, "_prefetched_objects_cache", {}):
         gallery = Gallery.objects.for_page().get(pk=gallery.pk)
     order = "votes" if request.GET.get("order") == "votes" else ""
-    view = present_gallery(gallery, order=order, preview=preview)
+    page_url = _page_url(gallery, preview=preview, page_url=page_url)
+    view = present_gallery(gallery, order=order, preview=preview, page_url=page_url)
     context = {
         "gallery": gallery,
+        "gallery_url": page_url,
         "view": view,
         "items": view.items,
         "order": order,
@@ -77,7 +86,8 @@ def render_gallery_page(request: HttpRequest, gallery: Gallery, *, preview: bool
         "canonical": view.canonical,
         "json_ld": json_ld_script(view.json_ld),
         "extras": page_extras(gallery),
-        **comment_context(request, gallery=gallery),
+        # Readers' comments belong to the published page; a preview shows the gallery only.
+        **({} if preview else comment_context(request, gallery=gallery)),
     }
     response = render(request, "galleries/gallery_detail.html", context)
     return _finish(request, response, gallery, preview=preview)
@@ -105,13 +115,22 @@ def _items_for_page(*, preview: bool):
     )
 
 
-def render_item_page(request: HttpRequest, gallery: Gallery, item: Item, *, preview: bool = False) -> HttpResponse:
+def _page_url(gallery: Gallery, *, preview: bool, page_url: str | None) -> str:
+    if page_url:
+        return page_url
+    return reverse("galleries:preview", kwargs={"pk": gallery.pk}) if preview else gallery.get_absolute_url()
+
+
+def render_item_page(
+    request: HttpRequest, gallery: Gallery, item: Item, *, preview: bool = False, page_url: str | None = None
+) -> HttpResponse:
     """One photo of a gallery on its own page: its permalink, previous and next, and its comments."""
     if preview or "renditions" not in getattr(item.photo, "_prefetched_objects_cache", {}):
         item = _items_for_page(preview=preview).get(pk=item.pk)
     siblings = list(gallery.items.values_list("pk", flat=True))
     index = siblings.index(item.pk)
-    item_view = present_item(item, gallery=gallery, preview=preview)
+    page_url = _page_url(gallery, preview=preview, page_url=page_url)
+    item_view = present_item(item, gallery=gallery, preview=preview, page_url=page_url)
     if item_view.picture:
         item_view.picture_html = item_view.picture.html(
             href=item_view.url, alt=item_view.alt, caption=item.headline, eager=True
@@ -121,23 +140,24 @@ def render_item_page(request: HttpRequest, gallery: Gallery, item: Item, *, prev
         "item_view": item_view,
         "item": item,
         "photographers": list(gallery.photographers.all()),
-        "previous": _sibling_url(gallery, siblings, index - 1, preview),
-        "next": _sibling_url(gallery, siblings, index + 1, preview),
+        "gallery_url": page_url,
+        "previous": _sibling_url(page_url, siblings, index - 1),
+        "next": _sibling_url(page_url, siblings, index + 1),
         "position": index + 1,
         "total": len(siblings),
         "preview": preview,
         "canonical": item_view.canonical,
         "social": social_image(item.photo, preview=preview),
-        **comment_context(request, gallery=gallery, item=item),
+        **({} if preview else comment_context(request, gallery=gallery, item=item)),
     }
     response = render(request, "galleries/item_detail.html", context)
     return _finish(request, response, gallery, preview=preview)
 
 
-def _sibling_url(gallery: Gallery, siblings: list[int], index: int, preview: bool) -> str:
-    if not 0 <= index < len(siblings) or preview:
+def _sibling_url(page_url: str, siblings: list[int], index: int) -> str:
+    if not 0 <= index < len(siblings):
         return ""
-    return Item(pk=siblings[index], gallery=gallery).get_absolute_url()
+    return f"{page_url}photos/{siblings[index]}/"
 
 
 @public_page
@@ -181,7 +201,8 @@ def _same_origin(request: HttpRequest) -> bool:
     """
     expected = {f"{request.scheme}://{request.get_host()}", settings.SITE_URL}
     origin = request.META.get("HTTP_ORIGIN")
-    if origin and origin != "null":
+    if origin is not None:
+        # "null" comes from sandboxed frames and cross-site redirects: it names no site, so never this one.
         return origin in expected
     referer = urlsplit(request.META.get("HTTP_REFERER", ""))
     return f"{referer.scheme}://{referer.netloc}" in expected

@@ -95,6 +95,21 @@ def can_edit_gallery(user, gallery: Gallery) -> bool:
     return is_photographer(user) and gallery.status == Status.DRAFT and is_owner(user, gallery)
 
 
+def can_edit_photo(user, photo: Photo) -> bool:
+    """Editors: any photo. Photographers: their own (uploaded by or credited to them) while no gallery past
+    draft uses it; as with galleries, once the desk has it, the desk decides what readers see."""
+    if is_editor(user):
+        return True
+    if not is_photographer(user):
+        return False
+    if photo.pk is None:
+        return True
+    own = photo.uploaded_by_id == user.pk or (
+        photo.photographer_id is not None and photo.photographer.user_id == user.pk
+    )
+    return own and not photo.items.exclude(gallery__status=Status.DRAFT).exists()
+
+
 def galleries_visible_to(user):
     """What the admin lists: everything for editors, a photographer's own galleries for them."""
     if is_editor(user):

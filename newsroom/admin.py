@@ -1,8 +1,10 @@
+import hashlib
 from datetime import timedelta
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db.models import Count, OuterRef, Prefetch, Subquery
@@ -16,7 +18,7 @@ from galleries import imaging
 from galleries.models import Gallery, Rendition
 from newsroom.audit import record
 from newsroom.comments import render_comment_body
-from newsroom.models import AuditEvent, Ban, Comment, CommentReport, Photographer, WordRule
+from newsroom.models import INSTAGRAM_HANDLE, AuditEvent, Ban, Comment, CommentReport, Photographer, WordRule, web_url
 from newsroom.moderation import (
     approve_comment,
     ban_commenter,
@@ -26,8 +28,40 @@ from newsroom.moderation import (
     reject_comment,
     remove_comment,
 )
+from newsroom.ratelimit import allow, client_ip, hash_ip, hits
 
 PORTRAIT_WIDTH = 1200
+
+
+class ThrottledLoginForm(AdminAuthenticationForm):
+    """The admin sign-in, refused for a while after too many failures from one address or for one account name.
+
+    Both: one address guessing many passwords, and many addresses guessing one account's. A refused attempt
+    is not checked at all, so even the right password gets no answer until the window has passed.
+    """
+
+    def _keys(self) -> list[str]:
+        name = hashlib.sha256(str(self.data.get("username", "")).strip().lower().encode()).hexdigest()[:32]
+        return [f"login:ip:{hash_ip(client_ip(self.request))}", f"login:name:{name}"]
+
+    def clean(self):
+        limit, window = settings.LOUPE_LOGIN_FAILURE_LIMIT, settings.LOUPE_LOGIN_FAILURE_WINDOW
+        keys = self._keys()
+        if any(hits(key, window=window) >= limit for key in keys):
+            raise ValidationError(
+                f"Too many failed sign-ins from here or for this account. Wait up to {-(-window // 60)} minutes and "
+                "try again; if you have forgotten your password, ask an administrator to reset it.",
+                code="throttled",
+            )
+        try:
+            return super().clean()
+        except ValidationError:
+            for key in keys:
+                allow(key, limit=limit, window=window)
+            raise
+
+
+admin.site.login_form = ThrottledLoginForm
 
 
 def reencode_portrait(data: bytes) -> bytes:
@@ -51,6 +85,21 @@ class PhotographerAdminForm(forms.ModelForm):
         except imaging.ImageRejected as error:
             raise ValidationError(str(error)) from None
         return ContentFile(data, name="portrait.jpg")
+
+    def clean_instagram(self) -> str:
+        handle = self.cleaned_data["instagram"].strip().lstrip("@")
+        if handle and not INSTAGRAM_HANDLE.fullmatch(handle):
+            raise ValidationError(
+                "Give the Instagram handle only, like amara.okafor: letters, digits, dots, underscores."
+            )
+        return handle
+
+    def clean_social_links(self) -> str:
+        lines = [line.strip() for line in self.cleaned_data["social_links"].splitlines() if line.strip()]
+        for line in lines:
+            if not web_url(line):
+                raise ValidationError(f"“{line}” is not a web address. Give one http:// or https:// address a line.")
+        return "\n".join(lines)
 
 
 @admin.register(Photographer)

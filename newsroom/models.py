@@ -1,13 +1,29 @@
+import re
 import secrets
 from typing import Self
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+
+INSTAGRAM_HANDLE = re.compile(r"[A-Za-z0-9._]{1,30}")
+_validate_web_url = URLValidator(schemes=["http", "https"])
+
+
+def web_url(value: str) -> str:
+    """`value` if it is an http(s) address, else "": all a link on a public page may point at."""
+    value = (value or "").strip()
+    try:
+        _validate_web_url(value)
+    except ValidationError:
+        return ""
+    return value
 
 
 class Photographer(models.Model):
@@ -37,13 +53,19 @@ class Photographer(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("galleries:photographer", kwargs={"slug": self.slug})
 
+    # Links are checked again as they are shown: rows written by imports or older forms never became hrefs.
+    @property
+    def website_url(self) -> str:
+        return web_url(self.website)
+
     @property
     def instagram_url(self) -> str:
-        return f"https://www.instagram.com/{self.instagram.lstrip('@')}/" if self.instagram else ""
+        handle = self.instagram.strip().lstrip("@")
+        return f"https://www.instagram.com/{handle}/" if INSTAGRAM_HANDLE.fullmatch(handle) else ""
 
     @property
     def social_link_list(self) -> list[str]:
-        return [line.strip() for line in self.social_links.splitlines() if line.strip()]
+        return [url for line in self.social_links.splitlines() if (url := web_url(line))]
 
 
 class AuditEvent(models.Model):

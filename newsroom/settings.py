@@ -63,6 +63,8 @@ DATA_DIR = Path(env_str("LOUPE_DATA_DIR") or BASE_DIR / "var").resolve()
 DEBUG = env_bool("DJANGO_DEBUG", not PRODUCTION)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY") or DEV_SECRET_KEY
 if PRODUCTION:
+    if DEBUG:
+        raise ImproperlyConfigured("DJANGO_DEBUG is refused in production: its error pages show settings and code.")
     if SECRET_KEY == DEV_SECRET_KEY:
         raise ImproperlyConfigured("Production needs DJANGO_SECRET_KEY; the development key is refused.")
     if len(SECRET_KEY) < 50:
@@ -263,7 +265,13 @@ LOUPE_COMMENTS_CLOSE_AFTER_DAYS = env_int("LOUPE_COMMENTS_CLOSE_AFTER_DAYS", 30)
 # Comments a reader (one address, one account) may post per window of seconds.
 LOUPE_COMMENT_RATE_LIMIT = env_int("LOUPE_COMMENT_RATE_LIMIT", 5, minimum=1)
 LOUPE_COMMENT_RATE_WINDOW = env_int("LOUPE_COMMENT_RATE_WINDOW", 60, minimum=1)
+# Failed admin sign-ins allowed per address, and per account name, in a window of seconds.
+LOUPE_LOGIN_FAILURE_LIMIT = env_int("LOUPE_LOGIN_FAILURE_LIMIT", 10, minimum=1)
+LOUPE_LOGIN_FAILURE_WINDOW = env_int("LOUPE_LOGIN_FAILURE_WINDOW", 15 * 60, minimum=1)
 LOUPE_IP_SALT = env_str("LOUPE_IP_SALT") or SECRET_KEY
+# How many proxies (load balancer, CDN) stand in front of Loupe and append to X-Forwarded-For. Zero: the
+# header is ignored, since anyone can write it. Too high: readers can pick the address they are counted as.
+LOUPE_TRUSTED_PROXIES = env_int("LOUPE_TRUSTED_PROXIES", 0)
 LOUPE_PAGE_CACHE_SECONDS = env_int("LOUPE_PAGE_CACHE_SECONDS", 300)
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -5,7 +5,7 @@ from galleries import history, workflow
 from galleries.history import ConflictError, EditRefused
 from galleries.models import Gallery, Item, Photo
 from newsroom.models import AuditEvent
-from tests.factories import GalleryFactory, ItemFactory, TagFactory
+from tests.factories import GalleryFactory, ItemFactory, PhotoFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -88,13 +88,14 @@ def test_diff_lists_changes_field_by_field(gallery, photographer_user):
     edit(gallery, photographer_user)
     first_item = gallery.items.order_by("position").first()
     tag = TagFactory(name="Fisheries")
+    photo = PhotoFactory()  # an upload commits on its own, before the edit that places it
     with history.editing_gallery(gallery=gallery, by=photographer_user, expected_version=gallery.version):
         gallery.title = "Harbour at night"
         gallery.save()
         gallery.tags.add(tag)
         first_item.caption = "A new caption."
         first_item.save()
-        ItemFactory(gallery=gallery, position=2, headline="Homeward")
+        ItemFactory(gallery=gallery, position=2, headline="Homeward", photo=photo)
 
     newer, older = history.versions_of(gallery)[:2]
     changes = history.diff_versions(older, newer)
@@ -111,11 +112,12 @@ def test_diff_lists_changes_field_by_field(gallery, photographer_user):
 def test_restore_brings_back_content_and_items_but_not_the_state(gallery, photographer_user, editor):
     edit(gallery, photographer_user)
     original = history.versions_of(gallery).first()
+    photo = PhotoFactory()
     with history.editing_gallery(gallery=gallery, by=photographer_user, expected_version=gallery.version):
         gallery.title = "Wrong title"
         gallery.save()
         gallery.items.order_by("position").last().delete()
-        ItemFactory(gallery=gallery, position=5, headline="Added later")
+        ItemFactory(gallery=gallery, position=5, headline="Added later", photo=photo)
     Photo.objects.filter(items__gallery=gallery).update(state=Photo.State.READY)
     workflow.submit_gallery(gallery=gallery, by=photographer_user)
     workflow.approve_gallery(gallery=gallery, by=editor)

@@ -2,7 +2,7 @@ import threading
 
 import pytest
 from django.core.files.storage import storages
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection
 
 from galleries import ingest
 from galleries.ingest import UploadRejected, ingest_photo
@@ -171,7 +171,7 @@ def test_failed_insert_removes_the_written_original(monkeypatch):
 
 @pytest.mark.django_db
 def test_rendering_waits_for_the_commit(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic():
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, ingest.atomic_ingest():
         photo = ingest_photo(data=files.encode(files.photograph(seed=4))).photo
 
     photo.refresh_from_db()

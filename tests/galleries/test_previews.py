@@ -98,6 +98,45 @@ def test_preview_link_opens_single_photos(client, editor, draft):
     assert client.get(f"/preview/link/{token}/photos/{item.pk}/").status_code == 200
 
 
+def links(html: str) -> list[str]:
+    return re.findall(r'<a\b[^>]*\bhref="([^"]+)"', html)
+
+
+def assert_links_stay_inside(client, start: str, *, gallery) -> None:
+    """Every photo link on the preview's pages stays under `start`, and no link on them leads to a 404."""
+    items = list(gallery.items.all())
+    pages = {start: client.get(start)}
+    pages |= {f"{start}photos/{item.pk}/": client.get(f"{start}photos/{item.pk}/") for item in items}
+    followed = {}
+    for url, page in pages.items():
+        assert page.status_code == 200, url
+        found = links(page.text)
+        assert gallery.get_absolute_url() not in " ".join(found), url
+        for href in found:
+            path = href.split("#")[0]
+            if "/photos/" in path:
+                assert path.startswith(start), f"{url} links out of the preview to {href}"
+            if path.startswith("/") and path not in followed:
+                followed[path] = client.get(path).status_code
+    assert {f"{start}photos/{item.pk}/" for item in items} <= set(followed)
+    assert all(status in (200, 302) for status in followed.values()), followed
+    first = pages[f"{start}photos/{items[0].pk}/"].text
+    assert f'rel="next" href="{start}photos/{items[1].pk}/"' in first
+    assert f'<a href="{start}">All photos</a>' in first
+
+
+def test_preview_link_pages_link_only_inside_the_preview(client, editor, draft):
+    _, token = create_preview_link(gallery=draft, by=editor)
+
+    assert_links_stay_inside(client, f"/preview/link/{token}/", gallery=draft)
+
+
+def test_staff_preview_pages_link_only_inside_the_preview(client, editor, draft):
+    client.force_login(editor)
+
+    assert_links_stay_inside(client, f"/preview/{draft.pk}/", gallery=draft)
+
+
 def test_preview_link_serves_only_its_own_gallerys_files(client, editor, draft):
     _, token = create_preview_link(gallery=draft, by=editor)
     stranger = PhotoFactory()

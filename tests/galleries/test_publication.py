@@ -64,3 +64,23 @@ def test_readers_cannot_fetch_private_renditions(client, reader, who):
 
     assert response.status_code == 403
     assert rendition.preview_url == reverse("galleries:rendition-preview", kwargs={"name": rendition.name})
+
+
+def test_a_new_blur_saved_while_files_go_up_leaves_none_of_them_public(monkeypatch):
+    from galleries.models import Photo
+
+    photo = PhotoFactory()
+    public = storages["default"]
+    save = public.save
+
+    def save_then_blur(name, content, *args, **kwargs):
+        saved = save(name, content, *args, **kwargs)
+        # Meanwhile an editor saves a blur area: the photo is queued to render again.
+        Photo.objects.filter(pk=photo.pk).update(state=Photo.State.QUEUED)
+        return saved
+
+    monkeypatch.setattr(public, "save", save_then_blur)
+    expose_photos(photos=[photo])
+
+    assert public_names(photo) == []
+    assert not photo.renditions.filter(is_public=True).exists()

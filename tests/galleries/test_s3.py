@@ -1,9 +1,12 @@
 """The whole pipeline against an S3-protocol server on loopback (moto's server mode)."""
 
+import io
+
 import pytest
+from django.core.management import call_command
 
 from galleries.publication import expose_photos
-from tests.factories import GalleryFactory, ItemFactory
+from tests.factories import GalleryFactory, ItemFactory, PhotoFactory
 from tests.galleries import imagefiles as files
 
 moto_server = pytest.importorskip("moto.server", reason="moto is in the dev extra")
@@ -68,3 +71,15 @@ def test_originals_go_to_the_private_bucket_and_published_renditions_to_the_publ
         assert private[f"renditions/{rendition.name}"] == expected[rendition.format]
         assert public[rendition.name] == expected[rendition.format]
     assert files.SERIAL.encode() not in s3.get_object(Bucket="loupe-public", Key=renditions[0].name)["Body"].read()
+
+
+def test_sweep_originals_walks_the_private_bucket(s3):
+    photo = PhotoFactory()
+    s3.put_object(Bucket="loupe-private", Key="originals/ab/abandoned.jpeg", Body=b"left behind by a crash")
+    out = io.StringIO()
+
+    call_command("sweep_originals", "--older-than", "0", stdout=out)
+
+    assert "deleted ab/abandoned.jpeg" in out.getvalue()
+    originals = [key for key in keys(s3, "loupe-private") if key.startswith("originals/")]
+    assert originals == [f"originals/{photo.original.name}"]

@@ -59,6 +59,19 @@ def test_production_refuses_the_development_secret_key(tmp_path):
     assert "development key is refused" in result.stderr
 
 
+def test_production_refuses_debug():
+    result = run_check(
+        {
+            "LOUPE_ENV": "production",
+            "DJANGO_SECRET_KEY": GOOD_KEY,
+            "DJANGO_ALLOWED_HOSTS": "example.org",
+            "DJANGO_DEBUG": "true",
+        }
+    )
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG is refused in production" in result.stderr
+
+
 def test_production_requires_allowed_hosts():
     result = run_check({"LOUPE_ENV": "production", "DJANGO_SECRET_KEY": GOOD_KEY})
     assert result.returncode != 0

@@ -1,10 +1,9 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
 from galleries import workflow
-from galleries.ingest import ingest_photo
+from galleries.ingest import atomic_ingest, ingest_photo
 from galleries.models import Gallery, Item, Photo, Section, Tag
 from galleries.tasks import render_photo
 from newsroom import demo
@@ -15,7 +14,7 @@ class Command(BaseCommand):
     help = "Load demo photographers, users and galleries. Running it again changes nothing."
 
     def handle(self, *args, **options):
-        with transaction.atomic():
+        with atomic_ingest():
             users = self.load_users()
             photographers = self.load_photographers(users)
             created = [self.load_gallery(spec, photographers, users) for spec in demo.GALLERIES]

@@ -1,0 +1,55 @@
+"""Attacks on the newsroom side: signing in to the admin, comments and reader keys."""
+
+import pytest
+from django.contrib.auth import SESSION_KEY
+from django.urls import reverse
+
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = reverse("admin:login")
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Every sign-in attempt hashes a password; the production hasher's cost would be most of the run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _sign_in(client, username: str, password: str, address: str = "198.51.100.7"):
+    return client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR=address)
+
+
+def test_admin_sign_in_stops_answering_after_ten_failures_from_one_address(client, editor, settings):
+    settings.LOUPE_LOGIN_FAILURE_LIMIT = 10
+    for attempt in range(10):
+        assert "correct username and password" in _sign_in(client, "editor", f"guess-{attempt}").text
+
+    refused = _sign_in(client, "editor", PASSWORD)
+
+    assert "Too many failed sign-ins" in refused.text and "Wait up to 15 minutes" in refused.text
+    assert SESSION_KEY not in client.session
+    # Another address, another account: untouched.
+    UserFactory(username="other", is_staff=True)
+    assert _sign_in(client, "other", PASSWORD, address="203.0.113.9").status_code == 302
+
+
+def test_admin_sign_in_for_one_account_is_throttled_across_addresses(client, editor, settings):
+    settings.LOUPE_LOGIN_FAILURE_LIMIT = 5
+    for attempt in range(5):
+        _sign_in(client, "Editor ", f"guess-{attempt}", address=f"192.0.2.{attempt + 1}")
+
+    refused = _sign_in(client, "editor", PASSWORD, address="192.0.2.200")
+
+    assert "Too many failed sign-ins" in refused.text
+    assert SESSION_KEY not in client.session
+
+
+def test_admin_sign_in_works_after_a_few_mistakes(client, editor):
+    for attempt in range(3):
+        _sign_in(client, "editor", f"guess-{attempt}")
+
+    assert _sign_in(client, "editor", PASSWORD).status_code == 302
+    assert client.session[SESSION_KEY] == str(editor.pk)
