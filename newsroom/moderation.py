@@ -484,6 +484,8 @@ def vote_for_comment(*, comment: Comment, voter_key: str, ip_hash: str = "") -> 
     """Count one upvote per reader (cookie or account), a few per address, as for photos; False when not counted."""
     if comment.status != Comment.Status.APPROVED:
         raise CommentRefused("You can only vote for a published comment.")
+    # One vote per comment at a time: racing requests with fresh cookies would otherwise all pass the count.
+    Comment.objects.select_for_update().filter(pk=comment.pk).values_list("pk").first()
     if ip_hash and CommentVote.objects.filter(comment=comment, ip_hash=ip_hash).count() >= VOTES_PER_ADDRESS_PER_PHOTO:
         return False
     try:

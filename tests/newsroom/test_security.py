@@ -1,10 +1,17 @@
 """Attacks on the newsroom side: signing in to the admin, comments and reader keys."""
 
+import contextlib
+import threading
+
 import pytest
 from django.contrib.auth import SESSION_KEY
+from django.db import connection
 from django.urls import reverse
 
-from tests.factories import UserFactory
+from galleries.popularity import VOTES_PER_ADDRESS_PER_PHOTO
+from newsroom.models import CommentVote
+from newsroom.moderation import vote_for_comment
+from tests.factories import CommentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +60,35 @@ def test_admin_sign_in_works_after_a_few_mistakes(client, editor):
 
     assert _sign_in(client, "editor", PASSWORD).status_code == 302
     assert client.session[SESSION_KEY] == str(editor.pk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_comment_votes_from_one_address_with_fresh_cookies_stay_capped(monkeypatch):
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite serialises writers; the race needs a server database")
+    comment = CommentFactory()
+    racers = VOTES_PER_ADDRESS_PER_PHOTO + 3
+    barrier = threading.Barrier(racers)
+    real_filter = CommentVote.objects.filter
+
+    def filter_after_everyone_arrived(*args, **kwargs):
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=2)
+        return real_filter(*args, **kwargs)
+
+    monkeypatch.setattr(CommentVote.objects, "filter", filter_after_everyone_arrived)
+
+    def vote(n: int):
+        try:
+            vote_for_comment(comment=comment, voter_key=f"fresh-cookie-{n}", ip_hash="one-address")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=vote, args=(n,)) for n in range(racers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    monkeypatch.undo()
+
+    assert CommentVote.objects.filter(comment=comment).count() == VOTES_PER_ADDRESS_PER_PHOTO
