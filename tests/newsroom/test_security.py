@@ -4,7 +4,8 @@ import contextlib
 import threading
 
 import pytest
-from django.contrib.auth import SESSION_KEY
+from django.contrib.auth import SESSION_KEY, get_user_model
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
 
@@ -92,3 +93,11 @@ def test_racing_comment_votes_from_one_address_with_fresh_cookies_stay_capped(mo
     monkeypatch.undo()
 
     assert CommentVote.objects.filter(comment=comment).count() == VOTES_PER_ADDRESS_PER_PHOTO
+
+
+def test_demo_logins_with_published_passwords_are_never_made_in_production(settings):
+    settings.PRODUCTION = True
+
+    with pytest.raises(CommandError, match="refuses to run in production"):
+        call_command("load_demo")
+    assert not get_user_model().objects.exists()
