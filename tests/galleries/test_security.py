@@ -4,6 +4,7 @@ import contextlib
 import json
 import re
 import threading
+from pathlib import Path
 
 import pytest
 import reversion
@@ -503,3 +504,43 @@ def test_racing_votes_from_one_address_with_fresh_cookies_stay_capped(monkeypatc
     monkeypatch.undo()
 
     assert Vote.objects.filter(item=item).count() == VOTES_PER_ADDRESS_PER_PHOTO
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example/",
+        "\\\\evil.example",
+        "https:evil.example",
+        " //evil.example",
+    ],
+)
+def test_a_vote_never_redirects_off_the_site(client, target):
+    item = published_gallery(items=1).items.get()
+
+    response = client.post(_vote_url(item), {"next": target}, headers={"Origin": "http://testserver"})
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{item.gallery.get_absolute_url()}#photo-{item.number}"
+
+
+def test_admin_sign_in_never_redirects_off_the_site(client, editor):
+    response = client.post(
+        reverse("admin:login") + "?next=//evil.example/",
+        {"username": "editor", "password": "correct horse battery staple", "next": "//evil.example/"},
+    )
+
+    assert response.status_code == 302
+    assert "evil.example" not in response["Location"]
+
+
+def test_private_files_live_outside_the_folder_development_serves_as_media():
+    from newsroom import settings as configured
+
+    media = Path(configured.MEDIA_ROOT).resolve()
+    for name in ("originals", "renditions"):
+        location = Path(configured.STORAGES[name]["OPTIONS"]["location"]).resolve()
+        assert not location.is_relative_to(media) and not media.is_relative_to(location), name
+        assert configured.STORAGES[name]["OPTIONS"]["base_url"] is None, name
