@@ -10,7 +10,7 @@ from django.db import connection
 from django.urls import reverse
 
 from galleries.popularity import VOTES_PER_ADDRESS_PER_PHOTO
-from newsroom.models import CommentVote
+from newsroom.models import Comment, CommentVote
 from newsroom.moderation import vote_for_comment
 from tests.factories import CommentFactory, UserFactory
 
@@ -101,3 +101,31 @@ def test_demo_logins_with_published_passwords_are_never_made_in_production(setti
     with pytest.raises(CommandError, match="refuses to run in production"):
         call_command("load_demo")
     assert not get_user_model().objects.exists()
+
+
+def _report(client, comment, address: str):
+    client.cookies.clear()
+    return client.post(
+        reverse("comments:report", args=[comment.pk]), {"reason": "abuse", "note": ""}, REMOTE_ADDR=address
+    )
+
+
+def test_one_reader_clearing_cookies_cannot_hide_a_comment_by_reporting_it(client, settings):
+    settings.LOUPE_COMMENT_REPORTS_TO_HIDE = 3
+    comment = CommentFactory()
+    for _ in range(4):
+        assert _report(client, comment, "198.51.100.7").status_code == 302
+
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.APPROVED
+    assert comment.report_count == 4  # every report still reaches the moderators
+
+
+def test_reports_from_several_readers_hide_a_comment(client, settings):
+    settings.LOUPE_COMMENT_REPORTS_TO_HIDE = 3
+    comment = CommentFactory()
+    for address in ("198.51.100.7", "203.0.113.5", "2001:db8:1:2::1"):
+        _report(client, comment, address)
+
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.PENDING
