@@ -4,17 +4,36 @@
 
 DIR holds JPEG/PNG photographs; without it, the photographs of 12 MP or more
 under /usr/share/backgrounds (Debian's wallpaper packages) are used, topped
-up with Pillow-generated photographs when fewer than three are found. Prints
-a table, then one JSON line.
+up with Pillow-generated photographs when fewer than three are found.
+
+Every pipeline makes JPEG and WebP at the same widths with the same encoder
+settings; the three are timed in turns, best of REPEAT, so a busy machine
+slows them alike. Then, for Loupe alone: the full set with AVIF, the peak
+memory of a worker rendering a 50 MP JPEG (tiled from the largest photo), and
+a 45-photo story rendered by two worker processes. Prints a table, then one
+JSON line.
+
+Quality is SSIM of the luma, 8x8 windows every 4 pixels (as x264 and FFmpeg
+compute it), for every rendition against the naive pipeline's rendition of the
+same width and format. Two encodes of slightly different pixels can differ
+more than either differs from its source on finely textured photos, so the
+table also shows how faithful each rendition is to the naive pipeline's
+unencoded pixels compared with the naive rendition itself ("ref gap": how much
+SSIM Loupe loses there; 0 or below means it loses nothing), and the same SSIM
+for pyvips, the other pipeline held to that standard.
 """
 
 import io
 import json
+import multiprocessing
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -24,10 +43,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from galleries import imaging
 
+ROOT = Path(__file__).resolve().parent.parent
 WIDTHS = imaging.RESPONSIVE_WIDTHS
 MAX_PIXELS = 200_000_000
 MIN_MEGAPIXELS = 12
-# The naive pipeline saves at Loupe's quality settings and Pillow's default effort.
+REPEAT = 3
+BIG_PHOTO_PIXELS = 50_000_000
+STORY_PHOTOS = 45
+STORY_WORKERS = 2
+# The naive pipeline saves at Loupe's quality settings and Pillow's default effort (WebP method 4).
 NAIVE_JPEG = {"quality": imaging.JPEG_OPTIONS["quality"], "progressive": True}
 NAIVE_WEBP = {"quality": imaging.WEBP_OPTIONS["quality"]}
 
@@ -68,17 +92,40 @@ def generated_photo(seed: int, size=(6000, 4000)) -> bytes:
     return buffer.getvalue()
 
 
+def big_photo(data: bytes, pixels: int = BIG_PHOTO_PIXELS) -> bytes:
+    """A photo of `pixels` pixels with the original's detail: mirrored tiles, not an upscale."""
+    with Image.open(io.BytesIO(data)) as original:
+        tile = ImageOps.exif_transpose(original).convert("RGB")
+    width = round((pixels * tile.width / tile.height) ** 0.5)
+    height = -(-pixels // width)
+    canvas = Image.new("RGB", (width, height))
+    variants = [[tile, ImageOps.mirror(tile)], [ImageOps.flip(tile), tile.rotate(180)]]
+    for row, top in enumerate(range(0, height, tile.height)):
+        for column, left in enumerate(range(0, width, tile.width)):
+            canvas.paste(variants[row % 2][column % 2], (left, top))
+    buffer = io.BytesIO()
+    canvas.save(buffer, "JPEG", quality=92)
+    return buffer.getvalue()
+
+
 def loupe(data: bytes, formats=("jpeg", "webp")) -> dict:
     result = imaging.render_image(data, max_pixels=MAX_PIXELS, widths=WIDTHS, formats=formats, social=False)
     return {(f.format, f.width): f.data for f in result.files}
 
 
-def naive(data: bytes) -> dict:
-    out = {}
+def naive_resized(data: bytes) -> dict[int, Image.Image]:
     with Image.open(io.BytesIO(data)) as original:
         image = ImageOps.exif_transpose(original).convert("RGB")
-    for width in [w for w in WIDTHS if w <= image.width]:
-        resized = image.resize((width, round(width * image.height / image.width)), Image.Resampling.LANCZOS)
+    return {
+        width: image.resize((width, round(width * image.height / image.width)), Image.Resampling.LANCZOS)
+        for width in WIDTHS
+        if width <= image.width
+    }
+
+
+def naive(data: bytes) -> dict:
+    out = {}
+    for width, resized in naive_resized(data).items():
         for fmt, options in (("jpeg", NAIVE_JPEG), ("webp", NAIVE_WEBP)):
             buffer = io.BytesIO()
             resized.save(buffer, fmt.upper(), **options)
@@ -101,46 +148,101 @@ def vips(data: bytes) -> dict:
     return out
 
 
-def timed(function, *args, repeat=2) -> tuple[float, dict]:
-    best, result = float("inf"), None
+def timed_in_turns(runs: dict, repeat: int = REPEAT) -> dict[str, tuple[float, dict]]:
+    """Best time in ms and the output of each run, the runs taking turns so load changes hit them alike."""
+    best = dict.fromkeys(runs, float("inf"))
+    outputs = {}
     for _ in range(repeat):
-        start = time.perf_counter()
-        result = function(*args)
-        best = min(best, time.perf_counter() - start)
-    return best * 1000, result
+        for name, run in runs.items():
+            start = time.perf_counter()
+            outputs[name] = run()
+            best[name] = min(best[name], time.perf_counter() - start)
+    return {name: (best[name] * 1000, outputs[name]) for name in runs}
 
 
-def ssim(a: bytes, b: bytes) -> float:
-    """Mean SSIM of the luma, 8x8 windows (integral images; no SciPy needed)."""
-    x = np.asarray(Image.open(io.BytesIO(a)).convert("L"), dtype=np.float64)
-    y = np.asarray(Image.open(io.BytesIO(b)).convert("L"), dtype=np.float64)
+def luma(image: bytes | Image.Image) -> np.ndarray:
+    if isinstance(image, bytes):
+        image = Image.open(io.BytesIO(image))
+    return np.asarray(image.convert("L"), dtype=np.float64)
+
+
+def ssim(x: np.ndarray, y: np.ndarray) -> float:
+    """Mean SSIM over 8x8 windows every 4 pixels; 0.0 (a failure) when the sizes differ."""
     if x.shape != y.shape:
         return 0.0
+    h, w = x.shape[0] // 4 * 4, x.shape[1] // 4 * 4
 
-    def window_mean(z, size=8):
-        s = np.pad(z, ((1, 0), (1, 0))).cumsum(0).cumsum(1)
-        return (s[size:, size:] - s[:-size, size:] - s[size:, :-size] + s[:-size, :-size]) / (size * size)
+    def window_sums(z):
+        blocks = z[:h, :w].reshape(h // 4, 4, w // 4, 4).sum(axis=(1, 3))
+        return blocks[:-1, :-1] + blocks[1:, :-1] + blocks[:-1, 1:] + blocks[1:, 1:]
 
-    mx, my = window_mean(x), window_mean(y)
-    vx, vy = window_mean(x * x) - mx**2, window_mean(y * y) - my**2
-    cov = window_mean(x * y) - mx * my
+    n = 64
+    sx, sy = window_sums(x), window_sums(y)
+    sxx, syy, sxy = window_sums(x * x), window_sums(y * y), window_sums(x * y)
+    mx, my = sx / n, sy / n
+    vx, vy, cov = sxx / n - mx**2, syy / n - my**2, sxy / n - mx * my
     c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
     return float((((2 * mx * my + c1) * (2 * cov + c2)) / ((mx**2 + my**2 + c1) * (vx + vy + c2))).mean())
 
 
+def quality(data: bytes, loupe_out: dict, naive_out: dict, vips_out: dict | None) -> tuple[float, float, float | None]:
+    """Lowest SSIM against the naive rendition, largest loss of faithfulness, and pyvips' lowest SSIM."""
+    reference = {width: luma(image) for width, image in naive_resized(data).items()}
+    lowest, gap, vips_lowest = 1.0, -1.0, None
+    for (fmt, width), naive_data in naive_out.items():
+        ours, theirs = luma(loupe_out[(fmt, width)]), luma(naive_data)
+        lowest = min(lowest, ssim(ours, theirs))
+        gap = max(gap, ssim(theirs, reference[width]) - ssim(ours, reference[width]))
+        if vips_out is not None and (fmt, width) in vips_out:
+            other = luma(vips_out[(fmt, width)])
+            if other.shape == theirs.shape:  # pyvips rounds some heights the other way
+                vips_lowest = min(vips_lowest or 1.0, ssim(other, theirs))
+    return lowest, gap, vips_lowest
+
+
 def peak_rss_mb(data: bytes) -> float:
-    """Loupe's full set (with AVIF) in a fresh interpreter: a worker's own peak, not this process's."""
+    """A render worker's own peak (Django set up, the full set with AVIF and the social card), in a fresh process.
+
+    VmHWM, not ru_maxrss: Linux hands a child the RSS high-water mark of the process that
+    started it, and this one holds every photo and rendition of the run.
+    """
     with tempfile.NamedTemporaryFile(suffix=".img") as file:
         file.write(data)
         file.flush()
         code = (
-            "import resource, sys; from pathlib import Path; from galleries import imaging; "
+            "import os; from pathlib import Path; import django; "
+            "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'newsroom.settings'); django.setup(); "
+            "from galleries import imaging, tasks; "
             f"imaging.render_image(Path({file.name!r}).read_bytes(), max_pixels={MAX_PIXELS}); "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+            "print(next(line.split()[1] for line in open('/proc/self/status') if line.startswith('VmHWM:')))"
         )
-        root = Path(__file__).resolve().parent.parent
-        output = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+        output = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     return int(output.stdout.strip()) / 1024
+
+
+def render_story_photo(path: str) -> int:
+    result = imaging.render_image(Path(path).read_bytes(), max_pixels=MAX_PIXELS)
+    return sum(len(file.data) for file in result.files)
+
+
+def story_seconds(photos: list[bytes], count: int = STORY_PHOTOS, workers: int = STORY_WORKERS) -> tuple[float, float]:
+    """Wall clock and the workers' CPU time for `count` photos, every format and the social card, on `workers`
+    processes (start-up included). The CPU time tells a busy machine from a slow pipeline."""
+    with tempfile.TemporaryDirectory() as directory:
+        paths = []
+        for index, data in enumerate(photos):
+            path = Path(directory) / f"{index}.jpg"
+            path.write_bytes(data)
+            paths.append(str(path))
+        story = [paths[i % len(paths)] for i in range(count)]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        # Spawned, not forked: this process runs pyvips' threads.
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            list(pool.map(render_story_photo, story))
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
 
 def main() -> None:
@@ -148,41 +250,61 @@ def main() -> None:
     photos = find_photos(directory)
     if not photos:
         sys.exit(f"No JPEG or PNG photographs in {directory}.")
-    rows, loupe_ms, naive_ms, vips_ms, ssims = [], [], [], [], []
+    rows, ssims, gaps, vips_ssims = [], [], [], []
     loupe_bytes = naive_bytes = 0
-    header = f"{'photo':<28} {'source':<9} {'MP':>5} {'loupe':>8} {'naive':>8} {'pyvips':>8} {'+avif':>8} {'SSIM':>6}"
+    header = (
+        f"{'photo':<28} {'source':<9} {'MP':>5} {'loupe':>8} {'naive':>8} {'pyvips':>8} {'+avif':>8} "
+        f"{'SSIM':>6} {'refgap':>7} {'pyvSSIM':>7}"
+    )
     print(header)
     print("-" * len(header))
-    peak = 0.0
     for name, data, source in photos:
         with Image.open(io.BytesIO(data)) as image:
             megapixels = image.width * image.height / 1e6
-        t_naive, naive_out = timed(naive, data)
-        t_loupe, loupe_out = timed(loupe, data)
-        t_vips = timed(vips, data)[0] if pyvips is not None else None
-        t_all = timed(loupe, data, ("avif", "webp", "jpeg"))[0]
-        lowest = min(ssim(loupe_out[key], naive_out[key]) for key in naive_out)
+        runs = {"naive": partial(naive, data), "loupe": partial(loupe, data)}
+        if pyvips is not None:
+            runs["pyvips"] = partial(vips, data)
+        runs["all"] = partial(loupe, data, ("avif", "webp", "jpeg"))
+        results = timed_in_turns(runs)
+        (t_naive, naive_out), (t_loupe, loupe_out) = results["naive"], results["loupe"]
+        t_vips, vips_out = results.get("pyvips", (None, None))
+        t_all = results["all"][0]
+        lowest, gap, vips_lowest = quality(data, loupe_out, naive_out, vips_out)
         ssims.append(lowest)
+        gaps.append(gap)
+        if vips_lowest is not None:
+            vips_ssims.append(vips_lowest)
         loupe_bytes += sum(len(loupe_out[key]) for key in naive_out)
         naive_bytes += sum(len(v) for v in naive_out.values())
-        loupe_ms.append(t_loupe)
-        naive_ms.append(t_naive)
-        if t_vips is not None:
-            vips_ms.append(t_vips)
-        peak = max(peak, peak_rss_mb(data))
-        rows.append((name, t_loupe, t_naive, t_vips, t_all))
+        rows.append((t_loupe, t_naive, t_vips, t_all))
         vips_text = f"{t_vips:8.0f}" if t_vips is not None else f"{'-':>8}"
+        vips_ssim_text = f"{vips_lowest:7.4f}" if vips_lowest is not None else f"{'-':>7}"
         print(
             f"{name[:28]:<28} {source:<9} {megapixels:5.1f} {t_loupe:8.0f} {t_naive:8.0f} {vips_text} "
-            f"{t_all:8.0f} {lowest:6.3f}"
+            f"{t_all:8.0f} {lowest:6.4f} {gap:7.4f} {vips_ssim_text}"
         )
-    loupe_median, naive_median = statistics.median(loupe_ms), statistics.median(naive_ms)
-    vips_median = statistics.median(vips_ms) if vips_ms else None
-    avif_ratio = statistics.median(r[4] / r[1] for r in rows)
     print("-" * len(header))
+    loupe_median = statistics.median(r[0] for r in rows)
+    naive_median = statistics.median(r[1] for r in rows)
+    vips_times = [r[2] for r in rows if r[2] is not None]
+    vips_median = statistics.median(vips_times) if vips_times else None
+    avif_ratio = statistics.median(r[3] / r[0] for r in rows)
     print(
-        f"times in ms, JPEG+WebP at {', '.join(map(str, WIDTHS))} (never upscaled); '+avif' is the full set with "
-        f"AVIF: {avif_ratio:.2f}x the JPEG+WebP set"
+        f"times in ms (best of {REPEAT}), JPEG+WebP at {', '.join(map(str, WIDTHS))} (never upscaled); '+avif' is "
+        f"Loupe's full set with AVIF: {avif_ratio:.2f}x the JPEG+WebP set"
+    )
+
+    largest = max(photos, key=lambda photo: len(photo[1]))
+    big = big_photo(largest[1])
+    peak = peak_rss_mb(big)
+    print(
+        f"peak memory of a worker rendering a {BIG_PHOTO_PIXELS // 1_000_000} MP JPEG (tiled from {largest[0]}): "
+        f"{peak:.0f} MB"
+    )
+    story, story_cpu = story_seconds([data for _name, data, _source in photos])
+    print(
+        f"a {STORY_PHOTOS}-photo story, every format, on {STORY_WORKERS} worker processes: {story:.1f} s "
+        f"({story_cpu:.0f} s of CPU)"
     )
     summary = {
         "photos": len(photos),
@@ -192,8 +314,13 @@ def main() -> None:
         "speedup_vs_naive": round(naive_median / loupe_median, 2),
         "ratio_vs_pyvips": round(loupe_median / vips_median, 2) if vips_median else None,
         "ssim_min": round(min(ssims), 4),
+        "ssim_ref_gap_max": round(max(gaps), 4),
+        "pyvips_ssim_min": round(min(vips_ssims), 4) if vips_ssims else None,
         "bytes_ratio": round(loupe_bytes / naive_bytes, 3),
+        "avif_vs_set": round(avif_ratio, 2),
         "peak_rss_mb": round(peak, 1),
+        "story_45_seconds": round(story, 1),
+        "story_cpu_seconds": round(story_cpu, 1),
     }
     print(json.dumps(summary))
 

@@ -8,10 +8,13 @@ the benchmark all call the same code.
 import base64
 import io
 import math
+import os
 import re
 import warnings
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from xml.sax.saxutils import escape
@@ -29,18 +32,25 @@ SOCIAL_SIZE = (1200, 630)
 CONTENT_TYPES = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jpeg"}
 EXTENSIONS = {"avif": "avif", "webp": "webp", "jpeg": "jpg"}
 
-# Encoder settings, chosen with bench/renditions.py. WebP keeps libwebp's default
-# effort (method 4): lower methods are 3x faster but drift below SSIM 0.98 of it.
-# AVIF at speed 8 costs a quarter of speed 6 for the same size.
+# Encoder settings, chosen with bench/renditions.py. JPEG and WebP keep libjpeg's and
+# libwebp's default effort (WebP method 4): lower methods are faster but lose SSIM against
+# it, higher ones cost twice the time for a few percent of bytes. AVIF at speed 9 costs a
+# fifth of speed 8 on detailed photos for about 1% more bytes at the same SSIM; one thread
+# per encoder, because renditions are encoded side by side (RENDER_THREADS) instead.
 JPEG_OPTIONS = {"quality": 82, "progressive": True}
 WEBP_OPTIONS = {"quality": 80, "method": 4}
-AVIF_OPTIONS = {"quality": 60, "speed": 8}
+AVIF_OPTIONS = {"quality": 60, "speed": 9, "max_threads": 1}
+
+# The encoders and resampling release the GIL, so widths are encoded in parallel threads.
+RENDER_THREADS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 # Even a flat grey JPEG needs about a bit per 8 pixels; a photo needs far more.
 # A file below a bit per 128 pixels is lying about its size.
 JPEG_MIN_BYTES_PER_PIXEL = 1024
 
 DRAFT_MARGIN = 2.0
+# resize() first box-reduces by whole factors while this much reduction is left for LANCZOS.
+REDUCING_GAP = 3.0
 
 ORIENTATION_TAG = 0x0112
 _TRANSPOSE = {
@@ -613,12 +623,16 @@ def prepare_image(
     return _prepare(data, max_pixels=max_pixels, largest_width=largest_width, redactions=redactions)[0]
 
 
+_RESIZABLE_MODES = ("RGB", "L", "CMYK", "RGBA", "LA")
+
+
 def _prepare(
     data: bytes,
     *,
     max_pixels: int,
     largest_width: int = max(RESPONSIVE_WIDTHS),
     redactions: Iterable[Sequence[float]] = (),
+    pool: ThreadPoolExecutor | None = None,
 ) -> tuple[Image.Image, tuple[int, int]]:
     """prepare_image, and the upright size of the original, which rendition heights follow."""
     with open_image(data, max_pixels=max_pixels) as image:
@@ -634,18 +648,61 @@ def _prepare(
         draft = (math.ceil(src_w * scale * DRAFT_MARGIN), math.ceil(src_h * scale * DRAFT_MARGIN))
         _decode(image, draft_size=draft)
         icc = image.info.get("icc_profile")
-        frame = image.copy() if image.mode != "P" else image.convert("RGBA")
-        if icc:
-            frame.info["icc_profile"] = icc
+        need_h = max(1, round(need_w * up_h / up_w))
+        # Resized while still lying on its side: turning the small image costs less than turning the original.
+        target = (need_h, need_w) if orientation in (5, 6, 7, 8) else (need_w, need_h)
+        frame = image.convert("RGBA") if image.mode == "P" else image
+        # Resizing before the colour conversion: the transform then touches fewer pixels.
+        if frame.width > target[0] * 1.02 and frame.mode in _RESIZABLE_MODES:
+            frame = _downscale(frame, target, pool.submit if pool else _run_now)
+        elif frame is image:
+            frame = image.copy()  # leaving the block closes the decoded original, the largest image here
+    if icc:
+        frame.info["icc_profile"] = icc
     for method in _TRANSPOSE.get(orientation, []):
         frame = frame.transpose(method)
-    target = (need_w, max(1, round(need_w * up_h / up_w)))
-    # Resizing before the colour conversion: the transform then touches fewer pixels.
-    if frame.size[0] > target[0] * 1.02 and frame.mode in ("RGB", "L", "CMYK", "RGBA", "LA"):
-        frame = frame.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
     frame = _to_srgb(frame)
     frame.info = {}
     return _redact(frame, redactions), (up_w, up_h)
+
+
+def _run_now(function, *args) -> Future:
+    future = Future()
+    future.set_result(function(*args))
+    return future
+
+
+def _downscale(image: Image.Image, size: tuple[int, int], submit: Callable[..., Future]) -> Image.Image:
+    """LANCZOS in a top and a bottom half, which `submit` may resize side by side.
+
+    Each half reads the rows around its edge as the whole would, so the seam is invisible. Halves
+    even on one thread, so the pixels never depend on the number of threads. When reduce() would
+    step in first (six times smaller or more), the whole is resized at once.
+    """
+    ratio = max(image.width / size[0], image.height / size[1])
+    if ratio >= 2 * REDUCING_GAP or image.mode not in ("RGB", "L", "CMYK") or size[1] < 2:
+        return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
+    middle = size[1] // 2
+    edge = middle * image.height / size[1]
+    top = submit(image.resize, (size[0], middle), Image.Resampling.LANCZOS, (0, 0, image.width, edge))
+    bottom = image.resize((size[0], size[1] - middle), Image.Resampling.LANCZOS, (0, edge, image.width, image.height))
+    whole = Image.new(image.mode, size)
+    whole.paste(top.result(), (0, 0))
+    whole.paste(bottom, (0, middle))
+    return whole
+
+
+def _encode_all(image: Image.Image, purpose: str, formats: Sequence[str], xmp: bytes) -> list[RenderedFile]:
+    # One thread per image: Image.save keeps its options on the image while it writes.
+    width, height = image.size
+    return [RenderedFile(purpose, fmt, width, height, encode(image, fmt, xmp=xmp)) for fmt in formats]
+
+
+def _social_card(base: Image.Image, focal: tuple[float, float], xmp: bytes) -> list[RenderedFile]:
+    card = base.crop(_social_box(base.size, focal))
+    if card.width > SOCIAL_SIZE[0]:
+        card = card.resize(SOCIAL_SIZE, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
+    return _encode_all(card, "social", ["jpeg"], xmp)
 
 
 def framing_preview(data: bytes, *, max_pixels: int, width: int = 1600) -> bytes:
@@ -668,26 +725,33 @@ def render_image(
     credit: str = "",
     copyright: str = "",
     social: bool = True,
+    threads: int = RENDER_THREADS,
 ) -> RenderResult:
-    """Every rendition of one photo, from one decode, resized as a chain from large to small."""
-    base, (full_w, full_h) = _prepare(data, max_pixels=max_pixels, largest_width=max(widths), redactions=redactions)
-    xmp = fresh_xmp(credit=credit, copyright=copyright)
-    files: list[RenderedFile] = []
-    wanted = sorted({w for w in widths if w <= full_w} or {base.width}, reverse=True)
-    current = base
-    for width in wanted:
-        # Heights from the original's proportions, so every width matches what a full-size resize gives.
-        height = max(1, round(width * full_h / full_w))
-        if current.size != (width, height):
-            current = current.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
-        for fmt in formats:
-            files.append(RenderedFile("responsive", fmt, width, height, encode(current, fmt, xmp=xmp)))
-    if social:
-        card = base.crop(_social_box(base.size, focal))
-        if card.width > SOCIAL_SIZE[0]:
-            card = card.resize(SOCIAL_SIZE, Image.Resampling.LANCZOS, reducing_gap=3.0)
-        files.append(RenderedFile("social", "jpeg", card.width, card.height, encode(card, "jpeg", xmp=xmp)))
-    placeholder, dominant = _placeholder(current)
+    """Every rendition of one photo, from one decode, resized as a chain from large to small.
+
+    With more than one thread, widths are encoded side by side while the next width is resized;
+    the files come back in the same order, with the same bytes, whatever the number of threads.
+    """
+    pool = ThreadPoolExecutor(max_workers=threads) if threads > 1 else None
+    submit = pool.submit if pool else _run_now
+    with pool or nullcontext():
+        base, (full_w, full_h) = _prepare(
+            data, max_pixels=max_pixels, largest_width=max(widths), redactions=redactions, pool=pool
+        )
+        xmp = fresh_xmp(credit=credit, copyright=copyright)
+        wanted = sorted({w for w in widths if w <= full_w} or {base.width}, reverse=True)
+        jobs = []
+        current = base
+        for width in wanted:
+            # Heights from the original's proportions, so every width matches what a full-size resize gives.
+            height = max(1, round(width * full_h / full_w))
+            if current.size != (width, height):
+                current = current.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
+            jobs.append(submit(_encode_all, current, "responsive", formats, xmp))
+        if social:
+            jobs.append(submit(_social_card, base, focal, xmp))
+        placeholder, dominant = _placeholder(current)
+        files = [file for job in jobs for file in job.result()]
     return RenderResult(
         width=base.width, height=base.height, files=files, placeholder=placeholder, dominant_color=dominant
     )

@@ -41,32 +41,31 @@ def original_path(instance: "Photo", filename: str) -> str:
     return f"{token[:2]}/{token}.{extension}"
 
 
-class Section(models.Model):
+class Label(models.Model):
+    """A name readers browse galleries by, with a page of its own."""
+
+    url_name = ""
+
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
 
     class Meta:
+        abstract = True
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("galleries:section", kwargs={"slug": self.slug})
+        return reverse(self.url_name, kwargs={"slug": self.slug})
 
 
-class Tag(models.Model):
-    name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=100, unique=True)
+class Section(Label):
+    url_name = "galleries:section"
 
-    class Meta:
-        ordering = ["name"]
 
-    def __str__(self) -> str:
-        return self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse("galleries:tag", kwargs={"slug": self.slug})
+class Tag(Label):
+    url_name = "galleries:tag"
 
 
 class PhotoQuerySet(models.QuerySet):

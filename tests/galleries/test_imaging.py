@@ -113,6 +113,57 @@ def test_every_exif_orientation_comes_out_upright(orientation):
             assert image.getpixel(corner)[2] > 200
 
 
+@pytest.mark.parametrize("orientation", [3, 5, 6, 7, 8])
+def test_large_photo_stored_on_its_side_is_resized_then_turned_upright(orientation):
+    upright = files.photograph((2400, 1600))
+    upright.paste((255, 0, 0), (0, 0, 600, 400))  # the top-left corner is red
+    upright.paste((0, 0, 255), (1800, 1200, 2400, 1600))  # the bottom-right one blue
+    inverse = {
+        3: Image.Transpose.ROTATE_180,
+        5: Image.Transpose.TRANSPOSE,
+        6: Image.Transpose.ROTATE_90,
+        7: Image.Transpose.TRANSVERSE,
+        8: Image.Transpose.ROTATE_270,
+    }
+    data = files.encode(
+        upright.transpose(inverse[orientation]), quality=95, exif=files.tagged_exif(orientation=orientation)
+    )
+
+    result = render(data, widths=(640, 320), formats=("jpeg",))
+
+    assert (result.width, result.height) == (945, 630)  # tall enough for the social card, in proportion
+    for file in result.files:
+        image = Image.open(io.BytesIO(file.data)).convert("RGB")
+        assert image.size == (file.width, file.height)
+        w, h = image.size
+        assert w > h, (file.purpose, image.size)
+        assert image.getpixel((w // 20, h // 20))[0] > 200, (file.purpose, file.width)
+        assert image.getpixel((w - w // 20, h - h // 20))[2] > 200, (file.purpose, file.width)
+
+
+def test_threads_change_nothing_in_the_files():
+    data = files.encode(files.photograph((2000, 1300), seed=3), quality=90)
+    options = {"widths": (1280, 640, 320), "credit": "Amara Okafor", "focal": (0.3, 0.6)}
+
+    alone = render(data, threads=1, **options)
+    together = render(data, threads=4, **options)
+
+    assert [(f.purpose, f.format, f.width, f.height) for f in together.files] == [
+        (f.purpose, f.format, f.width, f.height) for f in alone.files
+    ]
+    assert [f.data for f in together.files] == [f.data for f in alone.files]
+    assert (together.placeholder, together.dominant_color) == (alone.placeholder, alone.dominant_color)
+
+
+def test_every_width_keeps_the_original_proportions():
+    data = files.encode(files.photograph((3001, 1999)), quality=90)
+
+    result = render(data, widths=imaging.RESPONSIVE_WIDTHS, formats=("webp",), social=False)
+
+    sizes = [(f.width, f.height) for f in result.files]
+    assert sizes == [(w, round(w * 1999 / 3001)) for w in (2560, 1920, 1280, 960, 640, 320)]
+
+
 def test_gps_tagged_jpeg_yields_clean_files_and_a_receipt():
     data = files.with_segment(
         files.encode(
