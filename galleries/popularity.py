@@ -45,6 +45,8 @@ def cast_vote(*, item: Item, voter: str, ip_hash: str) -> bool:
     A replayed request finds its vote already there, so it can never add to the count.
     """
     with transaction.atomic():
+        # One vote per photo at a time: racing requests with fresh cookies would otherwise all pass the count.
+        Item.objects.select_for_update().filter(pk=item.pk).values_list("pk").first()
         if Vote.objects.filter(item=item, ip_hash=ip_hash).count() >= VOTES_PER_ADDRESS_PER_PHOTO:
             return False
         try:

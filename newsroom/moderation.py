@@ -464,7 +464,7 @@ def report_comment(
     comment.refresh_from_db(fields=["report_count", "status"])
     record(comment, "comment.reported", by=user, note=note, data={"reason": reason})
     threshold = setting("LOUPE_COMMENT_REPORTS_TO_HIDE")
-    if comment.report_count >= threshold and comment.status == Comment.Status.APPROVED:
+    if _reporting_addresses(comment) >= threshold and comment.status == Comment.Status.APPROVED:
         comment.status = Comment.Status.PENDING
         comment.policy_reason = f"Hidden after {comment.report_count} reader reports."
         comment.save(update_fields=["status", "policy_reason"])
@@ -479,11 +479,20 @@ def report_comment(
     return report
 
 
+def _reporting_addresses(comment: Comment) -> int:
+    # Reporters by address, not by cookie: one person clearing cookies between reports must not hide a comment.
+    open_reports = comment.reports.filter(resolved_at__isnull=True).order_by()
+    addresses = open_reports.exclude(ip_hash="").values("ip_hash").distinct().count()
+    return addresses + open_reports.filter(ip_hash="").count()
+
+
 @transaction.atomic
 def vote_for_comment(*, comment: Comment, voter_key: str, ip_hash: str = "") -> bool:
     """Count one upvote per reader (cookie or account), a few per address, as for photos; False when not counted."""
     if comment.status != Comment.Status.APPROVED:
         raise CommentRefused("You can only vote for a published comment.")
+    # One vote per comment at a time: racing requests with fresh cookies would otherwise all pass the count.
+    Comment.objects.select_for_update().filter(pk=comment.pk).values_list("pk").first()
     if ip_hash and CommentVote.objects.filter(comment=comment, ip_hash=ip_hash).count() >= VOTES_PER_ADDRESS_PER_PHOTO:
         return False
     try:

@@ -1,12 +1,16 @@
 """Attacks on the public site and the newsroom admin, each as an attacker would try it."""
 
+import contextlib
 import json
 import re
+import threading
+from pathlib import Path
 
 import pytest
 import reversion
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from reversion.models import Version
@@ -14,7 +18,7 @@ from reversion.models import Version
 from galleries.folders import FolderError, import_gallery_folder
 from galleries.markup import plain_text, render_markup
 from galleries.models import Gallery, Item, Photo, PreviewLink, Vote
-from galleries.popularity import VOTES_PER_ADDRESS_PER_PHOTO
+from galleries.popularity import VOTES_PER_ADDRESS_PER_PHOTO, cast_vote
 from newsroom.admin import PhotographerAdminForm
 from newsroom.models import Photographer
 from newsroom.ratelimit import client_ip
@@ -467,3 +471,76 @@ def test_nobody_but_the_desk_and_the_author_reaches_a_draft_in_the_admin(client,
     gallery.refresh_from_db()
     assert gallery.status == Gallery.Status.DRAFT and gallery.version == 1
     assert not PreviewLink.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_votes_from_one_address_with_fresh_cookies_stay_capped(monkeypatch):
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite serialises writers; the race needs a server database")
+    item = published_gallery(items=1).items.get()
+    racers = VOTES_PER_ADDRESS_PER_PHOTO + 3
+    barrier = threading.Barrier(racers)
+    real_filter = Vote.objects.filter
+
+    def filter_after_everyone_arrived(*args, **kwargs):
+        # Every request has passed the lock (if any) and now counts the address's votes at the same moment.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=2)
+        return real_filter(*args, **kwargs)
+
+    monkeypatch.setattr(Vote.objects, "filter", filter_after_everyone_arrived)
+
+    def vote(n: int):
+        try:
+            cast_vote(item=item, voter=f"fresh-cookie-{n}", ip_hash="one-address")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=vote, args=(n,)) for n in range(racers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    monkeypatch.undo()
+
+    assert Vote.objects.filter(item=item).count() == VOTES_PER_ADDRESS_PER_PHOTO
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example/",
+        "\\\\evil.example",
+        "https:evil.example",
+        " //evil.example",
+    ],
+)
+def test_a_vote_never_redirects_off_the_site(client, target):
+    item = published_gallery(items=1).items.get()
+
+    response = client.post(_vote_url(item), {"next": target}, headers={"Origin": "http://testserver"})
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{item.gallery.get_absolute_url()}#photo-{item.number}"
+
+
+def test_admin_sign_in_never_redirects_off_the_site(client, editor):
+    response = client.post(
+        reverse("admin:login") + "?next=//evil.example/",
+        {"username": "editor", "password": "correct horse battery staple", "next": "//evil.example/"},
+    )
+
+    assert response.status_code == 302
+    assert "evil.example" not in response["Location"]
+
+
+def test_private_files_live_outside_the_folder_development_serves_as_media():
+    from newsroom import settings as configured
+
+    media = Path(configured.MEDIA_ROOT).resolve()
+    for name in ("originals", "renditions"):
+        location = Path(configured.STORAGES[name]["OPTIONS"]["location"]).resolve()
+        assert not location.is_relative_to(media) and not media.is_relative_to(location), name
+        assert configured.STORAGES[name]["OPTIONS"]["base_url"] is None, name

@@ -1,10 +1,18 @@
 """Attacks on the newsroom side: signing in to the admin, comments and reader keys."""
 
+import contextlib
+import threading
+
 import pytest
-from django.contrib.auth import SESSION_KEY
+from django.contrib.auth import SESSION_KEY, get_user_model
+from django.core.management import CommandError, call_command
+from django.db import connection
 from django.urls import reverse
 
-from tests.factories import UserFactory
+from galleries.popularity import VOTES_PER_ADDRESS_PER_PHOTO
+from newsroom.models import Comment, CommentVote
+from newsroom.moderation import vote_for_comment
+from tests.factories import CommentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +61,71 @@ def test_admin_sign_in_works_after_a_few_mistakes(client, editor):
 
     assert _sign_in(client, "editor", PASSWORD).status_code == 302
     assert client.session[SESSION_KEY] == str(editor.pk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_comment_votes_from_one_address_with_fresh_cookies_stay_capped(monkeypatch):
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite serialises writers; the race needs a server database")
+    comment = CommentFactory()
+    racers = VOTES_PER_ADDRESS_PER_PHOTO + 3
+    barrier = threading.Barrier(racers)
+    real_filter = CommentVote.objects.filter
+
+    def filter_after_everyone_arrived(*args, **kwargs):
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=2)
+        return real_filter(*args, **kwargs)
+
+    monkeypatch.setattr(CommentVote.objects, "filter", filter_after_everyone_arrived)
+
+    def vote(n: int):
+        try:
+            vote_for_comment(comment=comment, voter_key=f"fresh-cookie-{n}", ip_hash="one-address")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=vote, args=(n,)) for n in range(racers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    monkeypatch.undo()
+
+    assert CommentVote.objects.filter(comment=comment).count() == VOTES_PER_ADDRESS_PER_PHOTO
+
+
+def test_demo_logins_with_published_passwords_are_never_made_in_production(settings):
+    settings.PRODUCTION = True
+
+    with pytest.raises(CommandError, match="refuses to run in production"):
+        call_command("load_demo")
+    assert not get_user_model().objects.exists()
+
+
+def _report(client, comment, address: str):
+    client.cookies.clear()
+    return client.post(
+        reverse("comments:report", args=[comment.pk]), {"reason": "abuse", "note": ""}, REMOTE_ADDR=address
+    )
+
+
+def test_one_reader_clearing_cookies_cannot_hide_a_comment_by_reporting_it(client, settings):
+    settings.LOUPE_COMMENT_REPORTS_TO_HIDE = 3
+    comment = CommentFactory()
+    for _ in range(4):
+        assert _report(client, comment, "198.51.100.7").status_code == 302
+
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.APPROVED
+    assert comment.report_count == 4  # every report still reaches the moderators
+
+
+def test_reports_from_several_readers_hide_a_comment(client, settings):
+    settings.LOUPE_COMMENT_REPORTS_TO_HIDE = 3
+    comment = CommentFactory()
+    for address in ("198.51.100.7", "203.0.113.5", "2001:db8:1:2::1"):
+        _report(client, comment, address)
+
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.PENDING

@@ -1,6 +1,7 @@
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from galleries import workflow
 from galleries.ingest import atomic_ingest, ingest_photo
@@ -14,6 +15,9 @@ class Command(BaseCommand):
     help = "Load demo photographers, users and galleries. Running it again changes nothing."
 
     def handle(self, *args, **options):
+        if settings.PRODUCTION:
+            # Its logins, superuser included, have passwords printed in the source for anyone to read.
+            raise CommandError("load_demo refuses to run in production: its demo logins have published passwords.")
         with atomic_ingest():
             users = self.load_users()
             photographers = self.load_photographers(users)
