@@ -10,14 +10,18 @@ import datetime
 import math
 
 from django.apps import apps
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.exceptions import FieldError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, IntegerField, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.connection import ConnectionProxy
 
 from galleries.models import Gallery, GalleryDayStats, Item, Vote
+
+# Counts live in the "counters" cache, apart from cached pages (see settings.CACHES).
+cache = ConnectionProxy(caches, "counters")
 
 # Several readers can share one address (a household, an office), but not a whole town.
 VOTES_PER_ADDRESS_PER_PHOTO = 5

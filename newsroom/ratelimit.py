@@ -6,8 +6,12 @@ import ipaddress
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpRequest
+from django.utils.connection import ConnectionProxy
+
+# Counts live in the "counters" cache, apart from cached pages (see settings.CACHES).
+cache = ConnectionProxy(caches, "counters")
 
 
 def client_ip(request: HttpRequest) -> str:

@@ -157,24 +157,31 @@ DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: Redis when REDIS_URL is set, so every web process and worker on every
-# machine shares rate limits and page caches. Without it, a cache in the data
+# machine shares rate limits and page caches. Without it, caches in the data
 # directory, shared by every process on this machine: a purge after a publish,
 # an edit or a withdrawal reaches all of them, and so do the rate limits.
+# "counters" holds rate limits and view counts; on files it has a directory of
+# its own, so a flood of cached pages cannot push the limits out.
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env_str("LOUPE_CACHE_PREFIX", "loupe"),
-        }
+    _redis = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env_str("LOUPE_CACHE_PREFIX", "loupe"),
     }
+    CACHES = {"default": _redis, "counters": _redis}
 else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": DATA_DIR / "cache",
-        }
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        },
+        "counters": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": DATA_DIR / "counters",
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        },
     }
 
 # Background jobs: in-process on the embedded default and in tests; the

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import reversion
 from django.contrib.auth.models import Group
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -209,7 +209,7 @@ def test_votes_and_beacons_from_other_sites_are_refused(client, headers):
     assert response.status_code == 403
     item.refresh_from_db()
     assert item.vote_count == 0 and not Vote.objects.exists()
-    assert cache.get(f"views:{timezone.localdate().isoformat()}:{item.gallery_id}") is None
+    assert caches["counters"].get(f"views:{timezone.localdate().isoformat()}:{item.gallery_id}") is None
 
 
 @pytest.mark.parametrize("headers", [{"Origin": "http://testserver"}, {"Referer": "http://testserver/galleries/x/"}])
