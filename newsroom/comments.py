@@ -242,7 +242,8 @@ def comment_context(request: HttpRequest, *, gallery, item=None) -> dict:
 
     Three queries whatever the size of the conversation: the counts for the
     gallery and each of its items, one page of top-level comments, and the
-    first replies of those threads (a window function picks them).
+    first replies of those threads (a window function picks them); one when
+    there is no conversation yet.
     """
     sort = request.GET.get("csort") if request.GET.get("csort") in SORTS else "newest"
     visible = Comment.objects.visible()
@@ -254,8 +255,12 @@ def comment_context(request: HttpRequest, *, gallery, item=None) -> dict:
         .annotate(total=Count("id"), roots=Count("id", filter=Q(parent__isnull=True)))
     }
     here = counts.get(item.pk if item else None, {"total": 0, "roots": 0})
-    roots = visible.on(gallery=gallery, item=item).filter(parent__isnull=True).for_thread_display()
-    page = _root_page(request, roots.order_by(*SORTS[sort]), count=here["roots"])
+    if here["roots"]:
+        roots = visible.on(gallery=gallery, item=item).filter(parent__isnull=True).for_thread_display()
+        page = _root_page(request, roots.order_by(*SORTS[sort]), count=here["roots"])
+    else:
+        # Nothing to show: the counts have said so, and a page of threads would cost a query.
+        page = _root_page(request, [], count=0)
     threads = {root.pk: Thread(root=root) for root in page.object_list}
     if threads:
         replies = (

@@ -281,6 +281,13 @@ def test_gallery_page_runs_a_fixed_number_of_queries(client, django_assert_num_q
     assert response.text.count('class="item"') == size
 
 
+def test_gallery_page_without_comments_skips_the_thread_queries(client, django_assert_num_queries):
+    gallery = published_gallery(items=3)
+    with django_assert_num_queries(5):
+        response = client.get(gallery.get_absolute_url())
+    assert "No comments yet." in response.text
+
+
 def test_gallery_page_stays_at_seven_queries_at_200_items(client, django_assert_max_num_queries):
     gallery = published_gallery(items=200)
     _converse(gallery)
