@@ -10,6 +10,7 @@ import signal
 import time
 from collections.abc import Callable
 
+from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections, connection
 
 logger = logging.getLogger(__name__)
@@ -76,3 +77,19 @@ def repeat(run_once: Callable[[], None], *, every: float | None, runs: int | Non
                 return
     except KeyboardInterrupt:
         return
+
+
+class RepeatingCommand(BaseCommand):
+    """A management command that runs `jobs()` once, or with --every SECONDS until stopped."""
+
+    def jobs(self) -> list[Callable[[], str]]:
+        raise NotImplementedError
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--every", type=float, metavar="SECONDS", help="Run again every SECONDS seconds.")
+        parser.add_argument("--runs", type=int, metavar="N", help="With --every: stop after N runs.")
+
+    def handle(self, *args, every: float | None = None, runs: int | None = None, **options) -> None:
+        if every is not None and every <= 0:
+            raise CommandError("--every takes a positive number of seconds.")
+        repeat(lambda: run_jobs(self.jobs(), self.stdout.write), every=every, runs=runs)

@@ -1,9 +1,7 @@
 """Attacks on the public site and the newsroom admin, each as an attacker would try it."""
 
-import contextlib
 import json
 import re
-import threading
 from pathlib import Path
 
 import pytest
@@ -24,6 +22,7 @@ from newsroom.models import Photographer
 from newsroom.ratelimit import client_ip
 from tests.factories import CommentFactory, GalleryFactory, PhotographerFactory, UserFactory, published_gallery
 from tests.galleries.test_import_export import MANIFEST, jpeg, make_folder, nothing_created
+from tests.races import race_at_filter
 
 pytestmark = pytest.mark.django_db
 
@@ -478,30 +477,12 @@ def test_racing_votes_from_one_address_with_fresh_cookies_stay_capped(monkeypatc
     if connection.vendor == "sqlite":
         pytest.skip("SQLite serialises writers; the race needs a server database")
     item = published_gallery(items=1).items.get()
-    racers = VOTES_PER_ADDRESS_PER_PHOTO + 3
-    barrier = threading.Barrier(racers)
-    real_filter = Vote.objects.filter
-
-    def filter_after_everyone_arrived(*args, **kwargs):
-        # Every request has passed the lock (if any) and now counts the address's votes at the same moment.
-        with contextlib.suppress(threading.BrokenBarrierError):
-            barrier.wait(timeout=2)
-        return real_filter(*args, **kwargs)
-
-    monkeypatch.setattr(Vote.objects, "filter", filter_after_everyone_arrived)
-
-    def vote(n: int):
-        try:
-            cast_vote(item=item, voter=f"fresh-cookie-{n}", ip_hash="one-address")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=vote, args=(n,)) for n in range(racers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    monkeypatch.undo()
+    race_at_filter(
+        monkeypatch,
+        Vote.objects,
+        lambda n: cast_vote(item=item, voter=f"fresh-cookie-{n}", ip_hash="one-address"),
+        racers=VOTES_PER_ADDRESS_PER_PHOTO + 3,
+    )
 
     assert Vote.objects.filter(item=item).count() == VOTES_PER_ADDRESS_PER_PHOTO
 

@@ -1,8 +1,5 @@
 """Attacks on the newsroom side: signing in to the admin, comments and reader keys."""
 
-import contextlib
-import threading
-
 import pytest
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.core.management import CommandError, call_command
@@ -13,6 +10,7 @@ from galleries.popularity import VOTES_PER_ADDRESS_PER_PHOTO
 from newsroom.models import Comment, CommentVote
 from newsroom.moderation import vote_for_comment
 from tests.factories import CommentFactory, UserFactory
+from tests.races import race_at_filter
 
 pytestmark = pytest.mark.django_db
 
@@ -68,29 +66,12 @@ def test_racing_comment_votes_from_one_address_with_fresh_cookies_stay_capped(mo
     if connection.vendor == "sqlite":
         pytest.skip("SQLite serialises writers; the race needs a server database")
     comment = CommentFactory()
-    racers = VOTES_PER_ADDRESS_PER_PHOTO + 3
-    barrier = threading.Barrier(racers)
-    real_filter = CommentVote.objects.filter
-
-    def filter_after_everyone_arrived(*args, **kwargs):
-        with contextlib.suppress(threading.BrokenBarrierError):
-            barrier.wait(timeout=2)
-        return real_filter(*args, **kwargs)
-
-    monkeypatch.setattr(CommentVote.objects, "filter", filter_after_everyone_arrived)
-
-    def vote(n: int):
-        try:
-            vote_for_comment(comment=comment, voter_key=f"fresh-cookie-{n}", ip_hash="one-address")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=vote, args=(n,)) for n in range(racers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    monkeypatch.undo()
+    race_at_filter(
+        monkeypatch,
+        CommentVote.objects,
+        lambda n: vote_for_comment(comment=comment, voter_key=f"fresh-cookie-{n}", ip_hash="one-address"),
+        racers=VOTES_PER_ADDRESS_PER_PHOTO + 3,
+    )
 
     assert CommentVote.objects.filter(comment=comment).count() == VOTES_PER_ADDRESS_PER_PHOTO
 
