@@ -6,6 +6,9 @@ version: every gallery change also changes the home page, lists, feeds and
 sitemaps, so one number refreshes them all at once and no key needs finding.
 A hit is answered before sessions, CSRF, URL resolving or templates run.
 
+Public pages carry no CSRF token, so one copy serves every reader here and in
+any CDN. The forms on them post to views guarded by `same_origin_post`.
+
 Each process also keeps the pages it answered most recently. A hit reads
 only the small version number from the shared cache and replays its own copy
 when the versions match: fetching and unpickling a page of a hundred
@@ -13,29 +16,24 @@ kilobytes would cost more than the rest of the hit.
 """
 
 import hashlib
-import re
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from functools import wraps
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
+from django.views.decorators.csrf import csrf_exempt
 
 VERSION_KEY = "pagecache:version"
 # Only these query parameters change a public page; any other makes the request skip the cache,
 # so nobody can fill it with ?junk=1, ?junk=2 …
 CACHED_PARAMETERS = frozenset({"page", "order", "q", "csort", "cpage"})
-# Forms on cached pages (comments) carry a CSRF token per reader: the stored page keeps a hole
-# where the token goes, and each hit fills it with a token for that reader's cookie.
-CSRF_HOLE = b"\x00loupe-csrf-token\x00"
-_CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]+(")')
-_csrf = CsrfViewMiddleware(lambda request: HttpResponse())
 LOCAL_PAGES = 64
 _local: OrderedDict[str, tuple] = OrderedDict()
 _local_lock = threading.Lock()
@@ -64,7 +62,7 @@ def purge_all() -> None:
 
 
 def _page_key(request: HttpRequest) -> str:
-    return "pagecache:page3:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()[:40]
+    return "pagecache:page4:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()[:40]
 
 
 def _cacheable_request(request: HttpRequest) -> bool:
@@ -102,17 +100,15 @@ class PageCacheMiddleware:
             request.method == "GET"
             and getattr(response, "loupe_public", False)
             and response.status_code == 200
-            and set(response.cookies) <= {settings.CSRF_COOKIE_NAME}
+            and not response.cookies
             and not response.streaming
         ):
-            # Stored as the pieces between token holes: a hit joins them around its token, no search needed.
-            parts = tuple(_CSRF_INPUT.sub(rb"\1" + CSRF_HOLE + rb"\2", response.content).split(CSRF_HOLE))
             version = version or _version()
             headers = tuple(
                 (name, value) for name, value in response.items() if name.lower() not in {"vary", "content-length"}
             )
             seconds = settings.LOUPE_PAGE_CACHE_SECONDS
-            entry = (version, parts, headers, response.get("ETag"), time.time() + seconds)
+            entry = (version, response.content, headers, response.get("ETag"), time.time() + seconds)
             cache.set(key, entry, seconds)
             _remember(key, entry)
         return response
@@ -144,29 +140,21 @@ def _remember(key: str, entry) -> None:
 
 def _private_if_personal(response: HttpResponse) -> HttpResponse:
     if getattr(response, "loupe_public", False) and response.cookies:
-        # Made for this reader: a form with their CSRF token, a message meant for them. Shared caches may not keep
-        # it; this cache may keep a page whose only cookie is the token, as each hit fills in the reader's own.
+        # Made for this reader (a message meant for them, a cookie of theirs): no cache may keep it.
         response["Cache-Control"] = "private, max-age=0, must-revalidate"
     return response
 
 
 def _replay(request: HttpRequest, entry) -> HttpResponse:
-    _, parts, headers, etag, _expires = entry
+    _, content, headers, etag, _expires = entry
     if etag and request.META.get("HTTP_IF_NONE_MATCH") == etag:
         response = HttpResponse(status=304)
         response["ETag"] = etag
         return response
-    if len(parts) == 1:
-        response = HttpResponse(parts[0])
-    else:
-        # The reader's own CSRF cookie (or a new one), as CsrfViewMiddleware would give it.
-        _csrf.process_request(request)
-        response = HttpResponse(get_token(request).encode().join(parts))
+    response = HttpResponse(content)
     for name, value in headers:
         response[name] = value
-    response["Content-Length"] = str(len(response.content))
-    if len(parts) > 1:
-        _csrf.process_response(request, response)
+    response["Content-Length"] = str(len(content))
     return response
 
 
@@ -212,3 +200,29 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         return mark_public(request, response, last_modified=getattr(response, "loupe_last_modified", None))
 
     return wrapper
+
+
+def same_origin(request: HttpRequest) -> bool:
+    """CSRF defence for the forms on publicly cached pages, which cannot carry a per-reader token.
+
+    Browsers send Origin (or at least Referer) with every POST; another site's form cannot forge ours.
+    """
+    expected = {f"{request.scheme}://{request.get_host()}", settings.SITE_URL}
+    origin = request.META.get("HTTP_ORIGIN")
+    if origin is not None:
+        # "null" comes from sandboxed frames and cross-site redirects: it names no site, so never this one.
+        return origin in expected
+    referer = urlsplit(request.META.get("HTTP_REFERER", ""))
+    return f"{referer.scheme}://{referer.netloc}" in expected
+
+
+def same_origin_post(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For views that take the POSTs of forms on public pages: `same_origin` stands in for Django's CSRF token."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method == "POST" and not same_origin(request):
+            return HttpResponse("Forms must be sent from this site.", status=403, content_type="text/plain")
+        return view(request, *args, **kwargs)
+
+    return csrf_exempt(wrapper)

@@ -1,6 +1,5 @@
 import hashlib
 import secrets
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -13,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from galleries.caching import mark_private, mark_public, public_page
+from galleries.caching import mark_private, mark_public, public_page, same_origin
 from galleries.models import Gallery, Item, Rendition, Section, Tag
 from galleries.popularity import cast_vote, count_view, most_popular, trending
 from galleries.presentation import (
@@ -208,24 +207,10 @@ def search(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _same_origin(request: HttpRequest) -> bool:
-    """CSRF defence for the forms on publicly cached pages, which cannot carry a per-reader token.
-
-    Browsers send Origin (or at least Referer) with every POST; another site's form cannot forge ours.
-    """
-    expected = {f"{request.scheme}://{request.get_host()}", settings.SITE_URL}
-    origin = request.META.get("HTTP_ORIGIN")
-    if origin is not None:
-        # "null" comes from sandboxed frames and cross-site redirects: it names no site, so never this one.
-        return origin in expected
-    referer = urlsplit(request.META.get("HTTP_REFERER", ""))
-    return f"{referer.scheme}://{referer.netloc}" in expected
-
-
-@csrf_exempt  # Checked by _same_origin: the form lives on cached pages without a token.
+@csrf_exempt  # Checked by same_origin: the form lives on cached pages without a token.
 @require_POST
 def vote(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    if not _same_origin(request):
+    if not same_origin(request):
         return HttpResponse("Votes must come from this site.", status=403, content_type="text/plain")
     item = get_object_or_404(
         Item.objects.select_related("gallery"), pk=pk, gallery__slug=slug, gallery__in=Gallery.objects.published()
@@ -257,11 +242,11 @@ def vote(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return mark_private(response)
 
 
-@csrf_exempt  # A page-view beacon: no state of the reader changes, and _same_origin still applies.
+@csrf_exempt  # A page-view beacon: no state of the reader changes, and same_origin still applies.
 @require_POST
 def seen(request: HttpRequest, pk: int) -> HttpResponse:
     # Only the cache is touched: galleries that are not published are never folded into the stats.
-    if _same_origin(request) and allow(f"seen:{hash_ip(client_ip(request))}:{pk}", limit=1, window=900):
+    if same_origin(request) and allow(f"seen:{hash_ip(client_ip(request))}:{pk}", limit=1, window=900):
         count_view(gallery_id=pk)
     return mark_private(HttpResponse(status=204))
 

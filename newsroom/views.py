@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from galleries.caching import same_origin_post
 from galleries.models import Gallery
 from newsroom.comments import (
     REPLIES_PER_FETCH,
@@ -51,6 +52,7 @@ def _visible_comment(pk: int) -> Comment:
     return get_object_or_404(Comment.objects.visible().select_related("gallery", "item"), pk=pk)
 
 
+@same_origin_post  # The forms sit on pages that CDNs keep, so they carry no CSRF token.
 @require_POST
 def post(request: HttpRequest) -> HttpResponse:
     form = CommentForm(request.POST, user=request.user)
@@ -117,6 +119,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "newsroom/comment_form.html", {"form": form, "parent": parent, "closed_reason": closed})
 
 
+@same_origin_post  # The forms sit on pages that CDNs keep, so they carry no CSRF token.
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest, pk: int) -> HttpResponse:
     comment = _visible_comment(pk)
@@ -143,6 +146,7 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     return remember_reader(redirect(with_notice(f"{comment.target.get_absolute_url()}#comments")), new_cookie)
 
 
+@same_origin_post  # The forms sit on pages that CDNs keep, so they carry no CSRF token.
 @require_POST
 def vote(request: HttpRequest, pk: int) -> HttpResponse:
     comment = _visible_comment(pk)

@@ -17,9 +17,6 @@ def count_for(counts: dict, key) -> int:
     return (counts or {}).get(key, 0)
 
 
-@register.simple_tag(takes_context=True)
-def comment_article(context, comment) -> SafeString:
-    token = context.get("csrf_token")
-    # Like {% csrf_token %}: a page rendered without a request has no token to give.
-    token = str(token) if token and str(token) != "NOTPROVIDED" else ""
-    return render_comment_article(comment, csrf_token=token)
+@register.simple_tag
+def comment_article(comment) -> SafeString:
+    return render_comment_article(comment)

@@ -8,6 +8,7 @@ from newsroom.comments import REPLIES_PER_FETCH, REPLIES_SHOWN, ROOTS_PER_PAGE, 
 from newsroom.models import Comment, CommentVote
 from newsroom.moderation import issue_form_stamp
 from tests.factories import CommentFactory, GalleryFactory
+from tests.newsroom.conftest import SAME_SITE
 
 pytestmark = pytest.mark.django_db
 
@@ -124,33 +125,55 @@ def test_too_long_comment_gets_a_clear_message_and_keeps_the_text(client, galler
     assert not Comment.objects.exists()
 
 
-def test_posting_requires_csrf_token(gallery):
-    client = Client(enforce_csrf_checks=True)
-    response = client.post(POST_URL, form_data(gallery))
+CROSS_SITE = [
+    {"Origin": "https://evil.example"},
+    {"Origin": "null"},
+    {"Referer": "https://evil.example/page"},
+    {},
+]
+CROSS_SITE_IDS = ["other-origin", "null-origin", "other-referer", "neither"]
+
+
+def _write(name: str, gallery) -> tuple[str, dict]:
+    """Each comment form on the public pages: where it posts and what it sends."""
+    comment = CommentFactory(gallery=gallery, author_name="Bo")
+    if name == "post":
+        return POST_URL, form_data(gallery)
+    if name == "reply":
+        return POST_URL, form_data(gallery, parent=comment.pk)
+    return reverse(f"comments:{name}", args=[comment.pk]), {"reason": "spam"}
+
+
+def _written() -> tuple[int, int, int]:
+    return (
+        Comment.objects.exclude(author_name="Bo").count(),
+        CommentVote.objects.count(),
+        sum(Comment.objects.values_list("report_count", flat=True)),
+    )
+
+
+@pytest.mark.parametrize("name", ["post", "reply", "vote", "report"])
+@pytest.mark.parametrize("headers", CROSS_SITE, ids=CROSS_SITE_IDS)
+def test_comment_writes_from_other_sites_are_refused(gallery, name, headers):
+    url, data = _write(name, gallery)
+
+    response = Client().post(url, data, headers=headers)
 
     assert response.status_code == 403
-    assert not Comment.objects.exists()
+    assert _written() == (0, 0, 0)
 
 
-def test_posting_with_the_page_csrf_token_works(gallery):
-    client = Client(enforce_csrf_checks=True)
-    page = client.get(gallery.get_absolute_url())
-    token = page.cookies["csrftoken"].value
-    response = client.post(POST_URL, form_data(gallery, csrfmiddlewaretoken=token))
+@pytest.mark.parametrize("name", ["post", "reply", "vote", "report"])
+@pytest.mark.parametrize(
+    "headers", [{"Origin": "http://testserver"}, {"Referer": "http://testserver/galleries/"}], ids=["origin", "referer"]
+)
+def test_comment_writes_from_this_site_need_no_csrf_token(gallery, name, headers):
+    url, data = _write(name, gallery)
+
+    response = Client(enforce_csrf_checks=True).post(url, data, headers=headers)
 
     assert response.status_code == 302
-    assert Comment.objects.count() == 1
-
-
-@pytest.mark.parametrize("name", ["vote", "report"])
-def test_votes_and_reports_require_csrf_token(name):
-    comment = CommentFactory()
-    client = Client(enforce_csrf_checks=True)
-    response = client.post(reverse(f"comments:{name}", args=[comment.pk]), {"reason": "spam"})
-
-    assert response.status_code == 403
-    comment.refresh_from_db()
-    assert (comment.vote_count, comment.report_count) == (0, 0)
+    assert sum(_written()) == 1
 
 
 def test_comment_writes_refuse_get(client, gallery):
@@ -413,7 +436,7 @@ def test_one_address_counts_only_a_few_readers_like_photo_votes(gallery):
     comment = CommentFactory(gallery=gallery)
     url = reverse("comments:vote", args=[comment.pk])
     for _ in range(VOTES_PER_ADDRESS_PER_PHOTO + 2):
-        Client().post(url)
+        Client(headers=SAME_SITE).post(url)
 
     comment.refresh_from_db()
     assert comment.vote_count == VOTES_PER_ADDRESS_PER_PHOTO
