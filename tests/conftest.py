@@ -1,7 +1,12 @@
+import importlib.util
+
 import pytest
 from django.contrib.auth.models import Group
 
 from tests.factories import UserFactory
+
+# `make test` needs no browser: without the e2e extra (Playwright) the browser journeys are not even collected.
+collect_ignore = [] if importlib.util.find_spec("playwright") else ["e2e"]
 
 
 @pytest.fixture(autouse=True)
