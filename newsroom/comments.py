@@ -245,11 +245,10 @@ def comment_context(request: HttpRequest, *, gallery, item=None) -> dict:
     there is no conversation yet.
     """
     sort = request.GET.get("csort") if request.GET.get("csort") in SORTS else "newest"
-    visible = Comment.objects.visible()
+    visible = Comment.objects.visible(on=gallery)
     counts = {
         row["item_id"]: row
-        for row in visible.filter(gallery=gallery)
-        .order_by()
+        for row in visible.order_by()
         .values("item_id")
         .annotate(total=Count("id"), roots=Count("id", filter=Q(parent__isnull=True)))
     }

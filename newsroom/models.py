@@ -97,11 +97,18 @@ def new_unsubscribe_token() -> str:
 
 
 class CommentQuerySet(models.QuerySet):
-    def visible(self) -> Self:
-        """What readers may see; the one road public code takes to comments."""
+    def visible(self, *, on=None) -> Self:
+        """What readers may see; the one road public code takes to comments.
+
+        `on` narrows it to one gallery whose instance the caller holds: whether that gallery is public
+        is then read from the instance rather than from a subquery in every query.
+        """
         from galleries.models import Gallery
 
-        return self.filter(status=Comment.Status.APPROVED, gallery__in=Gallery.objects.published())
+        approved = self.filter(status=Comment.Status.APPROVED)
+        if on is None:
+            return approved.filter(gallery__in=Gallery.objects.published())
+        return approved.filter(gallery=on) if on.is_public else self.none()
 
     def awaiting_moderation(self) -> Self:
         return self.filter(status=Comment.Status.PENDING)

@@ -3,7 +3,9 @@ import time
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from galleries.models import Gallery
 from newsroom.comments import REPLIES_PER_FETCH, REPLIES_SHOWN, ROOTS_PER_PAGE, render_comment_body
 from newsroom.models import Comment, CommentVote
 from newsroom.moderation import issue_form_stamp
@@ -279,6 +281,23 @@ def test_comments_of_a_withdrawn_gallery_are_not_visible():
     comment = CommentFactory(gallery=GalleryFactory(withdrawn=True))
 
     assert not Comment.objects.visible().filter(pk=comment.pk).exists()
+
+
+@pytest.mark.parametrize("state", ["draft", "withdrawn", "scheduled"])
+def test_comments_on_one_gallery_are_visible_only_while_it_is_public(state):
+    hidden = GalleryFactory(withdrawn=True) if state == "withdrawn" else GalleryFactory()
+    if state == "scheduled":
+        # Marked published, but its time has not come.
+        hidden.status, hidden.published_at = Gallery.Status.PUBLISHED, timezone.now() + timezone.timedelta(hours=1)
+        hidden.save()
+    public = GalleryFactory(published=True)
+    CommentFactory(gallery=hidden)
+    mine = CommentFactory(gallery=public)
+    CommentFactory(gallery=public, status=Comment.Status.PENDING)
+
+    assert not Comment.objects.visible(on=hidden).exists()
+    assert list(Comment.objects.visible(on=public)) == [mine]
+    assert set(Comment.objects.visible(on=public)) == set(Comment.objects.visible().filter(gallery=public))
 
 
 def test_counts_per_gallery_and_per_item(rf, gallery):
