@@ -92,4 +92,6 @@ class RepeatingCommand(BaseCommand):
     def handle(self, *args, every: float | None = None, runs: int | None = None, **options) -> None:
         if every is not None and every <= 0:
             raise CommandError("--every takes a positive number of seconds.")
+        if runs is not None and (every is None or runs < 1):
+            raise CommandError("--runs takes a positive number, with --every.")
         repeat(lambda: run_jobs(self.jobs(), self.stdout.write), every=every, runs=runs)
