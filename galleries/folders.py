@@ -289,7 +289,7 @@ def _create(plan: Plan, *, directory: Path, by) -> Gallery:
 
 
 def _export_name(item: Item, used: set[str]) -> str:
-    extension = {"JPEG": "jpg", "TIFF": "tif", "HEIF": "heic"}.get(item.photo.original_format.upper())
+    extension = {"JPEG": "jpg", "MPO": "jpg", "TIFF": "tif", "HEIF": "heic"}.get(item.photo.original_format.upper())
     extension = extension or item.photo.original_format.lower() or "jpg"
     name = item.photo.original_filename
     if not name or Path(name).name != name or name.startswith(".") or name in used or name in (MANIFEST, CAPTIONS):

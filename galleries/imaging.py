@@ -26,6 +26,8 @@ pillow_heif.register_heif_opener()
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF", "AVIF", "TIFF")
 ACCEPTED_DESCRIPTION = "JPEG, PNG, WebP, HEIC/HEIF, AVIF or TIFF"
+# Pillow names a JPEG that carries more pictures after the first (phones' depth maps, stereo pairs) MPO.
+JPEG_FORMATS = ("JPEG", "MPO")
 RESPONSIVE_WIDTHS = (320, 640, 960, 1280, 1920, 2560)
 RENDITION_FORMATS = ("avif", "webp", "jpeg")
 SOCIAL_SIZE = (1200, 630)
@@ -152,7 +154,7 @@ def open_image(data: bytes, *, max_pixels: int, min_side: int = 1) -> Image.Imag
             + (f" in {frames} frames" if frames > 1 else "")
             + f" ({megapixels:.0f} MP); the limit is {max_pixels / 1_000_000:.0f} MP."
         )
-    if image.format == "JPEG" and len(data) * JPEG_MIN_BYTES_PER_PIXEL < width * height:
+    if image.format in JPEG_FORMATS and len(data) * JPEG_MIN_BYTES_PER_PIXEL < width * height:
         # libjpeg fills a picture whose data ends early with grey instead of failing.
         image.close()
         raise ImageRejected(
@@ -166,7 +168,7 @@ def open_image(data: bytes, *, max_pixels: int, min_side: int = 1) -> Image.Imag
 
 
 def _decode(image: Image.Image, *, draft_size: tuple[int, int] | None = None) -> None:
-    if image.format == "JPEG" and draft_size is not None:
+    if image.format in JPEG_FORMATS and draft_size is not None:
         # DCT scaling still entropy-decodes every block, so truncation is caught
         # while the pixels cost a fraction of a full decode.
         image.draft(image.mode, draft_size)
@@ -467,8 +469,14 @@ def removal_receipt(image: Image.Image, data: bytes = b"") -> list[str]:
         name = _profile_name(icc)
         if "srgb" not in name.lower():
             removed.append(f"colour profile {name or 'unnamed'} (converted to sRGB)")
-    if getattr(image, "n_frames", 1) > 1:
-        removed.append(f"animation ({image.n_frames} frames; only the first is kept)")
+    frames = getattr(image, "n_frames", 1)
+    if frames > 1 and image.format == "MPO":
+        more = frames - 1
+        removed.append(
+            f"{more} more picture{'s' if more > 1 else ''} inside the file (a preview, depth map or stereo view)"
+        )
+    elif frames > 1:
+        removed.append(f"animation ({frames} frames; only the first is kept)")
     if data and _has_trailing_data(image.format, data):
         removed.append("data after the end of the image")
     return removed
@@ -476,6 +484,7 @@ def removal_receipt(image: Image.Image, data: bytes = b"") -> list[str]:
 
 def _has_trailing_data(fmt: str | None, data: bytes) -> bool:
     if fmt == "JPEG":
+        # Not MPO: its other pictures follow the first one's end marker by design.
         return not data.rstrip(b"\0").endswith(b"\xff\xd9")
     if fmt == "PNG":
         end = data.rfind(b"IEND")

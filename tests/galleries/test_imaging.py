@@ -326,6 +326,35 @@ def test_frames_count_towards_the_pixel_limit():
         imaging.inspect_image(data, max_pixels=500_000)
 
 
+def test_phone_mpo_keeps_its_first_picture_and_drops_the_others():
+    # Phones write a depth map or preview after the main picture (MPO); the second one carries GPS too.
+    main, depth = files.photograph((1600, 1200), seed=3), Image.new("RGB", (800, 600), (40, 40, 40))
+    data = files.encode(main, "MPO", save_all=True, append_images=[depth], exif=files.tagged_exif(gps=True))
+
+    inspection = imaging.inspect_image(data, max_pixels=LIMIT)
+    result = render(data, widths=(320, 1280))
+
+    assert inspection.format == "MPO"
+    assert "1 more picture inside the file (a preview, depth map or stereo view)" in inspection.removed
+    assert "GPS position" in inspection.removed
+    assert not any(item.startswith("animation") for item in inspection.removed)
+    assert {(f.format, f.width) for f in result.files if f.purpose == "responsive"} == {
+        (fmt, w) for fmt in ("avif", "webp", "jpeg") for w in (320, 1280)
+    }
+    for file in result.files:
+        assert_clean(file)
+    # The main picture, not the grey depth map, is what readers get.
+    jpeg = next(f for f in result.files if f.format == "jpeg" and f.width == 320)
+    assert Image.open(io.BytesIO(jpeg.data)).convert("L").getextrema()[1] > 120
+
+
+def test_mpo_claiming_more_pixels_than_its_bytes_hold_is_refused():
+    data = files.encode(files.photograph((64, 48)), "MPO", save_all=True, append_images=[Image.new("RGB", (64, 48))])
+
+    with pytest.raises(imaging.ImageRejected, match="damaged"):
+        imaging.inspect_image(files.claiming_size(data, 6000, 4000), max_pixels=LIMIT)
+
+
 def test_gif_is_refused_with_the_accepted_formats_named():
     frames = [Image.new("P", (300, 300), i) for i in range(3)]
     data = files.encode(frames[0], "GIF", save_all=True, append_images=frames[1:])
