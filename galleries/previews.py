@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from galleries.imaging import CONTENT_TYPES
-from galleries.models import Gallery, Item, PreviewLink, Rendition
+from galleries.models import Gallery, Item, Photo, PreviewLink, Rendition
 from newsroom.audit import record
 
 LINK_MAX_AGE = timedelta(days=30)
@@ -229,6 +229,16 @@ def _serve(rendition: Rendition) -> FileResponse:
 
 @require_safe
 def rendition_preview(request: HttpRequest, name: str) -> FileResponse:
-    if not (request.user.is_authenticated and request.user.is_staff):
+    """Any rendition for those who see the photo library in the admin; for moderators, whose queue shows
+    the photo a comment is about, only renditions of photos readers can already see."""
+    from galleries.workflow import is_moderator
+
+    user = request.user
+    if not (user.is_authenticated and user.is_active and user.is_staff):
         raise PermissionDenied
-    return _serve(get_object_or_404(Rendition, name=name))
+    rendition = get_object_or_404(Rendition.objects.select_related("photo"), name=name)
+    if not user.has_perm("galleries.view_photo"):
+        published = Photo.objects.in_published_galleries().filter(pk=rendition.photo_id).exists()
+        if not (is_moderator(user) and published):
+            raise PermissionDenied
+    return _serve(rendition)

@@ -9,7 +9,7 @@ from galleries.models import PreviewLink, Rendition
 from galleries.previews import PreviewLinkError, create_preview_link, revoke_preview_link
 from galleries.tasks import render_photo
 from newsroom.models import AuditEvent
-from tests.factories import GalleryFactory, PhotoFactory
+from tests.factories import GalleryFactory, PhotoFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +59,35 @@ def test_readers_and_anonymous_cannot_preview(client, reader, draft):
     response = client.get(f"/preview/{draft.pk}/")
     assert response.status_code == 302
     assert "Secret flood draft" not in response.text
+
+
+def test_staff_files_of_a_draft_reach_the_desk_and_photographers_but_not_moderators(
+    client, editor, photographer_user, moderator, draft
+):
+    name = Rendition.objects.filter(photo__items__gallery=draft).values_list("name", flat=True).first()
+
+    for user, status in ((editor, 200), (photographer_user, 200), (moderator, 403)):
+        client.force_login(user)
+        assert client.get(f"/staff-media/{name}").status_code == status, user.username
+
+
+def test_moderators_get_staff_files_of_published_photos_for_the_queue(client, moderator):
+    published = GalleryFactory(published=True, items=1)
+    render_photo.call(photo_id=published.items.get().photo_id)
+    name = Rendition.objects.filter(photo__items__gallery=published).values_list("name", flat=True).first()
+    client.force_login(moderator)
+
+    response = client.get(f"/staff-media/{name}")
+
+    assert response.status_code == 200
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_staff_without_a_newsroom_role_get_no_staff_files(client, draft):
+    name = Rendition.objects.filter(photo__items__gallery=draft).values_list("name", flat=True).first()
+    client.force_login(UserFactory(username="intern", is_staff=True))
+
+    assert client.get(f"/staff-media/{name}").status_code == 403
 
 
 def test_editor_previews_a_single_photo(client, editor, draft):
