@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 import nh3
 from django import forms
 from django.conf import settings
-from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Q, Window
-from django.db.models.functions import RowNumber
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import dateformat, timezone
@@ -24,9 +24,10 @@ ROOTS_PER_PAGE = 20
 REPLIES_SHOWN = 3
 REPLIES_PER_FETCH = 20
 READER_COOKIE = "loupe_reader"
+# Orders of the top-level comments, as SQL for the queries below.
 SORTS = {
-    "newest": ["-created_at", "-id"],
-    "top": ["-vote_count", "-created_at", "-id"],
+    "newest": "created_at DESC, id DESC",
+    "top": "vote_count DESC, created_at DESC, id DESC",
 }
 
 
@@ -229,11 +230,57 @@ def replies_after(root: Comment, *, after: int = 0, limit: int | None = REPLIES_
     return list(replies[:limit] if limit else replies)
 
 
-def _root_page(request: HttpRequest, roots, *, count: int) -> Page:
-    paginator = Paginator(roots, ROOTS_PER_PAGE)
-    # The count comes from the per-item totals query; asking again would cost a query.
-    paginator.count = count
-    return paginator.get_page(request.GET.get("cpage"))
+# The comment section's three reads, in SQL: the ORM takes about three milliseconds, a fifth of a gallery
+# page, to build and compile them, and the database a tenth of that to run them. They read what
+# Comment.objects.visible(on=gallery) reads, approved comments of a gallery the caller holds as public;
+# tests hold the two to the same comments.
+_COUNTS_SQL = """
+SELECT item_id, COUNT(*), COUNT(CASE WHEN parent_id IS NULL THEN 1 END)
+  FROM newsroom_comment
+ WHERE gallery_id = %s AND status = %s
+ GROUP BY item_id
+"""
+# Both load the columns for_thread_display() loads.
+_ROOTS_SQL = """
+SELECT id, gallery_id, item_id, parent_id, root_id, depth, author_name, body, created_at, vote_count, status
+  FROM newsroom_comment
+ WHERE gallery_id = %s AND {item} AND status = %s AND parent_id IS NULL
+ ORDER BY {order}
+ LIMIT %s OFFSET %s
+"""
+# A window numbers each thread's replies, so one statement takes the first few of every thread on the page.
+_REPLIES_SQL = """
+SELECT * FROM (
+    SELECT c.id, c.gallery_id, c.item_id, c.parent_id, c.root_id, c.depth, c.author_name, c.body, c.created_at,
+           c.vote_count, c.status, p.author_name AS parent_name,
+           ROW_NUMBER() OVER (PARTITION BY c.root_id ORDER BY c.id) AS position,
+           COUNT(*) OVER (PARTITION BY c.root_id) AS thread_size
+      FROM newsroom_comment c LEFT OUTER JOIN newsroom_comment p ON p.id = c.parent_id
+     WHERE c.gallery_id = %s AND c.status = %s AND c.root_id IN ({roots})
+) replies
+ WHERE position <= %s
+ ORDER BY root_id, id
+"""
+
+
+def _section_counts(gallery) -> dict[int | None, tuple[int, int]]:
+    """(comments, top-level comments) visible on the gallery (key None) and on each of its items."""
+    if not gallery.is_public:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNTS_SQL, [gallery.pk, Comment.Status.APPROVED])
+        return {item_id: (total, roots) for item_id, total, roots in cursor.fetchall()}
+
+
+def _root_comments(*, gallery, item, sort: str, offset: int) -> list[Comment]:
+    sql = _ROOTS_SQL.format(item="item_id IS NULL" if item is None else "item_id = %s", order=SORTS[sort])
+    params = [gallery.pk, *([] if item is None else [item.pk]), Comment.Status.APPROVED, ROOTS_PER_PAGE, offset]
+    return list(Comment.objects.raw(sql, params))
+
+
+def _first_replies(*, gallery, root_ids: list[int]) -> list[Comment]:
+    sql = _REPLIES_SQL.format(roots=", ".join(["%s"] * len(root_ids)))
+    return list(Comment.objects.raw(sql, [gallery.pk, Comment.Status.APPROVED, *root_ids, REPLIES_SHOWN]))
 
 
 def comment_context(request: HttpRequest, *, gallery, item=None) -> dict:
@@ -245,33 +292,17 @@ def comment_context(request: HttpRequest, *, gallery, item=None) -> dict:
     there is no conversation yet.
     """
     sort = request.GET.get("csort") if request.GET.get("csort") in SORTS else "newest"
-    visible = Comment.objects.visible(on=gallery)
-    counts = {
-        row["item_id"]: row
-        for row in visible.order_by()
-        .values("item_id")
-        .annotate(total=Count("id"), roots=Count("id", filter=Q(parent__isnull=True)))
-    }
-    here = counts.get(item.pk if item else None, {"total": 0, "roots": 0})
-    if here["roots"]:
-        roots = visible.on(gallery=gallery, item=item).filter(parent__isnull=True).for_thread_display()
-        page = _root_page(request, roots.order_by(*SORTS[sort]), count=here["roots"])
-    else:
-        # Nothing to show: the counts have said so, and a page of threads would cost a query.
-        page = _root_page(request, [], count=0)
+    counts = _section_counts(gallery)
+    total, roots = counts.get(item.pk if item else None, (0, 0))
+    # The count comes from the counts query, so the paginator asks no more of the database than one page.
+    page = Paginator(range(roots), ROOTS_PER_PAGE).get_page(request.GET.get("cpage"))
+    # Nothing to show: the counts have said so, and a page of threads would cost a query.
+    page.object_list = (
+        _root_comments(gallery=gallery, item=item, sort=sort, offset=page.start_index() - 1) if roots else []
+    )
     threads = {root.pk: Thread(root=root) for root in page.object_list}
     if threads:
-        replies = (
-            visible.filter(root_id__in=list(threads))
-            .for_thread_display()
-            .annotate(
-                position=Window(RowNumber(), partition_by=F("root_id"), order_by=F("id").asc()),
-                thread_size=Window(Count("id"), partition_by=F("root_id")),
-            )
-            .filter(position__lte=REPLIES_SHOWN)
-            .order_by("root_id", "id")
-        )
-        for reply in replies:
+        for reply in _first_replies(gallery=gallery, root_ids=list(threads)):
             thread = threads[reply.root_id]
             thread.replies.append(reply)
             thread.reply_count = reply.thread_size
@@ -290,9 +321,9 @@ def comment_context(request: HttpRequest, *, gallery, item=None) -> dict:
         "comment_page": page,
         "comment_sort": sort,
         "comment_sorts": list(SORTS),
-        "comment_count": here["total"],
-        "comment_count_all": sum(row["total"] for row in counts.values()),
-        "comment_counts_by_item": {key: row["total"] for key, row in counts.items() if key is not None},
+        "comment_count": total,
+        "comment_count_all": sum(n for n, _ in counts.values()),
+        "comment_counts_by_item": {key: n for key, (n, _) in counts.items() if key is not None},
         "comment_form": form,
         "comments_closed_reason": closed_reason,
         "comment_premoderated": gallery.comment_mode == gallery.CommentMode.PREMODERATED,

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from galleries.models import Gallery
-from newsroom.comments import REPLIES_PER_FETCH, REPLIES_SHOWN, ROOTS_PER_PAGE, render_comment_body
+from newsroom.comments import REPLIES_PER_FETCH, REPLIES_SHOWN, ROOTS_PER_PAGE, comment_context, render_comment_body
 from newsroom.models import Comment, CommentVote
 from newsroom.moderation import issue_form_stamp
 from tests.factories import CommentFactory, GalleryFactory
@@ -317,6 +317,58 @@ def test_counts_per_gallery_and_per_item(rf, gallery):
     assert context["comment_counts_by_item"] == {first.pk: 3}
     assert item_context["comment_count"] == 3
     assert second.pk not in context["comment_counts_by_item"]
+
+
+HIDDEN = [status for status in Comment.Status if status != Comment.Status.APPROVED]
+
+
+def _status(n: int) -> str:
+    # Two in three approved, the rest in every hidden state.
+    return HIDDEN[n % len(HIDDEN)] if n % 3 == 0 else Comment.Status.APPROVED
+
+
+def _shown(context) -> list[tuple[int, list[int], int]]:
+    return [(t.root.pk, [r.pk for r in t.replies], t.reply_count) for t in context["comment_threads"]]
+
+
+def _expected(gallery, item, order: list[str], page: int) -> list[tuple[int, list[int], int]]:
+    roots = Comment.objects.visible(on=gallery).filter(item=item, parent=None).order_by(*order)
+    threads = []
+    for root in roots[(page - 1) * ROOTS_PER_PAGE : page * ROOTS_PER_PAGE]:
+        replies = list(
+            Comment.objects.visible(on=gallery).filter(root=root).order_by("id").values_list("pk", flat=True)
+        )
+        threads.append((root.pk, replies[:REPLIES_SHOWN], len(replies)))
+    return threads
+
+
+@pytest.mark.parametrize(
+    ("sort", "order"), [("newest", ["-created_at", "-id"]), ("top", ["-vote_count", "-created_at", "-id"])]
+)
+def test_comment_section_shows_exactly_what_visible_allows(rf, gallery, sort, order):
+    item = gallery.items.first()
+    for target in (None, item):
+        for n in range(ROOTS_PER_PAGE * 2 + 5):
+            root = CommentFactory(gallery=gallery, item=target, status=_status(n), vote_count=n % 4)
+            for m in range(n % 6):
+                CommentFactory(parent=CommentFactory(parent=root) if m == 4 else root, status=_status(n + m))
+
+    for target in (None, item):
+        for page in (1, 2):
+            context = comment_context(_get(rf, f"/?csort={sort}&cpage={page}"), gallery=gallery, item=target)
+            assert _shown(context) == _expected(gallery, target, order, page)
+            assert context["comment_count"] == Comment.objects.visible(on=gallery).filter(item=target).count()
+            assert context["comment_page"].number == page
+    assert context["comment_count_all"] == Comment.objects.visible(on=gallery).count()
+
+
+def test_comment_section_of_a_gallery_readers_cannot_see_is_empty(rf):
+    hidden = GalleryFactory(items=1)
+    CommentFactory(gallery=hidden)
+
+    context = comment_context(_get(rf), gallery=hidden)
+
+    assert context["comment_threads"] == [] and context["comment_count_all"] == 0
 
 
 def _get(rf, path="/"):
