@@ -203,26 +203,6 @@ def _remove_photo_files(*, original: str, renditions: list[str]) -> None:
         storages["default"].delete(name)
 
 
-# What a gallery page prints of each item, its photo and its photographer, read as plain rows: model
-# instances for hundreds of items (three each) would cost more than everything else the page does with them.
-PAGE_ITEM_COLUMNS = (
-    "pk",
-    "position",
-    "headline",
-    "caption",
-    "alt_text",
-    "credit_override",
-    "vote_count",
-    "photo_id",
-    "photo__alt_text",
-    "photo__credit_line",
-    "photo__copyright",
-    "photo__placeholder",
-    "photo__dominant_color",
-    "photo__photographer__name",
-)
-
-
 class GalleryQuerySet(models.QuerySet):
     def published(self) -> Self:
         """What readers may see; the one road public code takes to content."""
@@ -335,12 +315,6 @@ class Gallery(models.Model):
         )
 
 
-class ItemQuerySet(models.QuerySet):
-    def page_rows(self) -> models.QuerySet:
-        """Rows of PAGE_ITEM_COLUMNS in the gallery's order."""
-        return self.order_by("position", "id").values_list(*PAGE_ITEM_COLUMNS)
-
-
 class Item(models.Model):
     gallery = models.ForeignKey(Gallery, on_delete=models.CASCADE, related_name="items")
     photo = models.ForeignKey(Photo, on_delete=models.PROTECT, related_name="items")
@@ -353,8 +327,6 @@ class Item(models.Model):
     vote_count = models.PositiveIntegerField(
         default=0, editable=False, help_text="Readers' upvotes, kept in step with Vote rows when a vote is cast."
     )
-
-    objects = ItemQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "id"]

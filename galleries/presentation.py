@@ -107,18 +107,40 @@ def _public_url_maker():
     return storage.url
 
 
-def public_rendition_rows(photo_ids) -> dict[int, list[Row]]:
-    """The public renditions of these photos in one query, as rows."""
+# The public renditions of a gallery's photos. With the items below, written in SQL like the extras: the ORM
+# takes about a millisecond to build and compile the two and to turn a thousand rows into rows again.
+RENDITIONS_SQL = """
+SELECT photo_id, purpose, format, width, height, name
+  FROM galleries_rendition
+ WHERE is_public AND photo_id IN (SELECT photo_id FROM galleries_item WHERE gallery_id = %(gallery)s)
+"""
+# What a gallery page prints of each item, its photo and its photographer, in the gallery's order.
+ITEMS_SQL = """
+SELECT i.id, i.position, i.headline, i.caption, i.alt_text, i.credit_override, i.vote_count, i.photo_id,
+       p.alt_text, p.credit_line, p.copyright, p.placeholder, p.dominant_color, ph.name
+  FROM galleries_item i
+  JOIN galleries_photo p ON p.id = i.photo_id
+  LEFT OUTER JOIN newsroom_photographer ph ON ph.id = p.photographer_id
+ WHERE i.gallery_id = %(gallery)s
+ ORDER BY i.position, i.id
+"""
+
+
+def public_rendition_rows(gallery: Gallery) -> dict[int, list[Row]]:
+    """The public renditions of the gallery's photos in one query, as rows by photo."""
     url = _public_url_maker()
     rows: dict[int, list[Row]] = {}
-    # No order_by: the default ordering would join photos and sort hundreds of rows that build_picture sorts anyway.
-    for photo_id, purpose, fmt, width, height, name in (
-        Rendition.objects.filter(photo_id__in=photo_ids, is_public=True)
-        .order_by()
-        .values_list("photo_id", "purpose", "format", "width", "height", "name")
-    ):
-        rows.setdefault(photo_id, []).append((purpose, fmt, width, height, url(name)))
+    with connection.cursor() as cursor:
+        cursor.execute(RENDITIONS_SQL, {"gallery": gallery.pk})
+        for photo_id, purpose, fmt, width, height, name in cursor.fetchall():
+            rows.setdefault(photo_id, []).append((purpose, fmt, width, height, url(name)))
     return rows
+
+
+def _item_rows(gallery: Gallery) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(ITEMS_SQL, {"gallery": gallery.pk})
+        return cursor.fetchall()
 
 
 def _placeholder(placeholder: str, dominant_color: str) -> str:
@@ -308,7 +330,7 @@ def present_gallery(
 
     A preview passes its own `page_url`, so links to photo pages stay inside the preview.
     """
-    items = list(Item.objects.filter(gallery=gallery).page_rows())
+    items = _item_rows(gallery)
     photo_ids = {row[7] for row in items}
     if preview:
         rows: dict[int, list[Row]] = {}
@@ -318,7 +340,7 @@ def present_gallery(
                     (rendition.purpose, rendition.format, rendition.width, rendition.height, url)
                 )
     else:
-        rows = public_rendition_rows(photo_ids)
+        rows = public_rendition_rows(gallery)
     # One reverse() for the page rather than one per item; a test pins the result to Item.get_absolute_url().
     base = gallery.get_absolute_url()
     site = settings.SITE_URL
