@@ -150,6 +150,9 @@ def _field_group_html(field: forms.BoundField) -> str:
     return f"{_label_html(field)}\n\n{help_text}\n{errors}\n{_widget_html(field)}"
 
 
+_NEW_FORM_HTML: dict[tuple, dict[str, SafeString]] = {}
+
+
 class CommentForm(forms.Form):
     body = forms.CharField(
         label="Your comment",
@@ -184,7 +187,18 @@ class CommentForm(forms.Form):
         the two to the same markup.
         """
         fields = {name: self[name] for name in self.fields}
-        html = {"hidden": "".join(_widget_html(field) for field in fields.values() if field.is_hidden)}
+        hidden = [name for name, field in fields.items() if field.is_hidden]
+        html = {"hidden": mark_safe("".join(_widget_html(fields[name]) for name in hidden))}  # noqa: S308 -- escaped
+        if self.is_bound or self.initial.keys() - set(hidden):
+            return html | self._visible_html(fields)
+        # A new form shows the same empty fields to every reader on every page: written once per process.
+        key = (self.prefix, self.auto_id, tuple(fields))
+        if key not in _NEW_FORM_HTML:
+            _NEW_FORM_HTML[key] = self._visible_html(fields)
+        return html | _NEW_FORM_HTML[key]
+
+    def _visible_html(self, fields: dict[str, forms.BoundField]) -> dict[str, SafeString]:
+        html = {}
         for name in ("body", "author_name", "author_email"):
             if name in fields:
                 html[name] = _field_group_html(fields[name])

@@ -44,3 +44,24 @@ def test_a_refused_comment_form_keeps_its_values_and_errors_as_django_writes_the
 
 def test_a_signed_in_readers_form_is_written_as_django_writes_it(reader):
     _same(CommentForm({"body": "Fine <light> & shade", "gallery": "1", "parent": "7"}, user=reader))
+
+
+def test_new_forms_written_once_keep_each_readers_fields_and_values(reader):
+    CommentForm(user=reader, initial={"gallery": 1, "stamp": "first"}).html()
+    anonymous = CommentForm(user=AnonymousUser(), initial={"gallery": 2, "stamp": "second"})
+    signed_in = CommentForm(user=reader, initial={"gallery": 3, "stamp": "third"})
+
+    assert 'name="author_name"' in anonymous.html()["author_name"]
+    assert "author_name" not in signed_in.html()
+    assert 'value="2"' in anonymous.html()["hidden"] and 'value="second"' in anonymous.html()["hidden"]
+    assert 'value="3"' in signed_in.html()["hidden"] and 'value="third"' in signed_in.html()["hidden"]
+    _same(anonymous)
+    _same(signed_in)
+
+
+def test_a_new_form_with_words_already_in_it_is_written_for_itself():
+    CommentForm(user=AnonymousUser(), initial={"gallery": 1}).html()
+    form = CommentForm(user=AnonymousUser(), initial={"gallery": 1, "body": "Dear editors,"})
+
+    assert "Dear editors," in form.html()["body"]
+    _same(form)
