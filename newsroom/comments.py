@@ -13,7 +13,8 @@ from django.db import connection
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
+from django.utils.dates import MONTHS_3
 from django.utils.html import escape, linebreaks, urlize
 from django.utils.safestring import SafeString, mark_safe
 
@@ -54,6 +55,11 @@ def render_comment_body(text: str) -> SafeString:
     return mark_safe(cleaned)  # noqa: S308 -- nh3 has just cleaned it
 
 
+def _shown_time(moment) -> str:
+    # As dateformat.format(moment, "j M Y, H:i") writes it, in a third of the time: every comment shows one.
+    return f"{moment.day} {MONTHS_3[moment.month].title()} {moment.year:04d}, {moment.hour:02d}:{moment.minute:02d}"
+
+
 def render_comment_article(comment: Comment) -> SafeString:
     """One comment as every comment list shows it: the `comment` partial of comment_thread.html.
 
@@ -72,7 +78,7 @@ def render_comment_article(comment: Comment) -> SafeString:
         f'<article class="comment comment-depth-{comment.depth}" id="comment-{comment.pk}">\n'
         f'<header class="comment-meta">\n<span class="comment-author">{author}</span>{in_reply_to}\n'
         f'<a class="comment-permalink" href="{permalink}"><time datetime="{created.strftime("%Y-%m-%dT%H:%M:%S%z")}">'
-        f"{dateformat.format(created, 'j M Y, H:i')}</time></a>\n</header>\n"
+        f"{_shown_time(created)}</time></a>\n</header>\n"
         f'<div class="comment-body">{render_comment_body(comment.body)}</div>\n'
         f'<footer class="comment-actions">\n<form method="post" action="{permalink}vote/" class="comment-vote">'
         f'<button type="submit">Upvote<span class="visually-hidden"> comment by {author}</span> '
@@ -237,6 +243,29 @@ class Thread:
     @property
     def last_reply_id(self) -> int:
         return self.replies[-1].pk if self.replies else 0
+
+
+def render_reply_list(root: Comment, replies: list[Comment], *, more: int | bool, last_id: int) -> SafeString:
+    """The `reply-list` partial of comment_thread.html: replies, then the way to the rest when there are more."""
+    parts = [render_comment_article(reply) for reply in replies]
+    if more:
+        thread_url = escape(reverse("comments:thread", kwargs={"pk": root.pk}))
+        replies_url = escape(reverse("comments:replies", kwargs={"pk": root.pk}))
+        count = "" if more is True else f" ({more})"
+        parts.append(
+            f'<p class="comment-load-more"><a href="{thread_url}" data-replies-url="{replies_url}?after={last_id}">'
+            f"Load more replies{count}</a></p>"
+        )
+    return mark_safe("\n".join(parts))  # noqa: S308 -- every value escaped or rendered safe
+
+
+def render_thread(thread: Thread) -> SafeString:
+    """One thread of a comment section; in Python, as its comments are, to spare the template two includes each."""
+    replies = render_reply_list(thread.root, thread.replies, more=thread.more_replies, last_id=thread.last_reply_id)
+    return mark_safe(  # noqa: S308 -- rendered safe above
+        f'<li class="comment-thread">\n{render_comment_article(thread.root)}\n'
+        f'<div class="comment-replies">\n{replies}\n</div>\n</li>'
+    )
 
 
 def replies_after(root: Comment, *, after: int = 0, limit: int | None = REPLIES_PER_FETCH) -> list[Comment]:

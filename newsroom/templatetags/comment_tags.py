@@ -1,7 +1,7 @@
 from django import template
 from django.utils.safestring import SafeString
 
-from newsroom.comments import render_comment_article, render_comment_body
+from newsroom.comments import render_comment_article, render_comment_body, render_reply_list, render_thread
 
 register = template.Library()
 
@@ -20,3 +20,13 @@ def count_for(counts: dict, key) -> int:
 @register.simple_tag
 def comment_article(comment) -> SafeString:
     return render_comment_article(comment)
+
+
+@register.simple_tag
+def reply_list(root, replies, more, last_id) -> SafeString:
+    return render_reply_list(root, replies, more=more, last_id=last_id)
+
+
+@register.simple_tag
+def comment_thread(thread) -> SafeString:
+    return render_thread(thread)

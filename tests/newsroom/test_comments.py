@@ -579,3 +579,15 @@ def test_each_comment_links_to_its_own_permalink_vote_reply_and_report(client, g
             assert reverse(f"comments:{name}", kwargs={"pk": comment.pk}) in html
     assert "Ann &lt;Reader&gt;" in html
     assert f'href="#comment-{reply.parent_id}">in reply to ' in html
+
+
+def test_comment_times_read_as_django_writes_them():
+    from datetime import UTC, datetime
+
+    from django.utils import dateformat
+
+    from newsroom.comments import _shown_time
+
+    for month in range(1, 13):
+        moment = datetime(2026, month, month * 2, month + 8, month * 4, tzinfo=UTC)
+        assert _shown_time(moment) == dateformat.format(moment, "j M Y, H:i")
