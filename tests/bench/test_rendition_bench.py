@@ -61,3 +61,28 @@ def test_big_photo_has_the_pixels_asked_for_and_the_original_detail(bench):
     assert abs(big.width / big.height - 1.5) < 0.01
     corner = bench.luma(big.crop((0, 0, 300, 200)))
     assert bench.ssim(corner, bench.luma(original)) > 0.9  # tiled at full detail, not upscaled
+
+
+def test_nudged_pixels_move_one_sample_in_a_hundred_by_one_level(bench):
+    photo = files.photograph((200, 150))
+
+    before = np.asarray(photo, dtype=np.int16)
+    after = np.asarray(bench.nudged(photo), dtype=np.int16)
+
+    changed = np.abs(after - before)
+    assert changed.max() == 1
+    assert 0.005 < (changed > 0).mean() < 0.015
+
+
+def test_noise_floor_is_the_lowest_ssim_of_the_nudged_renditions(bench):
+    photo = files.photograph((640, 427))
+    resized = {320: photo.resize((320, 213), Image.Resampling.LANCZOS)}
+    naive_out = {}
+    for fmt, options in (("jpeg", bench.NAIVE_JPEG), ("webp", bench.NAIVE_WEBP)):
+        buffer = io.BytesIO()
+        resized[320].save(buffer, fmt.upper(), **options)
+        naive_out[(fmt, 320)] = buffer.getvalue()
+
+    floor = bench.noise_floor(resized, naive_out)
+
+    assert 0.9 < floor < 1.0
