@@ -5,7 +5,6 @@ import re
 from urllib.parse import urlsplit
 
 import nh3
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 ALLOWED_TAGS = {"p", "br", "a", "em", "strong", "i", "b", "blockquote", "q", "cite"}
@@ -43,7 +42,8 @@ def render_markup(text: str) -> SafeString:
     if not text:
         return mark_safe("")
     if not _TAG.search(text):
-        paragraphs = [escape(block).replace("\n", "<br>") for block in _PARAGRAPH_BREAK.split(text)]
+        # The standard library's escape, as Django's writes it, without a SafeString for each paragraph.
+        paragraphs = [html.escape(block).replace("\n", "<br>") for block in _PARAGRAPH_BREAK.split(text)]
         text = "".join(f"<p>{paragraph}</p>" for paragraph in paragraphs)
         if not _NEEDS_CLEANING_ESCAPED.search(text):
             # Escaped text in <p> and <br> is already what nh3 would let through.

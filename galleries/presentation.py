@@ -48,7 +48,8 @@ class Picture:
 
         The lightbox takes its sources from this element, so the page names each rendition only once.
         """
-        size = self.size
+        # Formatted here once: the template engine would localize each number separately.
+        size = f'width="{self.width}" height="{self.height}"'
         parts = [f'<a class="frame" href="{escape(href)}">']
         if self.placeholder:
             parts.append(f'<img class="placeholder" src="{escape(self.placeholder)}" alt="" {size}>')
@@ -63,11 +64,6 @@ class Picture:
         )
         parts.append("</picture></a>")
         return mark_safe("".join(parts))  # noqa: S308 - every value escaped above
-
-    @property
-    def size(self) -> SafeString:
-        # Formatted here once: the template engine would localize each number separately.
-        return mark_safe(f'width="{self.width}" height="{self.height}"')  # noqa: S308 - two integers
 
 
 @dataclass(frozen=True)
@@ -163,18 +159,19 @@ def build_picture(
     With rows and a placeholder (a gallery page's rows of its items), `photo` is not needed.
     """
     by_format: dict[str, list[tuple[int, int, str]]] = {}
+    responsive = Rendition.Purpose.RESPONSIVE
     for purpose, fmt, width, height, url in _rows(photo, preview=preview) if rows is None else rows:
-        if purpose == Rendition.Purpose.RESPONSIVE:
+        if purpose == responsive:
             by_format.setdefault(fmt, []).append((width, height, url))
     fallback = by_format.get("jpeg") or by_format.get("webp")
     if not fallback:
         return None
     sources = []
     for fmt in ("avif", "webp", "jpeg"):
-        if fmt in by_format:
-            sized = sorted(by_format[fmt])
-            sources.append((MIME_TYPES[fmt], ", ".join(f"{url} {width}w" for width, _, url in sized)))
-    fallback = sorted(fallback)
+        if sized := by_format.get(fmt):
+            # Sorted in place, so the fallback's list is sorted too: a gallery page builds dozens of these.
+            sized.sort()
+            sources.append((MIME_TYPES[fmt], ", ".join([f"{url} {width}w" for width, _, url in sized])))
     # A middle size for browsers without srcset; the largest for the lightbox.
     width, height, src = fallback[min(len(fallback) - 1, len(fallback) // 2)]
     return Picture(
@@ -294,8 +291,8 @@ class GalleryView:
         return gallery_json_ld(self)
 
 
-def _share_mailto(subject: str, url: str) -> str:
-    return f"mailto:?subject={quote(subject, safe='')}&body={quote(url, safe='')}"
+def _share_mailto(subject: str, quoted_url: str) -> str:
+    return f"mailto:?subject={quote(subject, safe='')}&body={quoted_url}"
 
 
 def present_item(item: Item, *, gallery: Gallery, preview: bool = False, page_url: str | None = None) -> ItemView:
@@ -319,7 +316,7 @@ def present_item(item: Item, *, gallery: Gallery, preview: bool = False, page_ur
         credit=item.credit,
         creator=photographer.name if photographer else "",
         copyright=item.photo.copyright,
-        share_mailto=_share_mailto(item.headline or gallery.title, canonical),
+        share_mailto=_share_mailto(item.headline or gallery.title, quote(canonical, safe="")),
     )
 
 
@@ -344,6 +341,8 @@ def present_gallery(
     # One reverse() for the page rather than one per item; a test pins the result to Item.get_absolute_url().
     base = gallery.get_absolute_url()
     site = settings.SITE_URL
+    # quote() works a character at a time: the start that every photo's URL shares is quoted once.
+    quoted_photos = quote(absolute(f"{base}photos/"), safe="")
     views = []
     for (
         pk,
@@ -381,7 +380,7 @@ def present_gallery(
                 credit=item_credit(override=credit_override, credit_line=credit_line, photographer=photographer or ""),
                 creator=photographer or "",
                 copyright=copyright_notice,
-                share_mailto=_share_mailto(headline or gallery.title, canonical),
+                share_mailto=_share_mailto(headline or gallery.title, f"{quoted_photos}{quote(f'{pk}/', safe='')}"),
             )
         )
     if order == "votes":

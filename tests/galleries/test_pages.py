@@ -360,3 +360,20 @@ def test_corrections_show_their_dates_oldest_first(client):
 
     assert html.index("First fix.") < html.index("Second fix.")
     assert '<time datetime="2026-03-04T09:30:00+0000">March 4, 2026</time>' in html
+
+
+def test_share_links_mail_each_photos_headline_and_address(client, settings):
+    from html import unescape
+    from urllib.parse import parse_qs, urlsplit
+
+    gallery = published_gallery(items=3, title="Night & day at the quay")
+    untitled = gallery.items.last()
+    untitled.headline = ""
+    untitled.save()
+    html = client.get(gallery.get_absolute_url()).text
+
+    links = [parse_qs(urlsplit(unescape(href)).query) for href in re.findall(r'<a class="share" href="([^"]+)"', html)]
+    assert links == [
+        {"subject": [item.headline or gallery.title], "body": [settings.SITE_URL + item.get_absolute_url()]}
+        for item in gallery.items.all()
+    ]
