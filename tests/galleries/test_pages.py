@@ -377,3 +377,21 @@ def test_share_links_mail_each_photos_headline_and_address(client, settings):
         {"subject": [item.headline or gallery.title], "body": [settings.SITE_URL + item.get_absolute_url()]}
         for item in gallery.items.all()
     ]
+
+
+def test_header_and_footer_links_follow_the_prefix_the_site_is_served_under(client, rf):
+    from django.urls import set_script_prefix
+
+    from newsroom.context_processors import site
+
+    links = {name: reverse(f"galleries:{name}") for name in ("home", "search", "rss", "atom", "sitemap")}
+    set_script_prefix("/news/")
+    try:
+        prefixed = site(rf.get("/"))["site_links"]
+    finally:
+        set_script_prefix("/")
+    html = client.get("/").text
+
+    assert prefixed == {name: f"/news{link}" for name, link in links.items()}
+    assert site(rf.get("/"))["site_links"] == links
+    assert all(f'="{link}"' in html for link in links.values())
