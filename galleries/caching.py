@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
@@ -223,7 +224,7 @@ def same_origin_post(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.method == "POST" and not same_origin(request):
-            return HttpResponse("Forms must be sent from this site.", status=403, content_type="text/plain")
+            return render(request, "403.html", {"cross_site": True}, status=403)
         return view(request, *args, **kwargs)
 
     return csrf_exempt(wrapper)

@@ -136,3 +136,16 @@ def test_fold_counts_votes_per_day(client):
     client.post(_vote_url(item), headers=SAME_ORIGIN)
     fold_stats()
     assert GalleryDayStats.objects.get(gallery=item.gallery).votes == 1
+
+
+def test_vote_from_another_site_gets_the_sites_403_page_without_a_cookie_and_from_this_site_counts(client):
+    item = published_gallery(items=1).items.get()
+
+    refused = client.post(_vote_url(item), headers={"Origin": "https://evil.example"})
+    counted = client.post(_vote_url(item), headers=SAME_ORIGIN)
+
+    assert refused.status_code == 403 and refused["Content-Type"].startswith("text/html")
+    assert '<header class="site-header">' in refused.text
+    assert "only from the forms on" in refused.text and "own pages" in refused.text
+    assert not refused.cookies
+    assert counted.status_code == 302 and Vote.objects.filter(item=item).count() == 1

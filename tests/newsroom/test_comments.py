@@ -165,6 +165,18 @@ def test_comment_writes_from_other_sites_are_refused(gallery, name, headers):
     assert _written() == (0, 0, 0)
 
 
+def test_a_comment_from_another_site_gets_the_sites_403_page_and_no_cookie(gallery):
+    url, data = _write("post", gallery)
+
+    response = Client().post(url, data, headers={"Origin": "https://evil.example"})
+
+    assert response.status_code == 403 and response["Content-Type"].startswith("text/html")
+    assert '<header class="site-header">' in response.text and "<title>Send the form from" in response.text
+    assert "only from the forms on" in response.text and "own pages" in response.text
+    assert not response.cookies
+    assert Comment.objects.exclude(author_name="Bo").count() == 0
+
+
 @pytest.mark.parametrize("name", ["post", "reply", "vote", "report"])
 @pytest.mark.parametrize(
     "headers", [{"Origin": "http://testserver"}, {"Referer": "http://testserver/galleries/"}], ids=["origin", "referer"]

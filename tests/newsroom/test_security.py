@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test import Client
 from django.urls import reverse
 
 from galleries.popularity import VOTES_PER_ADDRESS_PER_PHOTO
@@ -110,3 +111,21 @@ def test_reports_from_several_readers_hide_a_comment(client, settings):
 
     comment.refresh_from_db()
     assert comment.status == Comment.Status.PENDING
+
+
+def test_admin_sign_in_without_a_csrf_token_still_gets_djangos_csrf_refusal():
+    response = Client(enforce_csrf_checks=True).post(reverse("admin:login"), {"username": "a", "password": "b"})
+
+    assert response.status_code == 403
+    assert "CSRF verification failed" in response.text
+    assert "own pages" not in response.text
+
+
+def test_a_page_staff_may_not_open_gets_the_sites_403_page_without_the_form_message(client, photographer_user):
+    client.force_login(photographer_user)
+
+    response = client.get(reverse("admin:newsroom_auditevent_changelist"))
+
+    assert response.status_code == 403
+    assert "permission to see it" in response.text and '<header class="site-header">' in response.text
+    assert "own pages" not in response.text
