@@ -22,9 +22,9 @@ unencoded pixels compared with the naive rendition itself ("ref gap": how much
 SSIM Loupe loses there; 0 or below means it loses nothing), and the same SSIM
 for pyvips, the other pipeline held to that standard. "floor" calibrates the
 yardstick on each photo: the lowest SSIM against the naive rendition of a
-rendition made from the naive pipeline's own pixels with one colour sample in
-a hundred nudged by one level (+1 or -1), which no eye can see. On finely
-textured photos that floor is below 0.98: there, only pixels identical to the
+rendition made from the naive pipeline's own pixels with every colour sample
+nudged by one level (+1 or -1 at random), which no eye can see. Where that
+floor is below 0.98 (finely textured photos), only pixels identical to the
 naive pipeline's reach 0.98.
 """
 
@@ -190,7 +190,7 @@ def ssim(x: np.ndarray, y: np.ndarray) -> float:
     return float((((2 * mx * my + c1) * (2 * cov + c2)) / ((mx**2 + my**2 + c1) * (vx + vy + c2))).mean())
 
 
-def nudged(image: Image.Image, seed: int = 1, share: float = 0.01) -> Image.Image:
+def nudged(image: Image.Image, seed: int = 1, share: float = 1.0) -> Image.Image:
     """`image` with `share` of its colour samples one level up or down: a change no eye can see."""
     rng = np.random.default_rng(seed)
     pixels = np.asarray(image.convert("RGB"), dtype=np.int16)

@@ -63,15 +63,15 @@ def test_big_photo_has_the_pixels_asked_for_and_the_original_detail(bench):
     assert bench.ssim(corner, bench.luma(original)) > 0.9  # tiled at full detail, not upscaled
 
 
-def test_nudged_pixels_move_one_sample_in_a_hundred_by_one_level(bench):
+def test_nudged_pixels_move_by_one_level_and_no_more(bench):
     photo = files.photograph((200, 150))
 
     before = np.asarray(photo, dtype=np.int16)
-    after = np.asarray(bench.nudged(photo), dtype=np.int16)
+    every = np.abs(np.asarray(bench.nudged(photo), dtype=np.int16) - before)
+    some = np.abs(np.asarray(bench.nudged(photo, share=0.01), dtype=np.int16) - before)
 
-    changed = np.abs(after - before)
-    assert changed.max() == 1
-    assert 0.005 < (changed > 0).mean() < 0.015
+    assert every.max() == 1 and (every > 0).mean() > 0.99  # all but samples clipped at 0 or 255
+    assert some.max() == 1 and 0.005 < (some > 0).mean() < 0.015
 
 
 def test_noise_floor_is_the_lowest_ssim_of_the_nudged_renditions(bench):
