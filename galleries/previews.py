@@ -236,7 +236,7 @@ def rendition_preview(request: HttpRequest, name: str) -> FileResponse:
     user = request.user
     if not (user.is_authenticated and user.is_active and user.is_staff):
         raise PermissionDenied
-    rendition = get_object_or_404(Rendition.objects.select_related("photo"), name=name)
+    rendition = get_object_or_404(Rendition, name=name)
     if not user.has_perm("galleries.view_photo"):
         published = Photo.objects.in_published_galleries().filter(pk=rendition.photo_id).exists()
         if not (is_moderator(user) and published):
