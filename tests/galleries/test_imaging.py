@@ -57,7 +57,8 @@ def _avif_headers(data: bytes) -> bytes:
     while offset < len(data):
         (size,) = struct.unpack(">I", data[offset : offset + 4])
         assert size >= 8
-        headers.append(data[offset : offset + 8] if data[offset + 4 : offset + 8] == b"mdat" else data[offset : offset + size])
+        pixels = data[offset + 4 : offset + 8] == b"mdat"
+        headers.append(data[offset : offset + (8 if pixels else size)])
         offset += size
     assert offset == len(data)
     return b"".join(headers)
