@@ -11,6 +11,7 @@ The format a photographer's desk can write by hand and that export writes back:
 import csv
 import io
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from django.utils.text import slugify
 
 from galleries.ingest import UploadRejected, atomic_ingest, ingest_photo
 from galleries.library import natural_key
+from galleries.markup import has_control_characters
 from galleries.models import FaqEntry, Gallery, GalleryLink, Item, Section, Tag
 from newsroom.audit import record
 from newsroom.models import INSTAGRAM_HANDLE, Photographer, web_url
@@ -72,6 +74,9 @@ def read_manifest(directory: Path) -> dict:
     except tomllib.TOMLDecodeError as error:
         # The decoder's message carries the place: "... (at line 3, column 9)".
         raise FolderError(f"{MANIFEST}: {error}") from None
+    for where, text in _strings(manifest):
+        if has_control_characters(text):
+            raise FolderError(f"{MANIFEST}: '{where}' contains a control character (such as NUL); remove it.")
     known = {*TEXT_KEYS, "tags", "photographer", "photographers", "links", "faq"}
     unknown = sorted(set(manifest) - known)
     if unknown:
@@ -110,6 +115,18 @@ def read_manifest(directory: Path) -> dict:
         if not isinstance(link["url"], str) or not web_url(link["url"]):
             raise FolderError(f"{MANIFEST}: link url '{link['url']}' is not an http:// or https:// address.")
     return manifest
+
+
+def _strings(value, where: str = "") -> Iterator[tuple[str, str]]:
+    """Every text in a manifest with where it sits: title, photographers[2].name, faq[1].answer."""
+    if isinstance(value, str):
+        yield where, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, f"{where}.{key}" if where else key)
+    elif isinstance(value, list):
+        for number, item in enumerate(value, 1):
+            yield from _strings(item, f"{where}[{number}]")
 
 
 def _people(manifest: dict) -> list:
@@ -151,6 +168,12 @@ def read_captions(directory: Path) -> list[Row] | None:
             if None in record_:
                 raise FolderError(f"{CAPTIONS}, line {line}: more values than columns.")
             values = {key: (value or "").strip() for key, value in record_.items()}
+            for key, value in values.items():
+                if has_control_characters(value):
+                    raise FolderError(
+                        f"{CAPTIONS}, line {line}: the '{key}' column contains a control character (such as NUL); "
+                        "remove it."
+                    )
             name = values.get("file", "")
             if not name:
                 raise FolderError(f"{CAPTIONS}, line {line}: the 'file' column is empty.")

@@ -22,6 +22,8 @@ from xml.sax.saxutils import escape
 import pillow_heif
 from PIL import Image, ImageCms, ImageFile, ImageFilter, IptcImagePlugin, UnidentifiedImageError
 
+from galleries.markup import without_control_characters
+
 pillow_heif.register_heif_opener()
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF", "AVIF", "TIFF")
@@ -368,7 +370,8 @@ def _exif_text(value) -> str:
             value = value[8:].decode(encoding, "replace")
         else:
             value = value.decode("utf-8", "replace")
-    return str(value).strip("\0 \t\r\n") if value is not None else ""
+    # EXIF text ends at its first NUL; whatever follows is padding or leftovers of an earlier value.
+    return str(value).lstrip("\0").split("\0", 1)[0].strip() if value is not None else ""
 
 
 def read_metadata(image: Image.Image) -> ImportedMetadata:
@@ -418,21 +421,26 @@ def read_metadata(image: Image.Image) -> ImportedMetadata:
     taken_at = found.get("taken_at")
     if isinstance(taken_at, str):
         taken_at = _parse_date(taken_at)
-    place = ", ".join(dict.fromkeys(str(found[part]) for part in _PLACE_PARTS if found.get(part)))
+
+    def text(name: str) -> str:
+        # Cameras pad fields with NULs and other controls, which PostgreSQL and XML refuse.
+        return without_control_characters(str(found.get(name, ""))).strip()
+
+    place = ", ".join(dict.fromkeys(text(part) for part in _PLACE_PARTS if text(part)))
     keywords = found.get("keywords") or []
     if isinstance(keywords, str):
         keywords = [keywords]
-    keywords = list(dict.fromkeys(word.strip() for k in keywords for word in k.split(";") if word.strip()))
+    words = (without_control_characters(word).strip() for k in keywords for word in str(k).split(";"))
     return ImportedMetadata(
-        headline=str(found.get("headline", ""))[:300],
-        caption=str(found.get("caption", "")),
-        alt_text=str(found.get("alt_text", "")),
-        creator=str(found.get("creator", ""))[:300],
-        credit_line=str(found.get("credit_line", ""))[:300],
-        copyright=str(found.get("copyright", ""))[:300],
+        headline=text("headline")[:300],
+        caption=text("caption"),
+        alt_text=text("alt_text"),
+        creator=text("creator")[:300],
+        credit_line=text("credit_line")[:300],
+        copyright=text("copyright")[:300],
         taken_at=taken_at if isinstance(taken_at, datetime) else None,
         place_name=place[:300],
-        keywords=keywords,
+        keywords=list(dict.fromkeys(word for word in words if word)),
     )
 
 
@@ -494,7 +502,8 @@ def _has_trailing_data(fmt: str | None, data: bytes) -> bool:
 
 def _profile_name(icc: bytes) -> str:
     try:
-        return ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(icc))).strip()
+        description = ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(icc)))
+        return without_control_characters(description).strip()
     except (OSError, ImageCms.PyCMSError, TypeError, ValueError):
         return ""
 

@@ -22,6 +22,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from galleries import imaging
+from galleries.markup import without_control_characters
 from galleries.models import Photo, originals_storage
 from newsroom.audit import record
 from newsroom.models import Photographer
@@ -88,7 +89,7 @@ def ingest_photo(
         file_size=len(data),
         width=inspection.width,
         height=inspection.height,
-        original_filename=filename.replace("\\", "/").rsplit("/", 1)[-1][:255],
+        original_filename=without_control_characters(filename.replace("\\", "/").rsplit("/", 1)[-1])[:255],
         uploaded_by=uploaded_by,
         photographer=photographer,
         imported_metadata=metadata.as_dict(),

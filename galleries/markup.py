@@ -17,6 +17,20 @@ _NEEDS_CLEANING = re.compile(r"[<>&\ufeff\xa0\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NEEDS_CLEANING_ESCAPED = re.compile(r"[\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+# C0 controls but tab, line feed and carriage return, and DEL: no writer means them, PostgreSQL refuses NUL in
+# text, and XML (feeds, sitemaps) allows none of them.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def without_control_characters(text: str, replacement: str = "") -> str:
+    """Text as it may be stored: control characters other than tab and line breaks replaced (removed by default)."""
+    return _CONTROL_CHARACTERS.sub(replacement, text)
+
+
+def has_control_characters(text: str) -> bool:
+    return _CONTROL_CHARACTERS.search(text) is not None
+
+
 def _newlines(text: str) -> str:
     # As django.utils.text.normalize_newlines, without its lazy-string wrapper: a page calls this for every caption.
     return text.replace("\r\n", "\n").replace("\r", "\n")

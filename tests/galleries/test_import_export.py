@@ -162,8 +162,19 @@ def test_csv_gaps_are_filled_from_embedded_metadata(tmp_path):
             lambda f: (f / "captions.csv").write_text("file,headline\n../etc/passwd,Dawn\n"),
             "captions.csv, line 2: '../etc/passwd' must be a file name",
         ),
+        # PostgreSQL refuses NUL in text: found while reading, not halfway through writing.
+        (
+            lambda f: (f / "gallery.toml").write_text(MANIFEST.replace('"Were the crews paid?"', '"Paid\\u0000?"')),
+            "gallery.toml: 'faq[1].question' contains a control character",
+        ),
+        (
+            lambda f: (f / "captions.csv").write_text(
+                "file,headline,caption\nriver-01.jpg,Dawn,Fog\nriver-02.jpg,Du\0sk,\n"
+            ),
+            "captions.csv, line 3: the 'headline' column contains a control character",
+        ),
     ],
-    ids=["missing-title", "malformed-toml", "unknown-key", "unknown-column", "missing-file", "path"],
+    ids=["missing-title", "malformed-toml", "unknown-key", "unknown-column", "missing-file", "path", "nul", "csv-nul"],
 )
 def test_bad_manifest_is_refused_and_nothing_is_created(tmp_path, settings, breakage, message):
     folder = make_folder(tmp_path, count=3)

@@ -44,6 +44,25 @@ def phone_photo() -> bytes:
 
 
 @pytest.mark.django_db
+def test_photo_with_nul_padded_metadata_is_stored_without_it(django_capture_on_commit_callbacks):
+    # PostgreSQL refuses NUL in text and in JSON: the upload must not fail on what a camera padded its fields with.
+    exif = files.tagged_exif()
+    exif[0x013B] = "Amara Okafor\0\0"
+    exif[0x010E] = "Nets\0 drying"
+    jpeg = files.encode(files.photograph((600, 400)), quality=90, exif=exif)
+    data = files.with_segment(jpeg, files.iptc_segment({(2, 110): ["Amara\0 Okafor for Loupe"], (2, 25): ["nets\0"]}))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = ingest_photo(data=data, filename="IMG\x00_2231.JPG")
+
+    photo = Photo.objects.get(pk=result.photo.pk)
+    assert (photo.credit_line, photo.original_filename) == ("Amara Okafor for Loupe", "IMG_2231.JPG")
+    assert photo.imported_metadata["creator"] == "Amara Okafor"
+    assert photo.imported_metadata["keywords"] == ["nets"]
+    assert photo.state == Photo.State.READY
+
+
+@pytest.mark.django_db
 def test_phone_photo_is_prefilled_and_its_location_is_on_the_receipt(django_capture_on_commit_callbacks):
     amara = PhotographerFactory(name="Amara Okafor")
 
