@@ -1,11 +1,12 @@
 from django import template
 
-from galleries.markup import plain_text, render_markup
+from galleries.markup import plain_text, render_markup, without_control_characters
 
 register = template.Library()
 
 register.filter("markup", render_markup)
 register.filter("plaintext", plain_text)
+register.filter("xml_text", without_control_characters)
 
 
 @register.filter

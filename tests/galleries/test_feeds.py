@@ -76,3 +76,25 @@ def test_news_sitemap_has_only_the_last_two_days(client):
     )
     assert fresh.get_absolute_url() in text and old.get_absolute_url() not in text
     assert "<news:title>Fresh</news:title>" in text
+
+
+def test_control_characters_in_stored_text_keep_every_feed_and_sitemap_valid_xml(client):
+    # A vertical tab pasted from a word processor, saved by code that did not clean it (an import, the shell).
+    photographer, tag = PhotographerFactory(name="Ines\x0b Baptiste"), TagFactory()
+    gallery = published_gallery(items=1, title="Floods\x0b in the delta", dek="The water\x01 rose.")
+    gallery.photographers.add(photographer)
+    gallery.tags.add(tag)
+    gallery.items.update(headline="Dawn\x1f", caption="The ferry\x0b leaves.")
+    addresses = [
+        reverse("galleries:rss"),
+        reverse("galleries:atom"),
+        reverse("galleries:photographer-rss", kwargs={"slug": photographer.slug}),
+        reverse("galleries:tag-atom", kwargs={"slug": tag.slug}),
+        "/sitemap.xml",
+        "/sitemap-news.xml",
+    ]
+    for address in addresses:
+        response = client.get(address)
+        assert response.status_code == 200, address
+        ET.fromstring(response.content)  # noqa: S314
+        assert address == "/sitemap.xml" or "Floods in the delta" in response.text, address
