@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import LazyObject, empty
 
+from newsroom.models import TypedText
+
 
 class _OriginalsStorage(LazyObject):
     def _setup(self):
@@ -41,7 +43,7 @@ def original_path(instance: "Photo", filename: str) -> str:
     return f"{token[:2]}/{token}.{extension}"
 
 
-class Label(models.Model):
+class Label(TypedText):
     """A name readers browse galleries by, with a page of its own."""
 
     url_name = ""
@@ -76,7 +78,7 @@ class PhotoQuerySet(models.QuerySet):
         return self.filter(items__gallery__in=Gallery.objects.published()).distinct()
 
 
-class Photo(models.Model):
+class Photo(TypedText):
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"
         PROCESSING = "processing", "Processing"
@@ -243,7 +245,7 @@ class GalleryQuerySet(models.QuerySet):
         return self.published()
 
 
-class Gallery(models.Model):
+class Gallery(TypedText):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         IN_REVIEW = "in_review", "In review"
@@ -315,7 +317,7 @@ class Gallery(models.Model):
         )
 
 
-class Item(models.Model):
+class Item(TypedText):
     gallery = models.ForeignKey(Gallery, on_delete=models.CASCADE, related_name="items")
     photo = models.ForeignKey(Photo, on_delete=models.PROTECT, related_name="items")
     position = models.PositiveIntegerField(default=0, db_index=True)
@@ -360,7 +362,7 @@ def item_credit(*, override: str, credit_line: str, photographer: str) -> str:
     return override or credit_line or photographer or ""
 
 
-class CorrectionNote(models.Model):
+class CorrectionNote(TypedText):
     gallery = models.ForeignKey(Gallery, on_delete=models.CASCADE, related_name="corrections")
     text = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
@@ -375,7 +377,7 @@ class CorrectionNote(models.Model):
         return f"Updated {self.created_at:%Y-%m-%d}: {self.text[:60]}"
 
 
-class GalleryLink(models.Model):
+class GalleryLink(TypedText):
     gallery = models.ForeignKey(Gallery, on_delete=models.CASCADE, related_name="links")
     label = models.CharField(max_length=200)
     url = models.URLField()
@@ -388,7 +390,7 @@ class GalleryLink(models.Model):
         return self.label
 
 
-class FaqEntry(models.Model):
+class FaqEntry(TypedText):
     gallery = models.ForeignKey(Gallery, on_delete=models.CASCADE, related_name="faq_entries")
     question = models.CharField(max_length=300)
     answer = models.TextField()

@@ -24,11 +24,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from galleries.imaging import CONTENT_TYPES
+from galleries.markup import without_control_characters
 from galleries.models import Gallery, Item, Photo, PreviewLink, Rendition
 from newsroom.audit import record
 
 LINK_MAX_AGE = timedelta(days=30)
 LINK_DEFAULT_AGE = timedelta(days=7)
+LINK_DAYS_ERROR = f"A preview link lasts between five minutes and {LINK_MAX_AGE.days} days."
 
 # Set while a preview-link page renders, so its images point at the token-checked file view.
 current_preview_token: ContextVar[str] = ContextVar("current_preview_token", default="")
@@ -51,13 +53,13 @@ def create_preview_link(
     if not is_editor(by):
         raise PreviewLinkError("Only editors may make preview links.")
     if not timedelta(minutes=5) <= expires_in <= LINK_MAX_AGE:
-        raise PreviewLinkError(f"A preview link lasts between five minutes and {LINK_MAX_AGE.days} days.")
+        raise PreviewLinkError(LINK_DAYS_ERROR)
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
         link = PreviewLink.objects.create(
             gallery=gallery,
             token_hash=_hash(token),
-            label=label.strip()[:200],
+            label=without_control_characters(label).strip()[:200],
             expires_at=timezone.now() + expires_in,
             created_by=by,
         )
@@ -140,14 +142,14 @@ def preview_links(request: HttpRequest, pk: int) -> HttpResponse:
     new_url = ""
     if request.method == "POST":
         try:
-            days = int(request.POST.get("days") or LINK_DEFAULT_AGE.days)
+            expires_in = timedelta(days=int(request.POST.get("days") or LINK_DEFAULT_AGE.days))
             _, token = create_preview_link(
-                gallery=gallery, by=request.user, expires_in=timedelta(days=days), label=request.POST.get("label", "")
+                gallery=gallery, by=request.user, expires_in=expires_in, label=request.POST.get("label", "")
             )
-        except (ValueError, PreviewLinkError) as error:
-            return render(
-                request, "galleries/preview_links.html", _links_context(gallery, error=str(error)), status=400
-            )
+        except (ValueError, OverflowError, PreviewLinkError) as error:
+            # int() and timedelta() say what they could not do, not what the editor should type.
+            message = str(error) if isinstance(error, PreviewLinkError) else LINK_DAYS_ERROR
+            return render(request, "galleries/preview_links.html", _links_context(gallery, error=message), status=400)
         new_url = settings.SITE_URL + reverse("galleries:preview-link", kwargs={"token": token})
     return _private(render(request, "galleries/preview_links.html", _links_context(gallery, new_url=new_url)))
 

@@ -4,14 +4,20 @@ from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, StringAgg, Subquery, TextField, Value
 from django.db.models.functions import Coalesce, Concat
 
+from galleries.markup import without_control_characters
 from galleries.models import Gallery, Item
 
 MAX_QUERY_LENGTH = 200
 
 
+def clean_query(query: str) -> str:
+    """What is searched for, and shown as searched for: words apart by single spaces, no control characters."""
+    return " ".join(without_control_characters(query, " ").split())[:MAX_QUERY_LENGTH].strip()
+
+
 def search_galleries(query: str) -> QuerySet[Gallery]:
     """Published galleries matching `query`, best first; empty for a blank query. Same API on every database."""
-    query = " ".join(query.split())[:MAX_QUERY_LENGTH]
+    query = clean_query(query)
     published = Gallery.objects.published()
     if not query:
         return published.none()

@@ -24,7 +24,7 @@ from galleries.presentation import (
     present_item,
     social_image,
 )
-from galleries.search import search_galleries
+from galleries.search import clean_query, search_galleries
 from galleries.workflow import withdrawn_response
 from newsroom.comments import comment_context
 from newsroom.models import Photographer
@@ -200,7 +200,7 @@ def section_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @public_page
 def search(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()
+    query = clean_query(request.GET.get("q", ""))
     page = _page(request, search_galleries(query).for_listing())
     response = render(request, "galleries/search.html", {"query": query, "page": page})
     response["X-Robots-Tag"] = "noindex"

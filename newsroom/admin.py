@@ -1,4 +1,5 @@
 import hashlib
+import re
 from datetime import timedelta
 
 from django import forms
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from galleries import imaging
+from galleries.markup import without_control_characters
 from galleries.models import Gallery, Rendition
 from newsroom.audit import record
 from newsroom.comments import render_comment_body
@@ -376,8 +378,13 @@ class CommentAdmin(ModeratorOnly, admin.ModelAdmin):
             format_html_join("", "<br>Report: {}", ((text,) for text in reports)),
         )
 
+    @staticmethod
+    def _reason(request) -> str:
+        # Typed in the queue's reason box, outside any form field: nothing has checked it yet.
+        return without_control_characters(request.POST.get("decision_reason", "")).strip()[:300]
+
     def _decide(self, request, queryset, decide, done: str):
-        reason = request.POST.get("decision_reason", "").strip()
+        reason = self._reason(request)
         count = 0
         for comment in queryset:
             decide(comment, reason)
@@ -419,12 +426,12 @@ class CommentAdmin(ModeratorOnly, admin.ModelAdmin):
 
     @admin.action(description="Ban the authors of selected comments", permissions=["moderate"])
     def ban_authors(self, request, queryset):
-        reason = request.POST.get("decision_reason", "").strip()
+        reason = self._reason(request)
         days = request.POST.get("ban_days", "").strip()
         if not reason:
             self.message_user(request, "Write the reason for the ban in the reason box.", messages.ERROR)
             return
-        if days and not (days.isdigit() and int(days) > 0):
+        if days and not (re.fullmatch(r"[0-9]{1,5}", days) and int(days) > 0):
             self.message_user(
                 request, "Ban length must be a whole number of days, or empty for a permanent ban.", messages.ERROR
             )

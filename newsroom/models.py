@@ -12,6 +12,8 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from galleries.markup import without_control_characters
+
 INSTAGRAM_HANDLE = re.compile(r"[A-Za-z0-9._]{1,30}")
 _validate_web_url = URLValidator(schemes=["http", "https"])
 
@@ -26,7 +28,25 @@ def web_url(value: str) -> str:
     return value
 
 
-class Photographer(models.Model):
+class TypedText(models.Model):
+    """A model whose text people type or paste in forms: control characters go before it is checked and saved.
+
+    A vertical tab pasted from a word processor is invisible in the form, but makes the page invalid HTML.
+    """
+
+    class Meta:
+        abstract = True
+
+    def clean_fields(self, exclude=None):
+        for field in self._meta.concrete_fields:
+            if isinstance(field, models.CharField | models.TextField):
+                value = getattr(self, field.attname)
+                if isinstance(value, str):
+                    setattr(self, field.attname, without_control_characters(value))
+        super().clean_fields(exclude=exclude)
+
+
+class Photographer(TypedText):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
     bio = models.TextField(blank=True)
@@ -270,7 +290,7 @@ class BanQuerySet(models.QuerySet):
         return self.filter(match)
 
 
-class Ban(models.Model):
+class Ban(TypedText):
     email = models.EmailField(blank=True, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="comment_bans"
@@ -304,7 +324,7 @@ class Ban(models.Model):
         return self.expires_at is None or self.expires_at > timezone.now()
 
 
-class WordRule(models.Model):
+class WordRule(TypedText):
     class Kind(models.TextChoices):
         BANNED = "banned", "Banned: reject the comment"
         SUSPECT = "suspect", "Suspect: hold for review"

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from galleries.caching import purge_gallery
+from galleries.markup import without_control_characters
 from galleries.popularity import VOTES_PER_ADDRESS_PER_PHOTO
 from newsroom.audit import record
 from newsroom.models import AuditEvent, Ban, Comment, CommentReport, CommentVote, WordRule
@@ -279,7 +280,8 @@ def post_comment(
     notify: bool = False,
 ) -> Comment:
     """Take a reader's comment through the policy; raises CommentRefused when nothing is stored."""
-    body = (body or "").strip()
+    # Control characters never mean anything in a comment, and would make the page it sits on invalid HTML.
+    body = without_control_characters(body or "").strip()
     if not body:
         raise CommentRefused("Write something before posting.")
     max_length = setting("LOUPE_COMMENT_MAX_LENGTH")
@@ -292,7 +294,8 @@ def post_comment(
         author_email = user.email or author_email
     else:
         user = None
-    if not author_name.strip():
+    author_name = without_control_characters(author_name).strip()
+    if not author_name:
         raise CommentRefused("Give a name to post under.")
     depth, root = 0, None
     if parent is not None:
@@ -329,7 +332,7 @@ def post_comment(
         root=root,
         depth=depth,
         user=user,
-        author_name=author_name.strip()[:80],
+        author_name=author_name[:80],
         author_email=author_email.strip(),
         ip_hash=ip_hash,
         body=body,
@@ -444,6 +447,7 @@ def report_comment(
     """File a reader's report; enough open reports hide the comment until a moderator looks."""
     if reason not in CommentReport.Reason.values:
         raise CommentRefused("Choose a reason for the report.")
+    note = without_control_characters(note).strip()
     if len(note) > 1000:
         raise CommentRefused("Keep the note under 1000 characters.")
     if comment.status != Comment.Status.APPROVED:
@@ -453,7 +457,7 @@ def report_comment(
             report = CommentReport.objects.create(
                 comment=comment,
                 reason=reason,
-                note=note.strip(),
+                note=note,
                 reporter_key=reporter_key,
                 ip_hash=ip_hash,
                 user=user if user is not None and user.is_authenticated else None,

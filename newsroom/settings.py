@@ -95,6 +95,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "newsroom.middleware.reject_null_characters",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions and CSRF: a cached public page is answered without them.
     "galleries.caching.PageCacheMiddleware",

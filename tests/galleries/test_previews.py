@@ -224,6 +224,25 @@ def test_editor_makes_and_revokes_links_on_the_links_page(client, editor, draft)
     assert client.get(url).status_code == 404
 
 
+@pytest.mark.parametrize("days", ["abc", "0", "31", "99999999999", "-99999999999"])
+def test_links_page_refuses_a_lifetime_out_of_range_with_the_range(client, editor, draft, days):
+    client.force_login(editor)
+
+    response = client.post(f"/preview/{draft.pk}/links/", {"label": "The family", "days": days})
+
+    assert response.status_code == 400
+    assert "A preview link lasts between five minutes and 30 days." in response.text
+    assert not PreviewLink.objects.exists()
+
+
+def test_link_label_loses_control_characters(client, editor, draft):
+    client.force_login(editor)
+
+    client.post(f"/preview/{draft.pk}/links/", {"label": "The\x00 family\x0b", "days": "3"})
+
+    assert PreviewLink.objects.get().label == "The family"
+
+
 def test_photographer_cannot_open_the_links_page(client, photographer_user, draft):
     client.force_login(photographer_user)
     assert client.get(f"/preview/{draft.pk}/links/").status_code == 403

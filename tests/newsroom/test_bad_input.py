@@ -1,0 +1,120 @@
+"""Text no one means to send: NUL and other control characters, in addresses and in what is typed."""
+
+import contextlib
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db.models import CharField, TextField
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from galleries.models import CorrectionNote, FaqEntry, Gallery, GalleryLink, Item, Photo, Tag
+from newsroom.models import Ban, Comment, CommentReport, Photographer, WordRule
+from newsroom.moderation import post_comment, report_comment
+from tests.factories import CommentFactory, published_gallery
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "/search/?q=har%00bour",
+        "/galleries/a/?order=%00",
+        "/admin/newsroom/comment/?status=%00",  # the admin's list filters hand their value to the database
+        "/admin/galleries/gallery/?status__exact=%00",
+        "/staff-media/ab/c%00d.jpg",
+        "/preview/link/t%00ken/",
+    ],
+)
+def test_a_nul_in_the_address_is_refused_with_the_sites_400_page(address, moderator, editor):
+    client = Client(raise_request_exception=False)
+    client.force_login(editor if "galleries" in address or "staff" in address else moderator)
+
+    response = client.get(address)
+
+    # PostgreSQL refuses NUL in text: without the check these answer 500 there.
+    assert response.status_code == 400
+    assert "read that address" in response.text and 'class="skip-link"' in response.text
+
+
+def test_an_ordinary_query_string_still_reaches_the_page(client):
+    gallery = published_gallery(items=2)
+    assert client.get(gallery.get_absolute_url(), {"order": "votes", "cpage": "2"}).status_code == 200
+
+
+def test_search_shows_what_it_searched_for_without_control_characters(client):
+    published_gallery(items=0, title="Night shift at the harbour")
+
+    response = client.get(reverse("galleries:search"), {"q": "harbour\x0b\x1b " + "x" * 500})
+
+    assert "1 gallery found" not in response.text  # the long word matches nothing
+    query = response.context["query"]
+    assert query == ("harbour " + "x" * 500)[:200] and "\x0b" not in response.text
+    assert "Results for “harbour" in client.get(reverse("galleries:search"), {"q": "\x01harbour\x02"}).text
+
+
+def test_comment_text_loses_control_characters():
+    gallery = published_gallery(items=1)
+
+    comment = post_comment(
+        gallery=gallery, body="Lovely\x0b light.\n\nThank you.\x00", author_name="\x1bAmara", ip_hash="0" * 32
+    )
+
+    comment.refresh_from_db()
+    assert (comment.body, comment.author_name) == ("Lovely light.\n\nThank you.", "Amara")
+
+
+def test_report_note_loses_control_characters():
+    comment = CommentFactory(status=Comment.Status.APPROVED)
+
+    report_comment(comment=comment, reason="spam", note="Links\x00 to a shop", reporter_key="k")
+
+    assert CommentReport.objects.get().note == "Links to a shop"
+
+
+def test_moderators_reason_box_and_ban_length_take_only_what_can_be_stored(moderator):
+    comment = CommentFactory(status=Comment.Status.PENDING, author_email="troll@example.org")
+    client = Client()
+    client.force_login(moderator)
+    changelist = reverse("admin:newsroom_comment_changelist")
+    action = {"_selected_action": [comment.pk], "index": 0}
+
+    refused = client.post(
+        changelist, {**action, "action": "ban_authors", "decision_reason": "Abuse", "ban_days": "²"}, follow=True
+    )
+    assert "Ban length must be a whole number of days" in refused.text and not Ban.objects.exists()
+
+    client.post(
+        changelist, {**action, "action": "ban_authors", "decision_reason": "Ab\x00use" + "!" * 400, "ban_days": "3"}
+    )
+    ban = Ban.objects.get()
+    assert ban.reason == ("Abuse" + "!" * 400)[:300]
+    assert timedelta(days=2, hours=23) < ban.expires_at - timezone.now() <= timedelta(days=3)
+
+
+def test_text_pasted_into_the_admin_is_saved_without_control_characters(client, editor):
+    client.force_login(editor)
+
+    response = client.post(
+        reverse("admin:newsroom_photographer_add"),
+        {"name": "Ada\x0b Lens", "slug": "ada-lens", "bio": "Covers\x0c the delta.\n\nFor ten\x1f years."},
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    photographer = Photographer.objects.get(slug="ada-lens")
+    assert (photographer.name, photographer.bio) == ("Ada Lens", "Covers the delta.\n\nFor ten years.")
+
+
+@pytest.mark.parametrize(
+    "model", [Gallery, Item, Photo, Tag, CorrectionNote, GalleryLink, FaqEntry, Photographer, Ban, WordRule]
+)
+def test_every_model_editors_type_into_cleans_its_text_when_validated(model):
+    # The admin validates each form's instance with full_clean(), which runs clean_fields() first.
+    fields = [f.attname for f in model._meta.concrete_fields if isinstance(f, CharField | TextField) and not f.choices]
+    instance = model(**dict.fromkeys(fields, "Ferry\x0b at\x1f dawn"))
+    with contextlib.suppress(ValidationError):  # the other fields are left empty
+        instance.clean_fields()
+    assert fields and all(getattr(instance, name) == "Ferry at dawn" for name in fields)
