@@ -1,4 +1,5 @@
 import json
+import re
 
 from django import forms
 from django.conf import settings
@@ -30,6 +31,7 @@ from galleries.history import (
 )
 from galleries.ingest import UploadRejected, ingest_photo
 from galleries.library import AppendOrder, Dropped, append_photos, galleries_using, move_item, renumber_items
+from galleries.markup import without_control_characters
 from galleries.models import CorrectionNote, FaqEntry, Gallery, GalleryLink, Item, Photo, Rendition, Section, Tag
 from galleries.tasks import reframe_photo, rerender_photos
 from galleries.workflow import (
@@ -52,6 +54,7 @@ from galleries.workflow import (
 from newsroom.models import AuditEvent
 
 THUMB_WIDTH = 160
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 def _change_comment(form, formsets) -> str:
@@ -67,7 +70,10 @@ def _parse_local_datetime(value: str):
     """A datetime-local input, in the newsroom's time zone; empty means now."""
     if not value.strip():
         return None
-    parsed = parse_datetime(value.strip())
+    try:
+        parsed = parse_datetime(value.strip())
+    except ValueError:  # well formed but not a real time, such as 2026-02-30
+        parsed = None
     if parsed is None:
         raise TransitionError("Give the publication time as a date and time, like 2026-05-01 08:00.")
     return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
@@ -513,7 +519,7 @@ class GalleryAdmin(VersionAdmin):
             item_notes = {
                 int(key.removeprefix("item_note_")): value
                 for key, value in post.items()
-                if key.startswith("item_note_") and key.removeprefix("item_note_").isdigit() and value.strip()
+                if re.fullmatch(r"item_note_[0-9]{1,18}", key) and value.strip()
             }
             request_changes(gallery=gallery, by=by, note=post.get("note", ""), item_notes=item_notes)
             return "Sent back to the photographer with your note."
@@ -661,8 +667,10 @@ class GalleryAdmin(VersionAdmin):
         self._check_upload_allowed(request, object_id)
         try:
             hashes = [str(value).lower() for value in json.loads(request.body)["hashes"]][:1000]
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             return JsonResponse({"error": 'Send {"hashes": [...]}.'}, status=400)
+        # Anything but a SHA-256 in hex names no photo; it never reaches the database.
+        hashes = [value for value in hashes if SHA256_HEX.fullmatch(value)]
         known = dict(Photo.objects.filter(sha256__in=hashes).values_list("sha256", "pk"))
         return JsonResponse({"known": known})
 
@@ -674,7 +682,7 @@ class GalleryAdmin(VersionAdmin):
             payload = json.loads(request.body)
             order = payload.get("order", AppendOrder.NAME)
             names = {int(entry["photo"]): str(entry.get("name", "")) for entry in payload["photos"]}
-        except (ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
             return JsonResponse({"error": 'Send {"order": ..., "photos": [{"photo": id, "name": ...}]}.'}, status=400)
         if order not in (AppendOrder.NAME, AppendOrder.TAKEN):
             return JsonResponse({"error": "Order by name or taken."}, status=400)
@@ -751,7 +759,9 @@ class PhotoAdminForm(forms.ModelForm):
         keywords = self.cleaned_data["keywords"] or []
         if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
             raise ValidationError('Give keywords as a list of words, like ["flood", "harvest"].')
-        return keywords
+        # JSON may spell a NUL as \u0000, which PostgreSQL cannot store.
+        keywords = [" ".join(without_control_characters(k).split()) for k in keywords]
+        return [k for k in keywords if k]
 
 
 def _refuse_used_photos(model_admin, request, photos) -> bool:

@@ -6,7 +6,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
-from galleries.markup import plain_text, without_control_characters
+from galleries.markup import plain_text, texts_without_control_characters
 from galleries.models import Gallery, Item, Rendition, Tag
 from galleries.presentation import absolute, build_picture
 from newsroom.models import Photographer
@@ -15,24 +15,14 @@ FEED_SIZE = 20
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 
 
-def _xml_text(value):
-    """XML 1.0 has no place for control characters: Django's feed writer refuses a feed that has one."""
-    if isinstance(value, str):
-        return without_control_characters(value)
-    if isinstance(value, list | tuple):
-        return type(value)(_xml_text(part) for part in value)
-    if isinstance(value, dict):
-        return {key: _xml_text(part) for key, part in value.items()}
-    return value
-
-
 class _MediaMixin:
-    # Whatever an editor pasted (a vertical tab from a word processor, say) must not take the feed down.
+    # XML 1.0 has no place for control characters, and Django's feed writer refuses a feed that has one:
+    # whatever was stored (a vertical tab pasted from a word processor, say) must not take the feed down.
     def __init__(self, *args, **kwargs):
-        super().__init__(*_xml_text(args), **_xml_text(kwargs))
+        super().__init__(*texts_without_control_characters(args), **texts_without_control_characters(kwargs))
 
     def add_item(self, *args, **kwargs):
-        super().add_item(*_xml_text(args), **_xml_text(kwargs))
+        super().add_item(*texts_without_control_characters(args), **texts_without_control_characters(kwargs))
 
     def root_attributes(self):
         return {**super().root_attributes(), "xmlns:media": MEDIA_NS}

@@ -20,7 +20,7 @@ from django.utils.text import slugify
 
 from galleries.ingest import UploadRejected, atomic_ingest, ingest_photo
 from galleries.library import natural_key
-from galleries.markup import has_control_characters
+from galleries.markup import has_control_characters, texts_without_control_characters
 from galleries.models import FaqEntry, Gallery, GalleryLink, Item, Section, Tag
 from newsroom.audit import record
 from newsroom.models import INSTAGRAM_HANDLE, Photographer, web_url
@@ -315,7 +315,14 @@ def _export_name(item: Item, used: set[str]) -> str:
     extension = {"JPEG": "jpg", "MPO": "jpg", "TIFF": "tif", "HEIF": "heic"}.get(item.photo.original_format.upper())
     extension = extension or item.photo.original_format.lower() or "jpg"
     name = item.photo.original_filename
-    if not name or Path(name).name != name or name.startswith(".") or name in used or name in (MANIFEST, CAPTIONS):
+    if (
+        not name
+        or Path(name).name != name
+        or name.startswith(".")
+        or has_control_characters(name)
+        or name in used
+        or name in (MANIFEST, CAPTIONS)
+    ):
         name = f"{item.number:03d}.{extension}"
     used.add(name)
     return name
@@ -362,8 +369,11 @@ def export_gallery_folder(*, gallery: Gallery, directory: Path) -> list[str]:
         name = _export_name(item, used)
         with item.photo.original.open("rb") as original:
             (directory / name).write_bytes(original.read())
-        writer.writerow([name, item.headline, item.caption, item.alt_text, item.credit_override])
+        # Cleaned as the import will want them: text stored before Loupe cleaned its input may hold controls.
+        row = [name, item.headline, item.caption, item.alt_text, item.credit_override]
+        writer.writerow(texts_without_control_characters(row))
         names.append(name)
     (directory / CAPTIONS).write_text(out.getvalue(), encoding="utf-8")
-    (directory / MANIFEST).write_text(tomli_w.dumps(gallery_manifest(gallery), multiline_strings=True), "utf-8")
+    manifest = texts_without_control_characters(gallery_manifest(gallery))
+    (directory / MANIFEST).write_text(tomli_w.dumps(manifest, multiline_strings=True), "utf-8")
     return names

@@ -363,15 +363,28 @@ def _iptc_date(iptc: dict) -> datetime | None:
     return parsed
 
 
-def _exif_text(value) -> str:
+def _exif_parts(value) -> list[str]:
+    """The NUL-ended strings of an EXIF text value, decoded."""
+    if value is None:
+        return []
     if isinstance(value, bytes):
         if value[:8] in (b"ASCII\0\0\0", b"UNICODE\0"):
             encoding = "utf-16" if value[:8] == b"UNICODE\0" else "ascii"
             value = value[8:].decode(encoding, "replace")
         else:
             value = value.decode("utf-8", "replace")
+    return [part.strip() for part in str(value).split("\0")]
+
+
+def _exif_text(value) -> str:
     # EXIF text ends at its first NUL; whatever follows is padding or leftovers of an earlier value.
-    return str(value).lstrip("\0").split("\0", 1)[0].strip() if value is not None else ""
+    return next(iter(_exif_parts(value)), "")
+
+
+def _exif_copyright(value) -> str:
+    # Two notices, each ended by a NUL: the photographer's, then the editor's (after a lone space if only
+    # the editor's is given).
+    return "; ".join(part for part in _exif_parts(value) if part)
 
 
 def read_metadata(image: Image.Image) -> ImportedMetadata:
@@ -404,13 +417,13 @@ def read_metadata(image: Image.Image) -> ImportedMetadata:
             found["taken_at"] = taken
     exif = image.getexif()
     exif_ifd = exif.get_ifd(0x8769) if exif else {}
-    for name, value in (
-        ("caption", exif.get(0x010E)),
-        ("creator", exif.get(0x013B)),
-        ("copyright", exif.get(0x8298)),
+    for name, text in (
+        ("caption", _exif_text(exif.get(0x010E))),
+        ("creator", _exif_text(exif.get(0x013B))),
+        ("copyright", _exif_copyright(exif.get(0x8298))),
     ):
-        if name not in found and _exif_text(value):
-            found[name] = _exif_text(value)
+        if name not in found and text:
+            found[name] = text
     if "taken_at" not in found and (original := _exif_text(exif_ifd.get(0x9003) or exif.get(0x0132))):
         taken = _parse_date(original)
         offset = _exif_text(exif_ifd.get(0x9011))

@@ -6,6 +6,7 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from galleries.markup import one_line
 from galleries.models import Gallery
 from galleries.roles import EDITORS
 
@@ -22,7 +23,8 @@ def _send(*, gallery: Gallery, template: str, subject: str, recipients: list[str
         **extra,
     }
     body = render_to_string(f"galleries/email/{template}.txt", context)
-    send_mail(f"[{settings.SITE_NAME}] {subject}", body, None, recipients)
+    # A subject is one header line: a title saved with a line break (by an import, say) must not stop the mail.
+    send_mail(one_line(f"[{settings.SITE_NAME}] {subject}"), body, None, recipients)
 
 
 def _submitter_address(gallery: Gallery) -> list[str]:

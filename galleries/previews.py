@@ -30,7 +30,7 @@ from newsroom.audit import record
 
 LINK_MAX_AGE = timedelta(days=30)
 LINK_DEFAULT_AGE = timedelta(days=7)
-LINK_DAYS_ERROR = f"A preview link lasts between five minutes and {LINK_MAX_AGE.days} days."
+LINK_LIFETIME_ERROR = f"A preview link lasts between five minutes and {LINK_MAX_AGE.days} days."
 
 # Set while a preview-link page renders, so its images point at the token-checked file view.
 current_preview_token: ContextVar[str] = ContextVar("current_preview_token", default="")
@@ -53,7 +53,7 @@ def create_preview_link(
     if not is_editor(by):
         raise PreviewLinkError("Only editors may make preview links.")
     if not timedelta(minutes=5) <= expires_in <= LINK_MAX_AGE:
-        raise PreviewLinkError(LINK_DAYS_ERROR)
+        raise PreviewLinkError(LINK_LIFETIME_ERROR)
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
         link = PreviewLink.objects.create(
@@ -148,7 +148,7 @@ def preview_links(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except (ValueError, OverflowError, PreviewLinkError) as error:
             # int() and timedelta() say what they could not do, not what the editor should type.
-            message = str(error) if isinstance(error, PreviewLinkError) else LINK_DAYS_ERROR
+            message = str(error) if isinstance(error, PreviewLinkError) else LINK_LIFETIME_ERROR
             return render(request, "galleries/preview_links.html", _links_context(gallery, error=message), status=400)
         new_url = settings.SITE_URL + reverse("galleries:preview-link", kwargs={"token": token})
     return _private(render(request, "galleries/preview_links.html", _links_context(gallery, new_url=new_url)))

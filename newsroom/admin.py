@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.template.defaultfilters import truncatechars
@@ -16,12 +17,12 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from galleries import imaging
-from galleries.markup import without_control_characters
 from galleries.models import Gallery, Rendition
 from newsroom.audit import record
 from newsroom.comments import render_comment_body
 from newsroom.models import INSTAGRAM_HANDLE, AuditEvent, Ban, Comment, CommentReport, Photographer, WordRule, web_url
 from newsroom.moderation import (
+    CommentRefused,
     approve_comment,
     ban_commenter,
     can_moderate,
@@ -378,13 +379,8 @@ class CommentAdmin(ModeratorOnly, admin.ModelAdmin):
             format_html_join("", "<br>Report: {}", ((text,) for text in reports)),
         )
 
-    @staticmethod
-    def _reason(request) -> str:
-        # Typed in the queue's reason box, outside any form field: nothing has checked it yet.
-        return without_control_characters(request.POST.get("decision_reason", "")).strip()[:300]
-
     def _decide(self, request, queryset, decide, done: str):
-        reason = self._reason(request)
+        reason = request.POST.get("decision_reason", "").strip()
         count = 0
         for comment in queryset:
             decide(comment, reason)
@@ -426,7 +422,7 @@ class CommentAdmin(ModeratorOnly, admin.ModelAdmin):
 
     @admin.action(description="Ban the authors of selected comments", permissions=["moderate"])
     def ban_authors(self, request, queryset):
-        reason = self._reason(request)
+        reason = request.POST.get("decision_reason", "").strip()
         days = request.POST.get("ban_days", "").strip()
         if not reason:
             self.message_user(request, "Write the reason for the ban in the reason box.", messages.ERROR)
@@ -437,8 +433,13 @@ class CommentAdmin(ModeratorOnly, admin.ModelAdmin):
             )
             return
         until = timezone.now() + timedelta(days=int(days)) if days else None
-        for comment in queryset:
-            ban_commenter(comment=comment, by=request.user, reason=reason, until=until)
+        try:
+            with transaction.atomic():  # all the selected authors, or none
+                for comment in queryset:
+                    ban_commenter(comment=comment, by=request.user, reason=reason, until=until)
+        except CommentRefused as refusal:
+            self.message_user(request, f"No one was banned: {refusal}", messages.ERROR)
+            return
         length = f"for {days} days" if days else "permanently"
         self.message_user(request, f"Banned the authors of {queryset.count()} comment(s) {length}.", messages.SUCCESS)
 

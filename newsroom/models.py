@@ -12,7 +12,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
-from galleries.markup import without_control_characters
+from galleries.markup import one_line, without_control_characters
 
 INSTAGRAM_HANDLE = re.compile(r"[A-Za-z0-9._]{1,30}")
 _validate_web_url = URLValidator(schemes=["http", "https"])
@@ -39,10 +39,14 @@ class TypedText(models.Model):
 
     def clean_fields(self, exclude=None):
         for field in self._meta.concrete_fields:
-            if isinstance(field, models.CharField | models.TextField):
-                value = getattr(self, field.attname)
-                if isinstance(value, str):
-                    setattr(self, field.attname, without_control_characters(value))
+            if exclude and field.name in exclude:
+                continue
+            value = getattr(self, field.attname)
+            if isinstance(value, str) and isinstance(field, models.CharField):
+                # One line: a title or a name with a line break would break the mail subjects that carry it.
+                setattr(self, field.attname, one_line(value))
+            elif isinstance(value, str) and isinstance(field, models.TextField):
+                setattr(self, field.attname, without_control_characters(value))
         super().clean_fields(exclude=exclude)
 
 

@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from galleries.caching import purge_gallery
-from galleries.markup import without_control_characters
+from galleries.markup import one_line, without_control_characters
 from galleries.popularity import VOTES_PER_ADDRESS_PER_PHOTO
 from newsroom.audit import record
 from newsroom.models import AuditEvent, Ban, Comment, CommentReport, CommentVote, WordRule
@@ -294,7 +294,7 @@ def post_comment(
         author_email = user.email or author_email
     else:
         user = None
-    author_name = without_control_characters(author_name).strip()
+    author_name = one_line(author_name).strip()
     if not author_name:
         raise CommentRefused("Give a name to post under.")
     depth, root = 0, None
@@ -351,6 +351,7 @@ def post_comment(
 
 
 def _decide(comment: Comment, *, to: str, by, reason: str, action: str) -> Comment:
+    reason = one_line(reason or "").strip()
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
     before = comment.status
     now = timezone.now()
@@ -417,7 +418,8 @@ def ban_commenter(
         email, user, ip_hash = email or comment.author_email, user or comment.user, ip_hash or comment.ip_hash
     if not (email or user or ip_hash):
         raise CommentRefused("Name an email address, an account or an IP hash to ban.")
-    if not reason.strip():
+    reason = one_line(reason or "").strip()
+    if not reason:
         raise CommentRefused("Give a reason for the ban.")
     if until is not None and until <= timezone.now():
         raise CommentRefused("A ban must end in the future.")
@@ -525,7 +527,7 @@ def _mail(comment: Comment, subject: str, lines: list[str]) -> None:
         ]
     )
     try:
-        send_mail(subject, body, None, [comment.author_email])
+        send_mail(one_line(subject), body, None, [comment.author_email])
     except Exception:
         # The comment is already decided; a mail outage must not turn that into an error page.
         logger.exception("Could not email commenter about comment %s", comment.pk)

@@ -92,6 +92,20 @@ def test_redactions_must_be_areas_inside_the_photo(client, editor):
     )
 
 
+def test_keywords_lose_control_characters_json_can_spell(client, editor):
+    photo = PhotoFactory()
+    client.force_login(editor)
+    url = reverse("admin:galleries_photo_change", args=[photo.pk])
+    form = client.get(url).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data.update(keywords='["flo\\u0000od", "\\u000b", "dawn\\nlight"]', redactions="[]")
+
+    assert client.post(url, data).status_code == 302
+
+    photo.refresh_from_db()
+    assert photo.keywords == ["flood", "dawn light"]
+
+
 @pytest.mark.parametrize("size", [5, 30])
 def test_photo_list_queries_do_not_grow(client, editor, django_assert_num_queries, size):
     for _ in range(size):

@@ -307,7 +307,7 @@ def test_iptc_fills_in_where_xmp_is_silent_and_exif_last():
 def test_metadata_text_loses_the_control_characters_cameras_pad_it_with():
     exif = files.tagged_exif()
     exif[0x013B] = "Kofi Mensah\0\0\0old owner"  # EXIF text ends at its first NUL
-    exif[0x8298] = "\0\0Exif Copyright"
+    exif[0x8298] = " \0Loupe Desk"  # the editor's notice alone, as the EXIF standard writes it
     iptc = files.iptc_segment(
         {
             (2, 120): ["The first ferry\x0b leaves Apapa.\n\nAt dawn.\0"],
@@ -323,9 +323,18 @@ def test_metadata_text_loses_the_control_characters_cameras_pad_it_with():
     assert metadata.caption == "The first ferry leaves Apapa.\n\nAt dawn."
     assert metadata.credit_line == "Kofi Mensah for Loupe"
     assert metadata.creator == "Kofi Mensah"
-    assert metadata.copyright == "Exif Copyright"
+    assert metadata.copyright == "Loupe Desk"
     assert metadata.place_name == "Lagos"
     assert metadata.keywords == ["ferry"]
+
+
+def test_exif_copyright_keeps_the_photographers_and_the_editors_notices():
+    exif = files.tagged_exif()
+    exif[0x8298] = "Kofi Mensah 2024\0Loupe Desk 2025"
+
+    metadata = imaging.inspect_image(files.encode(files.photograph(), exif=exif), max_pixels=LIMIT).metadata
+
+    assert metadata.copyright == "Kofi Mensah 2024; Loupe Desk 2025"
 
 
 def test_adobe_rgb_photo_is_converted_to_srgb():

@@ -235,6 +235,21 @@ def test_export_then_import_keeps_every_field(tmp_path, editor):
     assert Photo.objects.count() == 4
 
 
+def test_text_stored_with_control_characters_exports_as_a_folder_the_import_takes(tmp_path, editor):
+    gallery, _ = import_gallery_folder(directory=make_folder(tmp_path, count=2, rows=caption_rows(2)), by=editor)
+    # Stored before Loupe cleaned what it is given, or by code that does not validate.
+    Gallery.objects.filter(pk=gallery.pk).update(title="Forty-five\x0b days", dek="On the\x0c river.")
+    gallery.items.update(caption="A ferry\x1f crossing.")
+    Photo.objects.update(original_filename="fer\x01ry.jpg")
+
+    out = tmp_path / "export"
+    call_command("export_gallery", gallery.slug, str(out))
+    copy, _ = import_gallery_folder(directory=out, by=editor)
+
+    assert (copy.title, copy.dek) == ("Forty-five days", "On the river.")
+    assert set(copy.items.values_list("caption", flat=True)) == {"A ferry crossing."}
+
+
 def test_export_refuses_a_folder_that_is_not_empty(tmp_path):
     gallery, _ = import_gallery_folder(directory=make_folder(tmp_path, count=1))
     target = tmp_path / "busy"

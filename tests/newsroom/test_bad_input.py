@@ -2,8 +2,11 @@
 
 import contextlib
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
+from django.conf import settings
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db.models import CharField, TextField
 from django.test import Client
@@ -11,9 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from galleries.models import CorrectionNote, FaqEntry, Gallery, GalleryLink, Item, Photo, Tag
+from galleries.workflow import add_correction, submit_gallery, withdraw_gallery
 from newsroom.models import Ban, Comment, CommentReport, Photographer, WordRule
 from newsroom.moderation import post_comment, report_comment
-from tests.factories import CommentFactory, published_gallery
+from tests.factories import CommentFactory, GalleryFactory, published_gallery
 
 pytestmark = pytest.mark.django_db
 
@@ -118,3 +122,53 @@ def test_every_model_editors_type_into_cleans_its_text_when_validated(model):
     with contextlib.suppress(ValidationError):  # the other fields are left empty
         instance.clean_fields()
     assert fields and all(getattr(instance, name) == "Ferry at dawn" for name in fields)
+
+
+def test_real_searches_with_percent_signs_are_not_mistaken_for_a_nul(client):
+    published_gallery(items=0, title="100% of the harvest")
+    for query in ("100%", "%00", "100%25"):
+        assert client.get(f"/search/?q={quote(query)}").status_code == 200
+    assert "100% of the harvest" in client.get("/search/?q=100%25").text
+
+
+def test_a_session_cookie_holding_a_nul_is_ignored(client):
+    gallery = published_gallery(items=1)
+    client.cookies[settings.SESSION_COOKIE_NAME] = "\x00" + "a" * 31
+
+    # On PostgreSQL the session lookup would fail on the NUL and the page answer 500.
+    response = client.get(gallery.get_absolute_url())
+
+    assert response.status_code == 200 and gallery.title in response.text
+
+
+def test_workflow_notes_lose_control_characters(editor, django_capture_on_commit_callbacks):
+    gallery = published_gallery(items=1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        note = add_correction(gallery=gallery, by=editor, text="The ferry\x00 left at six,\x0b not five.")
+        withdraw_gallery(gallery=gallery, by=editor, reason="The family\x00 asked us to.")
+
+    gallery.refresh_from_db()
+    assert note.text == "The ferry left at six, not five."
+    assert gallery.withdrawn_reason == "The family asked us to."
+
+
+def test_a_title_saved_with_a_line_break_still_gets_its_mail_out(
+    editor, photographer_user, django_capture_on_commit_callbacks
+):
+    gallery = GalleryFactory(items=1, created_by=photographer_user)
+    Photo.objects.update(state=Photo.State.READY)
+    Gallery.objects.filter(pk=gallery.pk).update(title="Floods\r\nin the delta")  # as an old import stored it
+    gallery.refresh_from_db()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        submit_gallery(gallery=gallery, by=photographer_user)
+
+    assert [message.subject for message in mail.outbox] == ["[Loupe] For review: Floods in the delta"]
+
+
+def test_other_bad_requests_get_the_general_400_page():
+    response = Client(raise_request_exception=False).get("/", HTTP_HOST="attacker.example")
+
+    assert response.status_code == 400
+    assert "could not use" in response.text and "read that address" not in response.text
