@@ -177,3 +177,24 @@ def test_reverting_a_revision_restores_content_but_not_the_workflow_state(client
     assert client.post(revision_url, data).status_code == 302
     gallery.refresh_from_db()
     assert (gallery.title, gallery.status, gallery.version) == ("Draft title", Status.PUBLISHED, 10)
+
+
+@pytest.mark.parametrize("publish_at", ["2026-02-30T08:00", "2026-13-01T08:00", "soon"])
+def test_a_publication_time_that_is_not_a_real_time_is_refused_with_the_format(client, editor, publish_at):
+    gallery = ready(GalleryFactory(items=1, in_review=True))
+    client.force_login(editor)
+
+    response = step(client, gallery, "approve", publish_at=publish_at)
+
+    assert "Give the publication time as a date and time" in response.text
+    assert status_of(gallery) == Status.IN_REVIEW
+
+
+def test_item_notes_with_other_digits_in_their_names_are_ignored(client, editor):
+    gallery = ready(GalleryFactory(items=1, in_review=True))
+    client.force_login(editor)
+
+    response = step(client, gallery, "request_changes", note="Check the names.", **{"item_note_\u00b2": "Crop it."})
+
+    assert "Sent back to the photographer" in response.text
+    assert status_of(gallery) == Status.DRAFT
