@@ -1,5 +1,6 @@
 import json
 import re
+from datetime import timedelta
 
 from django import forms
 from django.conf import settings
@@ -55,6 +56,7 @@ from newsroom.models import AuditEvent
 
 THUMB_WIDTH = 160
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+SCHEDULE_HORIZON = timedelta(days=5 * 365)
 
 
 def _change_comment(form, formsets) -> str:
@@ -76,7 +78,14 @@ def _parse_local_datetime(value: str):
         parsed = None
     if parsed is None:
         raise TransitionError("Give the publication time as a date and time, like 2026-05-01 08:00.")
-    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+    parsed = timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+    try:
+        too_late = parsed > timezone.now() + SCHEDULE_HORIZON
+    except OverflowError:  # out of datetime's range once in UTC, like 9999-12-31 23:59 west of Greenwich
+        too_late = True
+    if too_late:
+        raise TransitionError(f"Schedule publication within the next {SCHEDULE_HORIZON.days // 365} years.")
+    return parsed
 
 
 def thumbnail(photo: Photo, *, width: int = THUMB_WIDTH) -> str:
@@ -350,6 +359,8 @@ class GalleryAdmin(VersionAdmin):
         # Restoring a revision restores content, never a workflow state: a gallery cannot be published (or
         # unpublished) by reverting to a revision saved while it was. The preview (GET) shows the old content
         # with today's state; the restore itself (POST) is the history module's.
+        if not (str(object_id).isascii() and str(object_id).isdigit() and str(version_id).isdigit()):
+            raise Http404("No such revision.")  # the admin's URL takes any text as an id
         if request.method == "POST":
             gallery = self.get_object(request, object_id)
             if gallery is None or not self.has_change_permission(request, gallery):
@@ -425,7 +436,7 @@ class GalleryAdmin(VersionAdmin):
             )
         move = request.POST.get("_move", "")
         item_id, _, direction = move.partition(":")
-        if item_id.isdigit() and direction in ("up", "down"):
+        if item_id.isascii() and item_id.isdigit() and direction in ("up", "down"):
             move_item(gallery=gallery, item_id=int(item_id), direction=direction)
         else:
             renumber_items(gallery=gallery)
@@ -586,7 +597,7 @@ class GalleryAdmin(VersionAdmin):
                 with editing_gallery(
                     gallery=gallery,
                     by=request.user,
-                    expected_version=int(submitted) if submitted.isdigit() else -1,
+                    expected_version=int(submitted) if submitted.isascii() and submitted.isdigit() else -1,
                     comment="Captions edited in the grid.",
                 ):
                     formset.save()
@@ -595,13 +606,15 @@ class GalleryAdmin(VersionAdmin):
             if not conflict:
                 self.message_user(request, "Captions saved.", messages.SUCCESS)
                 return redirect(reverse("admin:galleries_gallery_captions", args=[gallery.pk]))
+        elif request.method == "POST" and any("id" in form.errors for form in formset):
+            conflict = "A photo was taken out of the gallery after this grid was opened. Copy your text, then reload."
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": f"Captions: {gallery}",
             "gallery": gallery,
             "formset": formset,
-            "rows": [(form, thumbnail(form.instance.photo)) for form in formset],
+            "rows": [(form, thumbnail(form.instance.photo) if form.instance.photo_id else "") for form in formset],
             "conflict": conflict,
         }
         return TemplateResponse(request, "admin/galleries/gallery/captions.html", context)
@@ -682,11 +695,11 @@ class GalleryAdmin(VersionAdmin):
             payload = json.loads(request.body)
             order = payload.get("order", AppendOrder.NAME)
             names = {int(entry["photo"]): str(entry.get("name", "")) for entry in payload["photos"]}
-        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError, OverflowError):
             return JsonResponse({"error": 'Send {"order": ..., "photos": [{"photo": id, "name": ...}]}.'}, status=400)
         if order not in (AppendOrder.NAME, AppendOrder.TAKEN):
             return JsonResponse({"error": "Order by name or taken."}, status=400)
-        photos = Photo.objects.in_bulk(list(names))
+        photos = Photo.objects.in_bulk([pk for pk in names if 0 < pk < 2**63])  # SQLite overflows past 64 bits
         items = append_photos(
             gallery=gallery,
             dropped=[Dropped(photo=photo, name=names[pk]) for pk, photo in photos.items()],

@@ -214,7 +214,10 @@ def same_origin(request: HttpRequest) -> bool:
     if origin is not None:
         # "null" comes from sandboxed frames and cross-site redirects: it names no site, so never this one.
         return origin in expected
-    referer = urlsplit(request.META.get("HTTP_REFERER", ""))
+    try:
+        referer = urlsplit(request.META.get("HTTP_REFERER", ""))
+    except ValueError:  # such as an unclosed IPv6 bracket: an address no page of ours has
+        return False
     return f"{referer.scheme}://{referer.netloc}" in expected
 
 

@@ -10,12 +10,14 @@ The format a photographer's desk can write by hand and that export writes back:
 
 import csv
 import io
+import re
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import tomli_w
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.text import slugify
 
 from galleries.ingest import UploadRejected, atomic_ingest, ingest_photo
@@ -31,6 +33,9 @@ CSV_COLUMNS = ("file", "headline", "caption", "alt_text", "credit")
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".tif", ".tiff", ".avif"}
 TEXT_KEYS = ("title", "slug", "kind", "dek", "introduction", "disclosure", "comment_mode", "section")
 PERSON_KEYS = ("name", "website", "instagram", "bio", "agency")
+# The item fields the captions fill, by column.
+_CSV_FIELDS = {"headline": "headline", "caption": "caption", "alt_text": "alt_text", "credit": "credit_override"}
+CSV_LIMITS = {column: Item._meta.get_field(name).max_length for column, name in _CSV_FIELDS.items()}
 
 
 class FolderError(Exception):
@@ -74,9 +79,13 @@ def read_manifest(directory: Path) -> dict:
     except tomllib.TOMLDecodeError as error:
         # The decoder's message carries the place: "... (at line 3, column 9)".
         raise FolderError(f"{MANIFEST}: {error}") from None
+    except RecursionError:
+        raise FolderError(f"{MANIFEST}: lists or tables nested too deep to read.") from None
     for where, text in _strings(manifest):
         if has_control_characters(text):
             raise FolderError(f"{MANIFEST}: '{where}' contains a control character (such as NUL); remove it.")
+        if (limit := _manifest_limit(where)) and len(text.strip()) > limit:
+            raise FolderError(f"{MANIFEST}: '{where}' has {len(text.strip())} characters; at most {limit} fit.")
     known = {*TEXT_KEYS, "tags", "photographer", "photographers", "links", "faq"}
     unknown = sorted(set(manifest) - known)
     if unknown:
@@ -95,6 +104,8 @@ def read_manifest(directory: Path) -> dict:
     for person in _people(manifest):
         if not isinstance(person, dict) or not str(person.get("name", "")).strip():
             raise FolderError(f"{MANIFEST}: every photographer needs a 'name'.")
+        if not all(isinstance(value, str) for value in person.values()):
+            raise FolderError(f"{MANIFEST}: a photographer's name, website, instagram, bio and agency must be text.")
         extra = sorted(set(person) - set(PERSON_KEYS))
         if extra:
             raise FolderError(f"{MANIFEST}: unknown photographer key '{extra[0]}'.")
@@ -111,10 +122,31 @@ def read_manifest(directory: Path) -> dict:
             isinstance(entry, dict) and set(entry) == set(needed) for entry in entries
         ):
             raise FolderError(f"{MANIFEST}: each [[{key}]] needs exactly {' and '.join(needed)}.")
+        if not all(isinstance(value, str) for entry in entries for value in entry.values()):
+            raise FolderError(f"{MANIFEST}: the {' and '.join(needed)} of each [[{key}]] must be text.")
     for link in manifest.get("links", []):
         if not isinstance(link["url"], str) or not web_url(link["url"]):
             raise FolderError(f"{MANIFEST}: link url '{link['url']}' is not an http:// or https:// address.")
     return manifest
+
+
+# Where a manifest's text goes: by its top key, the model; by its last key, the field (see _strings' names).
+_MANIFEST_MODELS = {"photographer": Photographer, "photographers": Photographer, "links": GalleryLink, "faq": FaqEntry}
+
+
+def _manifest_limit(where: str) -> int | None:
+    """How many characters the field that the manifest text at `where` fills can hold; None for no limit."""
+    top = re.split(r"[.\[]", where, maxsplit=1)[0]
+    if top in _MANIFEST_MODELS:
+        model, name = _MANIFEST_MODELS[top], where.rsplit(".", 1)[-1]
+    elif top in ("section", "tags"):
+        model, name = (Section if top == "section" else Tag), "name"
+    else:
+        model, name = Gallery, top
+    try:
+        return model._meta.get_field(name).max_length
+    except FieldDoesNotExist:
+        return None
 
 
 def _strings(value, where: str = "") -> Iterator[tuple[str, str]]:
@@ -173,6 +205,11 @@ def read_captions(directory: Path) -> list[Row] | None:
                     raise FolderError(
                         f"{CAPTIONS}, line {line}: the '{key}' column contains a control character (such as NUL); "
                         "remove it."
+                    )
+                limit = CSV_LIMITS.get(key)
+                if limit and len(value) > limit:
+                    raise FolderError(
+                        f"{CAPTIONS}, line {line}: the '{key}' column has {len(value)} characters; at most {limit} fit."
                     )
             name = values.get("file", "")
             if not name:
@@ -354,11 +391,31 @@ def gallery_manifest(gallery: Gallery) -> dict:
 
 
 def export_gallery_folder(*, gallery: Gallery, directory: Path) -> list[str]:
-    """Write the gallery as a folder import_gallery_folder reads back; returns the image file names."""
+    """Write the gallery as a folder import_gallery_folder reads back; returns the image file names.
+
+    All or nothing: a failure part way removes what this export wrote, so it can simply be run again.
+    """
     directory = Path(directory)
+    if directory.exists() and not directory.is_dir():
+        raise FolderError(f"{directory}: is a file, not a folder.")
     if directory.exists() and any(directory.iterdir()):
         raise FolderError(f"{directory}: the folder is not empty; export into a new or empty folder.")
-    directory.mkdir(parents=True, exist_ok=True)
+    created = not directory.exists()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise FolderError(f"{directory}: cannot make the folder ({error.strerror}).") from None
+    try:
+        return _write_folder(gallery, directory)
+    except BaseException:
+        for path in directory.iterdir():
+            path.unlink()
+        if created:
+            directory.rmdir()
+        raise
+
+
+def _write_folder(gallery: Gallery, directory: Path) -> list[str]:
     items = list(gallery.items.select_related("photo").order_by("position", "id"))
     used: set[str] = set()
     names = []
@@ -367,8 +424,12 @@ def export_gallery_folder(*, gallery: Gallery, directory: Path) -> list[str]:
     writer.writerow(CSV_COLUMNS)
     for item in items:
         name = _export_name(item, used)
-        with item.photo.original.open("rb") as original:
-            (directory / name).write_bytes(original.read())
+        try:
+            with item.photo.original.open("rb") as original:
+                data = original.read()
+        except OSError:
+            raise FolderError(f"Photo {item.number} ({item.photo}): its original is missing from storage.") from None
+        (directory / name).write_bytes(data)
         # Cleaned as the import will want them: text stored before Loupe cleaned its input may hold controls.
         row = [name, item.headline, item.caption, item.alt_text, item.credit_override]
         writer.writerow(texts_without_control_characters(row))

@@ -349,6 +349,13 @@ def _parse_date(text: str) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def _utc_offset(sign: str, hours: str, minutes: str) -> timezone | None:
+    """A UTC offset as metadata writes it, or None for one no place has (the widest are -12:00 and +14:00)."""
+    if int(hours) > 14 or int(minutes) > 59:
+        return None
+    return timezone(timedelta(hours=int(hours), minutes=int(minutes)) * (1 if sign == "+" else -1))
+
+
 def _iptc_date(iptc: dict) -> datetime | None:
     date = _iptc_values(iptc, (2, 55), "ascii")
     if not date:
@@ -358,9 +365,21 @@ def _iptc_date(iptc: dict) -> datetime | None:
     match = re.match(r"^(\d{2})(\d{2})(\d{2})([+-])(\d{2})(\d{2})$", time[0]) if time and parsed else None
     if match and parsed:
         hh, mm, ss, sign, oh, om = match.groups()
-        offset = timedelta(hours=int(oh), minutes=int(om)) * (1 if sign == "+" else -1)
-        parsed = parsed.replace(hour=int(hh), minute=int(mm), second=int(ss), tzinfo=timezone(offset))
+        offset = _utc_offset(sign, oh, om)
+        if offset is not None and int(hh) < 24 and int(mm) < 60 and int(ss) < 60:
+            parsed = parsed.replace(hour=int(hh), minute=int(mm), second=int(ss), tzinfo=offset)
     return parsed
+
+
+def _plausible_capture_time(taken: datetime | None) -> datetime | None:
+    """`taken` if a photo can have been taken then: after the first photograph, and not days from now."""
+    if taken is None:
+        return None
+    try:
+        utc = taken.astimezone(UTC)
+    except OverflowError:  # 9999-12-31 in a zone west of UTC is past the last date Python (and Loupe) can hold
+        return None
+    return taken if datetime(1826, 1, 1, tzinfo=UTC) <= utc <= datetime.now(UTC) + timedelta(days=2) else None
 
 
 def _exif_parts(value) -> list[str]:
@@ -426,9 +445,9 @@ def read_metadata(image: Image.Image) -> ImportedMetadata:
             found[name] = text
     if "taken_at" not in found and (original := _exif_text(exif_ifd.get(0x9003) or exif.get(0x0132))):
         taken = _parse_date(original)
-        offset = _exif_text(exif_ifd.get(0x9011))
-        if taken and re.match(r"^[+-]\d{2}:\d{2}$", offset):
-            taken = taken.replace(tzinfo=datetime.fromisoformat(f"2000-01-01T00:00:00{offset}").tzinfo)
+        offset = re.fullmatch(r"([+-])(\d{2}):(\d{2})", _exif_text(exif_ifd.get(0x9011)))
+        if taken and offset and (zone := _utc_offset(*offset.groups())):
+            taken = taken.replace(tzinfo=zone)
         if taken:
             found["taken_at"] = taken
     taken_at = found.get("taken_at")
@@ -451,7 +470,7 @@ def read_metadata(image: Image.Image) -> ImportedMetadata:
         creator=text("creator")[:300],
         credit_line=text("credit_line")[:300],
         copyright=text("copyright")[:300],
-        taken_at=taken_at if isinstance(taken_at, datetime) else None,
+        taken_at=_plausible_capture_time(taken_at) if isinstance(taken_at, datetime) else None,
         place_name=place[:300],
         keywords=list(dict.fromkeys(word for word in words if word)),
     )

@@ -28,7 +28,8 @@ class Dropped:
 
 def natural_key(name: str) -> tuple:
     # "img-2.jpg" before "img-10.jpg", as a picture editor reads a card.
-    return tuple(int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name))
+    # isdecimal, not isdigit: "²" is a digit that int() cannot read.
+    return tuple(int(part) if part.isdecimal() else part.lower() for part in re.split(r"(\d+)", name))
 
 
 def sort_dropped(dropped: Sequence[Dropped], *, order: str | None) -> list[Dropped]:

@@ -6,6 +6,7 @@ that Trending reads. Every job is safe to run on several machines at once.
 """
 
 import logging
+import math
 import signal
 import time
 from collections.abc import Callable
@@ -90,7 +91,7 @@ class RepeatingCommand(BaseCommand):
         parser.add_argument("--runs", type=int, metavar="N", help="With --every: stop after N runs.")
 
     def handle(self, *args, every: float | None = None, runs: int | None = None, **options) -> None:
-        if every is not None and every <= 0:
+        if every is not None and not 0 < every < math.inf:  # also NaN, which compares false to everything
             raise CommandError("--every takes a positive number of seconds.")
         if runs is not None and (every is None or runs < 1):
             raise CommandError("--runs takes a positive number, with --every.")

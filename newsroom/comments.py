@@ -166,7 +166,8 @@ class CommentForm(forms.Form):
         help_text="Plain text; web addresses become links.",
     )
     author_name = forms.CharField(label="Name", max_length=80, required=False, help_text="Shown with your comment.")
-    author_email = forms.EmailField(label="Email", required=False, help_text="Never shown.")
+    # 254, the longest address mail can deliver to, and the length of the column.
+    author_email = forms.EmailField(label="Email", max_length=254, required=False, help_text="Never shown.")
     notify = forms.BooleanField(label="Email me when my comment is published or gets a reply", required=False)
     # Hidden from people by CSS and labelled for screen readers; bots fill it in.
     website = forms.CharField(

@@ -97,7 +97,8 @@ def _form_page(request: HttpRequest, form: CommentForm, *, status: int) -> HttpR
     data["stamp"] = issue_form_stamp()
     form.data = data
     parent_id = data.get("parent", "")
-    parent = Comment.objects.visible().filter(pk=parent_id).first() if parent_id.isdigit() else None
+    is_id = parent_id.isascii() and parent_id.isdigit()
+    parent = Comment.objects.visible().filter(pk=parent_id).first() if is_id else None
     return render(request, "newsroom/comment_form.html", {"form": form, "parent": parent}, status=status)
 
 

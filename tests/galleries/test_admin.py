@@ -224,6 +224,30 @@ def test_captions_grid_refuses_a_stale_save(client, editor):
     assert item.headline != "Mine"
 
 
+def test_captions_grid_posted_after_a_photo_left_the_gallery_says_so(client, editor):
+    gallery = GalleryFactory(items=2)
+    first, second = gallery.items.order_by("position")
+    client.force_login(editor)
+    url = reverse("admin:galleries_gallery_captions", args=[gallery.pk])
+    data = {"form-TOTAL_FORMS": 2, "form-INITIAL_FORMS": 2, "version": gallery.version}
+    for index, item in enumerate((first, second)):
+        data |= {f"form-{index}-id": item.pk, f"form-{index}-headline": f"Mine {index}"}
+        data |= {f"form-{index}-caption": "", f"form-{index}-alt_text": ""}
+    second.delete()
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert "A photo was taken out of the gallery after this grid was opened" in response.text
+    first.refresh_from_db()
+    assert first.headline != "Mine 0"
+
+
+def test_revision_page_of_an_id_that_is_not_a_number_is_not_found(client, editor):
+    client.force_login(editor)
+    assert client.get("/admin/galleries/gallery/abc/history/1/").status_code == 404
+
+
 def test_captions_grid_refused_to_other_photographer(client, photographer_user):
     gallery = GalleryFactory(items=1)
     client.force_login(photographer_user)

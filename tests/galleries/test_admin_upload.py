@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from galleries.library import natural_key
 from galleries.models import Photo
 from tests.factories import GalleryFactory, PhotoFactory, jpeg_bytes
 
@@ -70,6 +71,17 @@ def test_known_hashes_take_only_hashes(client, editor, body):
     # A NUL would reach PostgreSQL, which refuses it; deep nesting would exhaust the JSON parser.
     assert response.status_code in (200, 400)
     assert existing.sha256 not in response.text
+
+
+@pytest.mark.parametrize("photo", ["Infinity", "1e400", str(2**70), "-1"])
+def test_append_refuses_or_skips_ids_no_photo_has(client, editor, photo):
+    client.force_login(editor)
+    body = '{"order": "name", "photos": [{"photo": %s, "name": "x.jpg"}]}' % photo  # noqa: UP031 - raw JSON
+
+    response = client.post(upload_url(GalleryFactory(), "_append"), body, content_type="application/json")
+
+    assert response.status_code in (200, 400)
+    assert response.status_code == 400 or response.json() == {"added": 0, "skipped": 1}
 
 
 def test_known_hashes_are_answered_so_files_are_not_sent_again(client, editor):
@@ -162,3 +174,9 @@ def test_upload_accepts_only_post(client, editor):
     gallery = GalleryFactory()
     client.force_login(editor)
     assert client.get(upload_url(gallery)).status_code == 405
+
+
+def test_file_names_sort_by_their_numbers_whatever_digits_they_hold():
+    names = ["img-10.jpg", "img-2.jpg", "img-1²3.jpg", "img-٣.jpg"]  # superscript two; Arabic-Indic three
+
+    assert sorted(names, key=natural_key) == ["img-1²3.jpg", "img-2.jpg", "img-٣.jpg", "img-10.jpg"]

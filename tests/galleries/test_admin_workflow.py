@@ -179,14 +179,23 @@ def test_reverting_a_revision_restores_content_but_not_the_workflow_state(client
     assert (gallery.title, gallery.status, gallery.version) == ("Draft title", Status.PUBLISHED, 10)
 
 
-@pytest.mark.parametrize("publish_at", ["2026-02-30T08:00", "2026-13-01T08:00", "soon"])
-def test_a_publication_time_that_is_not_a_real_time_is_refused_with_the_format(client, editor, publish_at):
+@pytest.mark.parametrize(
+    ("publish_at", "message"),
+    [
+        ("2026-02-30T08:00", "Give the publication time as a date and time"),
+        ("2026-13-01T08:00", "Give the publication time as a date and time"),
+        ("soon", "Give the publication time as a date and time"),
+        ("9999-12-31T23:59-05:00", "Schedule publication within the next 5 years"),
+        ("2999-01-01T08:00", "Schedule publication within the next 5 years"),
+    ],
+)
+def test_a_publication_time_that_is_not_a_real_time_is_refused_with_the_format(client, editor, publish_at, message):
     gallery = ready(GalleryFactory(items=1, in_review=True))
     client.force_login(editor)
 
     response = step(client, gallery, "approve", publish_at=publish_at)
 
-    assert "Give the publication time as a date and time" in response.text
+    assert message in response.text
     assert status_of(gallery) == Status.IN_REVIEW
 
 

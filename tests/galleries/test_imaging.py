@@ -337,6 +337,36 @@ def test_exif_copyright_keeps_the_photographers_and_the_editors_notices():
     assert metadata.copyright == "Kofi Mensah 2024; Loupe Desk 2025"
 
 
+@pytest.mark.parametrize(
+    "date_created",
+    [
+        "9999-12-31T23:00:00-05:00",  # past the last date Python can hold, once in UTC
+        "0001-01-01T00:00:00+05:00",  # before the first
+        "1700-06-01T12:00:00Z",  # before the first photograph
+        "2999-01-01T12:00:00Z",  # years from now
+        "2024-05-03T21:14:00+25:00",  # an offset no place has
+    ],
+)
+def test_a_capture_time_no_photo_can_have_is_dropped(date_created):
+    xmp = files.XMP_WITH_GPS.replace("2024-05-03T21:14:00+01:00", date_created)
+
+    metadata = imaging.inspect_image(files.encode(files.photograph(), xmp=xmp.encode()), max_pixels=LIMIT).metadata
+
+    assert metadata.taken_at is None and metadata.headline == "Night shift"
+
+
+def test_impossible_times_and_offsets_leave_the_date_they_came_with():
+    exif = files.tagged_exif()
+    exif.get_ifd(0x8769)[0x9011] = "+25:00"  # OffsetTimeOriginal
+    from_exif = imaging.inspect_image(files.encode(files.photograph(), exif=exif), max_pixels=LIMIT).metadata
+    iptc = files.iptc_segment({(2, 55): ["20240601"], (2, 60): ["250000+0000"]})
+    jpeg = files.encode(files.photograph())
+    from_iptc = imaging.inspect_image(files.with_segment(jpeg, iptc), max_pixels=LIMIT).metadata
+
+    assert from_exif.taken_at == datetime(2024, 5, 3, 21, 14, tzinfo=UTC)
+    assert from_iptc.taken_at == datetime(2024, 6, 1, tzinfo=UTC)
+
+
 def test_adobe_rgb_photo_is_converted_to_srgb():
     adobe = files.adobe_rgb_profile()
     data = files.encode(Image.new("RGB", (400, 300), (40, 200, 60)), quality=95, icc_profile=adobe)

@@ -173,8 +173,42 @@ def test_csv_gaps_are_filled_from_embedded_metadata(tmp_path):
             ),
             "captions.csv, line 3: the 'headline' column contains a control character",
         ),
+        (
+            lambda f: (f / "gallery.toml").write_text(MANIFEST.replace("Forty-five days on the river", "A" * 201)),
+            "gallery.toml: 'title' has 201 characters; at most 200 fit",
+        ),
+        (
+            lambda f: (f / "gallery.toml").write_text(MANIFEST.replace("The delta in numbers", "L" * 201)),
+            "gallery.toml: 'links[1].label' has 201 characters",
+        ),
+        (
+            lambda f: (f / "gallery.toml").write_text(MANIFEST.replace('name = "Ines Baptiste"', "name = 5")),
+            "a photographer's name, website, instagram, bio and agency must be text",
+        ),
+        (
+            lambda f: (f / "gallery.toml").write_text('title = "A"\ntags = ' + "[" * 5000 + "]" * 5000 + "\n"),
+            "gallery.toml: ",
+        ),
+        (
+            lambda f: (f / "captions.csv").write_text("file,headline\nriver-01.jpg," + "H" * 301 + "\n"),
+            "captions.csv, line 2: the 'headline' column has 301 characters; at most 300 fit",
+        ),
     ],
-    ids=["missing-title", "malformed-toml", "unknown-key", "unknown-column", "missing-file", "path", "nul", "csv-nul"],
+    ids=[
+        "missing-title",
+        "malformed-toml",
+        "unknown-key",
+        "unknown-column",
+        "missing-file",
+        "path",
+        "nul",
+        "csv-nul",
+        "long-title",
+        "long-link",
+        "name-not-text",
+        "deep",
+        "long-headline",
+    ],
 )
 def test_bad_manifest_is_refused_and_nothing_is_created(tmp_path, settings, breakage, message):
     folder = make_folder(tmp_path, count=3)
@@ -248,6 +282,27 @@ def test_text_stored_with_control_characters_exports_as_a_folder_the_import_take
 
     assert (copy.title, copy.dek) == ("Forty-five days", "On the river.")
     assert set(copy.items.values_list("caption", flat=True)) == {"A ferry crossing."}
+
+
+def test_export_into_a_file_is_refused(tmp_path):
+    gallery, _ = import_gallery_folder(directory=make_folder(tmp_path, count=1))
+    (tmp_path / "taken").write_text("notes")
+
+    for target in (tmp_path / "taken", tmp_path / "taken" / "export"):
+        with pytest.raises(CommandError, match="taken"):
+            call_command("export_gallery", gallery.slug, str(target))
+
+
+def test_export_of_a_photo_whose_original_is_gone_leaves_no_half_folder(tmp_path):
+    gallery, _ = import_gallery_folder(directory=make_folder(tmp_path, count=3))
+    last = gallery.items.order_by("position").last().photo
+    last.original.storage.delete(last.original.name)
+    target = tmp_path / "export"
+
+    with pytest.raises(CommandError, match=r"Photo 3 .*original is missing"):
+        call_command("export_gallery", gallery.slug, str(target))
+
+    assert not target.exists()
 
 
 def test_export_refuses_a_folder_that_is_not_empty(tmp_path):

@@ -96,7 +96,17 @@ def test_periodic_jobs_publish_what_is_due_and_go_on_when_one_job_fails(monkeypa
     assert due.status == Gallery.Status.PUBLISHED
 
 
-@pytest.mark.parametrize("arguments", [{"every": 0}, {"every": -1}, {"every": 1, "runs": 0}, {"runs": 2}])
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"every": 0},
+        {"every": -1},
+        {"every": float("nan")},
+        {"every": float("inf")},
+        {"every": 1, "runs": 0},
+        {"runs": 2},
+    ],
+)
 def test_recurring_commands_refuse_nonsense_with_a_clear_message(arguments):
     from django.core.management import CommandError
 

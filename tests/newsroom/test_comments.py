@@ -603,3 +603,24 @@ def test_comment_times_read_as_django_writes_them():
     for month in range(1, 13):
         moment = datetime(2026, month, month * 2, month + 8, month * 4, tzinfo=UTC)
         assert _shown_time(moment) == dateformat.format(moment, "j M Y, H:i")
+
+
+def test_a_referer_no_url_parser_reads_is_a_post_from_elsewhere(gallery):
+    response = Client().post(POST_URL, form_data(gallery), HTTP_REFERER="http://[::1")
+
+    assert response.status_code == 403 and not Comment.objects.exists()
+
+
+def test_a_failed_post_naming_a_parent_with_other_digits_shows_the_form_again(client, gallery):
+    response = client.post(POST_URL, form_data(gallery, parent="²", body=""))
+
+    assert response.status_code == 400 and "Your comment" in response.text
+
+
+def test_an_email_address_longer_than_mail_can_deliver_is_refused_on_the_form(client, gallery):
+    address = "a" * 64 + "@" + ".".join(["b" * 63] * 3) + ".org"  # 260 characters
+
+    response = client.post(POST_URL, form_data(gallery, author_email=address))
+
+    assert response.status_code == 400 and "at most 254 characters" in response.text
+    assert not Comment.objects.exists()
