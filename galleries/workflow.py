@@ -18,7 +18,7 @@ Editing policy, as the newsroom's standards desk set it:
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
@@ -37,6 +37,8 @@ from galleries.roles import EDITORS, MODERATORS, PHOTOGRAPHERS
 from newsroom.audit import record
 
 logger = logging.getLogger(__name__)
+# How far ahead an approval may schedule publication.
+SCHEDULE_HORIZON = timedelta(days=5 * 365)
 
 Status = Gallery.Status
 
@@ -400,6 +402,13 @@ def request_changes(*, gallery: Gallery, by, note: str, item_notes: dict[int, st
 @transaction.atomic
 def approve_gallery(*, gallery: Gallery, by, publish_at: datetime | None = None) -> Gallery:
     """Approve; with a future `publish_at` the gallery is scheduled, otherwise it is published at once."""
+    if publish_at is not None:
+        try:
+            too_late = publish_at > timezone.now() + SCHEDULE_HORIZON
+        except OverflowError:  # out of datetime's range once in UTC, like 9999-12-31 23:59 west of Greenwich
+            too_late = True
+        if too_late:
+            raise TransitionError(f"Schedule publication within the next {SCHEDULE_HORIZON.days // 365} years.")
     locked = _lock(gallery)
     transition = check_transition(locked, "approve", by=by)
     now = timezone.now()

@@ -72,12 +72,17 @@ def test_bulk_delete_of_unused_photos_works(client, editor):
     assert not Photo.objects.exists()
 
 
+def photo_form_data(client, url: str) -> dict:
+    """The photo's change form as the browser would post it back."""
+    form = client.get(url).context["adminform"].form
+    return {name: form[name].value() for name in form.fields if form[name].value() is not None}
+
+
 def test_redactions_must_be_areas_inside_the_photo(client, editor):
     photo = PhotoFactory()
     client.force_login(editor)
     url = reverse("admin:galleries_photo_change", args=[photo.pk])
-    form = client.get(url).context["adminform"].form
-    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data = photo_form_data(client, url)
     data.update(keywords='["flood"]', redactions='[{"x": 0.8, "y": 0.1, "w": 0.5, "h": 0.1}]', focal_x=0.3)
     response = client.post(url, data)
     assert response.status_code == 200
@@ -96,8 +101,7 @@ def test_keywords_lose_control_characters_json_can_spell(client, editor):
     photo = PhotoFactory()
     client.force_login(editor)
     url = reverse("admin:galleries_photo_change", args=[photo.pk])
-    form = client.get(url).context["adminform"].form
-    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data = photo_form_data(client, url)
     data.update(keywords='["flo\\u0000od", "\\u000b", "dawn\\nlight"]', redactions="[]")
 
     assert client.post(url, data).status_code == 302

@@ -208,6 +208,21 @@ def test_approve_with_future_date_schedules(in_review, editor):
     assert not Gallery.objects.published().exists()
 
 
+@pytest.mark.parametrize(
+    "when",
+    [
+        timezone.now() + timezone.timedelta(days=6 * 365),
+        # The last minute Python can hold, west of Greenwich: past its range once in UTC.
+        timezone.datetime.max.replace(tzinfo=timezone.get_fixed_timezone(-300)),
+    ],
+)
+def test_approve_refuses_a_date_years_away_and_changes_nothing(in_review, editor, when):
+    with pytest.raises(TransitionError, match="within the next 5 years"):
+        workflow.approve_gallery(gallery=in_review, by=editor, publish_at=when)
+
+    assert Gallery.objects.get(pk=in_review.pk).status == Status.IN_REVIEW
+
+
 def test_approve_with_past_date_publishes_now(in_review, editor):
     workflow.approve_gallery(gallery=in_review, by=editor, publish_at=timezone.now() - timezone.timedelta(days=1))
 
