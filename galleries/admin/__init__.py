@@ -1,0 +1,3 @@
+"""The editors' admin, one module per purpose; importing them registers their model admins."""
+
+from galleries.admin import galleries, photos, taxonomy  # noqa: F401

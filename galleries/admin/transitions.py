@@ -1,0 +1,110 @@
+import re
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from galleries.models import Gallery
+from galleries.workflow import (
+    TransitionError,
+    add_correction,
+    approve_gallery,
+    publish_gallery,
+    recall_gallery,
+    reopen_gallery,
+    request_changes,
+    submit_gallery,
+    withdraw_gallery,
+)
+
+
+def _parse_local_datetime(value: str):
+    """A datetime-local input, in the newsroom's time zone; empty means now."""
+    if not value.strip():
+        return None
+    try:
+        parsed = parse_datetime(value.strip())
+    except ValueError:  # well formed but not a real time, such as 2026-02-30
+        parsed = None
+    if parsed is None:
+        raise TransitionError("Give the publication time as a date and time, like 2026-05-01 08:00.")
+    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+
+
+class TransitionsMixin:
+    """The gallery admin's workflow buttons and bulk actions: every one calls galleries.workflow; none sets a status."""
+
+    def transition_view(self, request: HttpRequest, object_id: int, name: str) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponse(status=405, headers={"Allow": "POST"})
+        gallery = self.get_object(request, str(object_id))
+        if gallery is None or not self.has_view_permission(request, gallery):
+            raise PermissionDenied
+        try:
+            message = self._apply_transition(request, gallery, name)
+        except TransitionError as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(request, message, messages.SUCCESS)
+        return redirect(reverse("admin:galleries_gallery_change", args=[gallery.pk]))
+
+    def _apply_transition(self, request: HttpRequest, gallery: Gallery, name: str) -> str:
+        by, post = request.user, request.POST
+        if name == "submit":
+            submit_gallery(gallery=gallery, by=by)
+            return "Submitted for review. The editors have been told."
+        if name == "recall":
+            recall_gallery(gallery=gallery, by=by)
+            return "Taken back to draft."
+        if name == "request_changes":
+            item_notes = {
+                int(key.removeprefix("item_note_")): value
+                for key, value in post.items()
+                if re.fullmatch(r"item_note_[0-9]{1,18}", key) and value.strip()
+            }
+            request_changes(gallery=gallery, by=by, note=post.get("note", ""), item_notes=item_notes)
+            return "Sent back to the photographer with your note."
+        if name == "approve":
+            publish_at = _parse_local_datetime(post.get("publish_at", ""))
+            approve_gallery(gallery=gallery, by=by, publish_at=publish_at)
+            if gallery.status == Gallery.Status.PUBLISHED:
+                return "Approved and published."
+            return f"Approved; scheduled for {timezone.localtime(gallery.publish_at):%Y-%m-%d %H:%M}."
+        if name == "publish":
+            publish_gallery(gallery=gallery, by=by)
+            return "Published."
+        if name == "withdraw":
+            withdraw_gallery(gallery=gallery, by=by, reason=post.get("reason", ""))
+            return "Withdrawn. Its pages now tell readers why."
+        if name == "reopen":
+            reopen_gallery(gallery=gallery, by=by)
+            return "Reopened as a draft."
+        if name == "correct":
+            add_correction(gallery=gallery, by=by, text=post.get("text", ""))
+            return "Correction posted."
+        raise TransitionError("There is no such step in the workflow.")
+
+    @admin.action(description="Submit selected galleries for review")
+    def submit_selected(self, request, queryset):
+        self._bulk(request, queryset, lambda gallery: submit_gallery(gallery=gallery, by=request.user), "submitted")
+
+    @admin.action(description="Approve selected galleries (publish now)")
+    def approve_selected(self, request, queryset):
+        self._bulk(request, queryset, lambda gallery: approve_gallery(gallery=gallery, by=request.user), "approved")
+
+    def _bulk(self, request, queryset, step, done: str) -> None:
+        succeeded = 0
+        for gallery in queryset:
+            try:
+                step(gallery)
+            except TransitionError as error:
+                self.message_user(request, f"“{gallery}”: {error}", messages.ERROR)
+            else:
+                succeeded += 1
+        if succeeded:
+            self.message_user(request, f"{succeeded} galler{pluralize(succeeded, 'y,ies')} {done}.", messages.SUCCESS)
