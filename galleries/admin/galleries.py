@@ -1,7 +1,6 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
@@ -29,6 +28,10 @@ from galleries.models import CorrectionNote, FaqEntry, Gallery, GalleryLink, Ite
 from galleries.workflow import available_transitions, can_edit_gallery, galleries_visible_to, is_editor, is_owner
 from newsroom.models import AuditEvent
 
+# django-reversion hands a revision's extra context on to changeform_view, which runs inside the revert: the
+# workflow state to write back over the reverted row travels there, under this key.
+_KEEP_STATE = "loupe_keep_workflow_state"
+
 
 def _change_comment(form, formsets) -> str:
     fields = [str(form.fields[name].label or name) for name in form.changed_data if name != "version"]
@@ -37,12 +40,6 @@ def _change_comment(form, formsets) -> str:
     if items:
         parts.append(f"{items} item{pluralize(items)} or entr{pluralize(items, 'y,ies')} edited")
     return "; ".join(parts) + "." if parts else "Saved without changes."
-
-
-class NoLookupRawIdWidget(ForeignKeyRawIdWidget):
-    # The stock widget fetches each row's photo again to label it; the thumbnail already shows it.
-    def label_and_url_for_value(self, value):
-        return "", ""
 
 
 class ItemInlineForm(forms.ModelForm):
@@ -300,8 +297,8 @@ class GalleryAdmin(TransitionsMixin, CaptionsGridMixin, UploadsMixin, VersionAdm
             else:
                 self.message_user(request, "The earlier version is restored.", messages.SUCCESS)
             return redirect(reverse("admin:galleries_gallery_change", args=[gallery.pk]))
-        request._loupe_workflow_state = Gallery.objects.filter(pk=object_id).values(*WORKFLOW_FIELDS).first()
-        return super().revision_view(request, object_id, version_id, extra_context)
+        state = Gallery.objects.filter(pk=object_id).values(*WORKFLOW_FIELDS).first()
+        return super().revision_view(request, object_id, version_id, {**(extra_context or {}), _KEEP_STATE: state})
 
     def recoverlist_view(self, request, extra_context=None):
         # Deleted galleries belong to nobody any more: only editors, who may delete, may see and bring them back.
@@ -312,11 +309,12 @@ class GalleryAdmin(TransitionsMixin, CaptionsGridMixin, UploadsMixin, VersionAdm
     def recover_view(self, request, version_id, extra_context=None):
         if not is_editor(request.user):
             raise PermissionDenied
-        request._loupe_workflow_state = {"status": Gallery.Status.DRAFT, "publish_at": None, "published_at": None}
-        return super().recover_view(request, version_id, extra_context)
+        state = {"status": Gallery.Status.DRAFT, "publish_at": None, "published_at": None}
+        return super().recover_view(request, version_id, {**(extra_context or {}), _KEEP_STATE: state})
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        state = getattr(request, "_loupe_workflow_state", None)
+        extra_context = dict(extra_context or {})
+        state = extra_context.pop(_KEEP_STATE, None)
         if state and object_id:
             # Runs inside the revert's transaction, after django-reversion wrote the old row back.
             Gallery.objects.filter(pk=object_id).update(**state)

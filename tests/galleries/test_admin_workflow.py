@@ -207,3 +207,18 @@ def test_item_notes_with_other_digits_in_their_names_are_ignored(client, editor)
 
     assert "Sent back to the photographer" in response.text
     assert status_of(gallery) == Status.DRAFT
+
+
+def test_a_revision_preview_shows_the_old_content_with_todays_workflow_state(client, editor):
+    gallery = GalleryFactory(items=1)
+    client.force_login(editor)
+    url = reverse("admin:galleries_gallery_change", args=[gallery.pk])
+    client.post(url, change_form_data(client, gallery, title="Draft title"))
+    client.post(url, change_form_data(client, gallery, title="Final title"))
+    history = client.get(reverse("admin:galleries_gallery_history", args=[gallery.pk])).context["action_list"]
+    Gallery.objects.filter(pk=gallery.pk).update(status=Status.PUBLISHED, published_at=timezone.now(), version=9)
+
+    preview = client.get(history[0]["url"]).context["original"]
+
+    assert (preview.title, preview.status) == ("Draft title", Status.PUBLISHED)
+    assert Gallery.objects.get(pk=gallery.pk).title == "Final title"
