@@ -65,8 +65,8 @@ def build() -> None:
     from django.utils import timezone
 
     from galleries.imaging import RESPONSIVE_WIDTHS
-    from galleries.models import Gallery, Item, Photo, Rendition, Section, Tag
-    from newsroom.models import Comment, Photographer
+    from galleries.models import Gallery, Item, Photo, Photographer, Rendition, Section, Tag
+    from newsroom.models import Comment
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", verbosity=0, interactive=False)

@@ -7,9 +7,8 @@ from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
 from galleries.markup import plain_text, texts_without_control_characters
-from galleries.models import Gallery, Item, Rendition, Tag
+from galleries.models import Gallery, Item, Photographer, Rendition, Tag
 from galleries.presentation import absolute, build_picture
-from newsroom.models import Photographer
 
 FEED_SIZE = 20
 MEDIA_NS = "http://search.yahoo.com/mrss/"

@@ -20,12 +20,11 @@ import tomli_w
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.text import slugify
 
+from galleries.audit import record
 from galleries.ingest import UploadRejected, atomic_ingest, ingest_photo
 from galleries.library import natural_key
 from galleries.markup import has_control_characters, texts_without_control_characters
-from galleries.models import FaqEntry, Gallery, GalleryLink, Item, Section, Tag
-from newsroom.audit import record
-from newsroom.models import INSTAGRAM_HANDLE, Photographer, web_url
+from galleries.models import INSTAGRAM_HANDLE, FaqEntry, Gallery, GalleryLink, Item, Photographer, Section, Tag, web_url
 
 MANIFEST = "gallery.toml"
 CAPTIONS = "captions.csv"

@@ -20,10 +20,10 @@ from django.utils import timezone
 from reversion.errors import RevertError
 from reversion.models import Version
 
+from galleries.audit import record
 from galleries.caching import purge_gallery
 from galleries.models import FaqEntry, Gallery, GalleryLink, Item, Photo
 from galleries.publication import conceal_photos, expose_photos
-from newsroom.audit import record
 
 reversion.register(Item, exclude=["editor_note"])
 reversion.register(GalleryLink)

@@ -22,10 +22,9 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from galleries import imaging
+from galleries.audit import record
 from galleries.markup import without_control_characters
-from galleries.models import Photo, originals_storage
-from newsroom.audit import record
-from newsroom.models import Photographer
+from galleries.models import Photo, Photographer, originals_storage
 
 logger = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Max
 
+from galleries.audit import record
 from galleries.models import Gallery, Item, Photo
-from newsroom.audit import record
 
 
 class AppendOrder:

@@ -1,11 +1,14 @@
+import re
 import secrets
 from functools import partial
 from typing import Self
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.core.signals import setting_changed
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models, transaction
 from django.db.models import Prefetch, Q
 from django.db.models.signals import pre_delete
@@ -14,7 +17,42 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import LazyObject, empty
 
-from newsroom.models import TypedText
+from galleries.markup import one_line, without_control_characters
+
+INSTAGRAM_HANDLE = re.compile(r"[A-Za-z0-9._]{1,30}")
+_validate_web_url = URLValidator(schemes=["http", "https"])
+
+
+def web_url(value: str) -> str:
+    """`value` if it is an http(s) address, else "": all a link on a public page may point at."""
+    value = (value or "").strip()
+    try:
+        _validate_web_url(value)
+    except ValidationError:
+        return ""
+    return value
+
+
+class TypedText(models.Model):
+    """A model whose text people type or paste in forms: control characters go before it is checked and saved.
+
+    A vertical tab pasted from a word processor is invisible in the form, but makes the page invalid HTML.
+    """
+
+    class Meta:
+        abstract = True
+
+    def clean_fields(self, exclude=None):
+        for field in self._meta.concrete_fields:
+            if exclude and field.name in exclude:
+                continue
+            value = getattr(self, field.attname)
+            if isinstance(value, str) and isinstance(field, models.CharField):
+                # One line: a title or a name with a line break would break the mail subjects that carry it.
+                setattr(self, field.attname, one_line(value))
+            elif isinstance(value, str) and isinstance(field, models.TextField):
+                setattr(self, field.attname, without_control_characters(value))
+        super().clean_fields(exclude=exclude)
 
 
 class _OriginalsStorage(LazyObject):
@@ -41,6 +79,50 @@ def original_path(instance: "Photo", filename: str) -> str:
     token = secrets.token_hex(16)
     extension = instance.original_format.lower() if instance.original_format else "bin"
     return f"{token[:2]}/{token}.{extension}"
+
+
+class Photographer(TypedText):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    bio = models.TextField(blank=True)
+    portrait = models.ImageField(upload_to="portraits/", blank=True)
+    website = models.URLField(blank=True)
+    instagram = models.CharField(max_length=100, blank=True, help_text="Handle, without the @.")
+    social_links = models.TextField(blank=True, help_text="Other profile URLs, one a line.")
+    agency = models.CharField(max_length=200, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="photographer",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        # The table keeps the name it had while the model lived in newsroom: moving the model moved no data.
+        db_table = "newsroom_photographer"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("galleries:photographer", kwargs={"slug": self.slug})
+
+    # Links are checked again as they are shown: rows written by imports or older forms never became hrefs.
+    @property
+    def website_url(self) -> str:
+        return web_url(self.website)
+
+    @property
+    def instagram_url(self) -> str:
+        handle = self.instagram.strip().lstrip("@")
+        return f"https://www.instagram.com/{handle}/" if INSTAGRAM_HANDLE.fullmatch(handle) else ""
+
+    @property
+    def social_link_list(self) -> list[str]:
+        return [url for line in self.social_links.splitlines() if (url := web_url(line))]
 
 
 class Label(TypedText):
@@ -108,7 +190,7 @@ class Photo(TypedText):
         default=list, blank=True, help_text="Areas to blur, as fractions of the upright image: x, y, w, h."
     )
     photographer = models.ForeignKey(
-        "newsroom.Photographer", null=True, blank=True, on_delete=models.SET_NULL, related_name="photos"
+        "galleries.Photographer", null=True, blank=True, on_delete=models.SET_NULL, related_name="photos"
     )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="uploaded_photos"
@@ -270,7 +352,7 @@ class Gallery(TypedText):
     cover = models.ForeignKey(Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     section = models.ForeignKey(Section, null=True, blank=True, on_delete=models.SET_NULL, related_name="galleries")
     tags = models.ManyToManyField(Tag, blank=True, related_name="galleries")
-    photographers = models.ManyToManyField("newsroom.Photographer", blank=True, related_name="galleries")
+    photographers = models.ManyToManyField("galleries.Photographer", blank=True, related_name="galleries")
     disclosure = models.CharField(max_length=500, blank=True, help_text="For example, a note on affiliate links.")
 
     status = models.CharField(max_length=12, choices=Status, default=Status.DRAFT, db_index=True)
@@ -469,3 +551,28 @@ class PreviewLink(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class AuditEvent(models.Model):
+    """One row per important change: who did what to which object, and why."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=64, db_index=True)
+    target_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_repr = models.CharField(max_length=300, blank=True)
+    from_state = models.CharField(max_length=32, blank=True)
+    to_state = models.CharField(max_length=32, blank=True)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+        db_table = "newsroom_auditevent"  # its name from when the model lived in newsroom, kept with its rows
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_repr}"

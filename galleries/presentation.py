@@ -19,8 +19,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.safestring import SafeString, mark_safe
 
 from galleries.markup import plain_text, render_markup
-from galleries.models import Gallery, Item, Rendition, Tag, item_credit
-from newsroom.models import Photographer
+from galleries.models import Gallery, Item, Photographer, Rendition, Tag, item_credit
 
 # The photo column: main is 70rem wide with 1.25rem padding on each side.
 PICTURE_SIZES = "(min-width: 70rem) 67.5rem, calc(100vw - 2.5rem)"

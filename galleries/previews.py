@@ -23,10 +23,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from galleries.audit import record
 from galleries.imaging import CONTENT_TYPES
 from galleries.markup import without_control_characters
 from galleries.models import Gallery, Item, Photo, PreviewLink, Rendition
-from newsroom.audit import record
 
 LINK_MAX_AGE = timedelta(days=30)
 LINK_DEFAULT_AGE = timedelta(days=7)

@@ -9,9 +9,8 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from galleries.markup import plain_text
-from galleries.models import Gallery, Item, Rendition, Section, Tag
+from galleries.models import Gallery, Item, Photographer, Rendition, Section, Tag
 from galleries.presentation import absolute, build_picture
-from newsroom.models import Photographer
 
 
 class _CanonicalSitemap(Sitemap):

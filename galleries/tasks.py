@@ -19,9 +19,9 @@ from django.tasks import task
 from django.utils import timezone
 
 from galleries import imaging
+from galleries.audit import record
 from galleries.models import Photo, Rendition
 from galleries.publication import expose_photos, show_new_renditions, take_down_photos
-from newsroom.audit import record
 
 logger = logging.getLogger(__name__)
 

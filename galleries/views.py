@@ -13,7 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from galleries.caching import mark_private, mark_public, public_page, same_origin, same_origin_post
-from galleries.models import Gallery, Item, Rendition, Section, Tag
+from galleries.models import Gallery, Item, Photographer, Rendition, Section, Tag
 from galleries.popularity import cast_vote, count_view, most_popular, trending
 from galleries.presentation import (
     absolute,
@@ -24,11 +24,10 @@ from galleries.presentation import (
     present_item,
     social_image,
 )
+from galleries.ratelimit import allow, client_ip, hash_ip
 from galleries.search import clean_query, search_galleries
 from galleries.workflow import withdrawn_response
 from newsroom.comments import comment_context
-from newsroom.models import Photographer
-from newsroom.ratelimit import allow, client_ip, hash_ip
 
 PAGE_SIZE = 12
 VOTER_COOKIE = "loupe_voter"

@@ -29,12 +29,12 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from galleries import notifications
+from galleries.audit import record
 from galleries.caching import purge_gallery
 from galleries.markup import without_control_characters
 from galleries.models import CorrectionNote, Gallery, Item, Photo
 from galleries.publication import conceal_photos, expose_photos
 from galleries.roles import EDITORS, MODERATORS, PHOTOGRAPHERS
-from newsroom.audit import record
 
 logger = logging.getLogger(__name__)
 # How far ahead an approval may schedule publication.

@@ -1,119 +1,14 @@
-import re
 import secrets
 from typing import Self
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
-from galleries.markup import one_line, without_control_characters
-
-INSTAGRAM_HANDLE = re.compile(r"[A-Za-z0-9._]{1,30}")
-_validate_web_url = URLValidator(schemes=["http", "https"])
-
-
-def web_url(value: str) -> str:
-    """`value` if it is an http(s) address, else "": all a link on a public page may point at."""
-    value = (value or "").strip()
-    try:
-        _validate_web_url(value)
-    except ValidationError:
-        return ""
-    return value
-
-
-class TypedText(models.Model):
-    """A model whose text people type or paste in forms: control characters go before it is checked and saved.
-
-    A vertical tab pasted from a word processor is invisible in the form, but makes the page invalid HTML.
-    """
-
-    class Meta:
-        abstract = True
-
-    def clean_fields(self, exclude=None):
-        for field in self._meta.concrete_fields:
-            if exclude and field.name in exclude:
-                continue
-            value = getattr(self, field.attname)
-            if isinstance(value, str) and isinstance(field, models.CharField):
-                # One line: a title or a name with a line break would break the mail subjects that carry it.
-                setattr(self, field.attname, one_line(value))
-            elif isinstance(value, str) and isinstance(field, models.TextField):
-                setattr(self, field.attname, without_control_characters(value))
-        super().clean_fields(exclude=exclude)
-
-
-class Photographer(TypedText):
-    name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=200, unique=True)
-    bio = models.TextField(blank=True)
-    portrait = models.ImageField(upload_to="portraits/", blank=True)
-    website = models.URLField(blank=True)
-    instagram = models.CharField(max_length=100, blank=True, help_text="Handle, without the @.")
-    social_links = models.TextField(blank=True, help_text="Other profile URLs, one a line.")
-    agency = models.CharField(max_length=200, blank=True)
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="photographer",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse("galleries:photographer", kwargs={"slug": self.slug})
-
-    # Links are checked again as they are shown: rows written by imports or older forms never became hrefs.
-    @property
-    def website_url(self) -> str:
-        return web_url(self.website)
-
-    @property
-    def instagram_url(self) -> str:
-        handle = self.instagram.strip().lstrip("@")
-        return f"https://www.instagram.com/{handle}/" if INSTAGRAM_HANDLE.fullmatch(handle) else ""
-
-    @property
-    def social_link_list(self) -> list[str]:
-        return [url for line in self.social_links.splitlines() if (url := web_url(line))]
-
-
-class AuditEvent(models.Model):
-    """One row per important change: who did what to which object, and why."""
-
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    action = models.CharField(max_length=64, db_index=True)
-    target_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
-    target_id = models.CharField(max_length=64, blank=True)
-    target_repr = models.CharField(max_length=300, blank=True)
-    from_state = models.CharField(max_length=32, blank=True)
-    to_state = models.CharField(max_length=32, blank=True)
-    note = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["target_type", "target_id"])]
-
-    def __str__(self) -> str:
-        return f"{self.action} {self.target_repr}"
+from galleries.models import TypedText
 
 
 def new_unsubscribe_token() -> str:

@@ -23,12 +23,13 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from galleries.audit import record
 from galleries.caching import purge_gallery
 from galleries.markup import one_line, without_control_characters
+from galleries.models import AuditEvent
 from galleries.popularity import VOTES_PER_ADDRESS_PER_PHOTO
-from newsroom.audit import record
-from newsroom.models import AuditEvent, Ban, Comment, CommentReport, CommentVote, WordRule
-from newsroom.ratelimit import allow
+from galleries.ratelimit import allow
+from newsroom.models import Ban, Comment, CommentReport, CommentVote, WordRule
 
 logger = logging.getLogger(__name__)
 

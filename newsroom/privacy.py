@@ -8,9 +8,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Q
 
+from galleries.audit import record
 from galleries.caching import purge_gallery
-from newsroom.audit import record
-from newsroom.models import AuditEvent, Ban, Comment, new_unsubscribe_token
+from galleries.models import AuditEvent
+from newsroom.models import Ban, Comment, new_unsubscribe_token
 
 REMOVED = "[removed]"
 

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from galleries.caching import same_origin_post
 from galleries.models import Gallery
+from galleries.ratelimit import client_ip, hash_ip
 from newsroom.comments import (
     REPLIES_PER_FETCH,
     CommentForm,
@@ -29,7 +30,6 @@ from newsroom.moderation import (
     unsubscribe_commenter,
     vote_for_comment,
 )
-from newsroom.ratelimit import client_ip, hash_ip
 
 OUTCOME_MESSAGES = {
     Comment.Status.APPROVED: (messages.SUCCESS, "Your comment is published."),

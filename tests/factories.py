@@ -6,9 +6,9 @@ from django.utils import timezone
 from PIL import Image
 
 from galleries.ingest import ingest_photo
-from galleries.models import Gallery, Item, Photo, Rendition, Section, Tag
+from galleries.models import Gallery, Item, Photo, Photographer, Rendition, Section, Tag
 from galleries.tasks import render_photo
-from newsroom.models import Comment, Photographer
+from newsroom.models import Comment
 
 
 def jpeg_bytes(size=(640, 480), color=(120, 90, 60), **save_options) -> bytes:

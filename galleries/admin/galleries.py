@@ -24,9 +24,8 @@ from galleries.history import (
     restore_revision,
 )
 from galleries.library import AppendOrder, Dropped, append_photos, move_item, renumber_items
-from galleries.models import CorrectionNote, FaqEntry, Gallery, GalleryLink, Item, Photo
+from galleries.models import AuditEvent, CorrectionNote, FaqEntry, Gallery, GalleryLink, Item, Photo
 from galleries.workflow import available_transitions, can_edit_gallery, galleries_visible_to, is_editor, is_owner
-from newsroom.models import AuditEvent
 
 # django-reversion hands a revision's extra context on to changeform_view, which runs inside the revert: the
 # workflow state to write back over the reverted row travels there, under this key.

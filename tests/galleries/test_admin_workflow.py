@@ -6,9 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from galleries import workflow
-from galleries.models import Gallery, Photo
+from galleries.models import AuditEvent, Gallery, Photo
 from galleries.workflow import TransitionError
-from newsroom.models import AuditEvent
 from tests.factories import GalleryFactory, UserFactory
 from tests.galleries.test_admin import change_form_data
 

@@ -9,9 +9,8 @@ from django.test import Client
 from PIL import Image, ImageChops, ImageStat
 
 from galleries.imaging import SOCIAL_SIZE, render_image
-from galleries.models import Photo, Rendition
+from galleries.models import AuditEvent, Photo, Rendition
 from galleries.publication import expose_photos
-from newsroom.models import AuditEvent
 from tests.factories import GalleryFactory, ItemFactory, PhotoFactory
 from tests.galleries import imagefiles as files
 from tests.galleries.test_ingest import stored_files

@@ -3,8 +3,7 @@ from reversion.models import Version
 
 from galleries import history, workflow
 from galleries.history import ConflictError, EditRefused
-from galleries.models import Gallery, Item, Photo
-from newsroom.models import AuditEvent
+from galleries.models import AuditEvent, Gallery, Item, Photo
 from tests.factories import GalleryFactory, ItemFactory, PhotoFactory, TagFactory
 
 pytestmark = pytest.mark.django_db

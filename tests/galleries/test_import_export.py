@@ -7,8 +7,7 @@ from django.core.management import CommandError, call_command
 from PIL import Image
 
 from galleries.folders import FolderError, export_gallery_folder, import_gallery_folder
-from galleries.models import Gallery, Item, Photo, Section, Tag
-from newsroom.models import AuditEvent, Photographer
+from galleries.models import AuditEvent, Gallery, Item, Photo, Photographer, Section, Tag
 
 pytestmark = pytest.mark.django_db
 

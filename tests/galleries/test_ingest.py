@@ -6,8 +6,7 @@ from django.db import IntegrityError, connection
 
 from galleries import ingest
 from galleries.ingest import UploadRejected, ingest_photo
-from galleries.models import Photo
-from newsroom.models import AuditEvent
+from galleries.models import AuditEvent, Photo
 from tests.factories import PhotographerFactory
 from tests.galleries import imagefiles as files
 

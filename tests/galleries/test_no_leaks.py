@@ -114,8 +114,8 @@ def _secrets(gallery: Gallery) -> set[str]:
 
 
 def _candidates(galleries: dict[str, Gallery]) -> dict[str, list[str]]:
-    from galleries.models import Section
-    from newsroom.models import Comment, Photographer
+    from galleries.models import Photographer, Section
+    from newsroom.models import Comment
 
     slugs = [g.slug for g in Gallery.objects.all()]
     slugs += list(Tag.objects.values_list("slug", flat=True))

@@ -5,10 +5,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from galleries.models import PreviewLink, Rendition
+from galleries.models import AuditEvent, PreviewLink, Rendition
 from galleries.previews import PreviewLinkError, create_preview_link, revoke_preview_link
 from galleries.tasks import render_photo
-from newsroom.models import AuditEvent
 from tests.factories import GalleryFactory, PhotoFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -24,7 +24,7 @@ def test_photographers_build_galleries_but_never_approve_or_publish():
         "galleries.change_gallery",
         "galleries.add_item",
         "galleries.submit_gallery",
-        "newsroom.view_photographer",
+        "galleries.view_photographer",
         "galleries.view_section",
         "galleries.view_tag",
     } <= permissions
@@ -35,7 +35,7 @@ def test_photographers_build_galleries_but_never_approve_or_publish():
         "galleries.delete_photo",
         "galleries.add_correctionnote",
         "galleries.change_section",
-        "newsroom.change_photographer",
+        "galleries.change_photographer",
         "newsroom.moderate_comments",
     }
 
@@ -49,10 +49,10 @@ def test_editors_hold_everything_editorial_and_can_read_the_audit_log():
         "galleries.add_correctionnote",
         "galleries.change_tag",
         "galleries.change_section",
-        "newsroom.change_photographer",
-        "newsroom.view_auditevent",
+        "galleries.change_photographer",
+        "galleries.view_auditevent",
     } <= permissions
-    assert "newsroom.change_auditevent" not in permissions
+    assert "galleries.change_auditevent" not in permissions
     assert "newsroom.moderate_comments" not in permissions
 
 

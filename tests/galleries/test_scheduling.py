@@ -7,8 +7,7 @@ from django.db import connection
 from django.utils import timezone
 
 from galleries import workflow
-from galleries.models import Gallery, Photo
-from newsroom.models import AuditEvent
+from galleries.models import AuditEvent, Gallery, Photo
 from tests.factories import GalleryFactory
 
 Status = Gallery.Status

@@ -13,13 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 from reversion.models import Version
 
+from galleries.admin.photographers import PhotographerAdminForm
 from galleries.folders import FolderError, import_gallery_folder
 from galleries.markup import plain_text, render_markup
-from galleries.models import Gallery, Item, Photo, PreviewLink, Vote
+from galleries.models import Gallery, Item, Photo, Photographer, PreviewLink, Vote
 from galleries.popularity import VOTES_PER_ADDRESS_PER_PHOTO, cast_vote
-from newsroom.admin import PhotographerAdminForm
-from newsroom.models import Photographer
-from newsroom.ratelimit import client_ip
+from galleries.ratelimit import client_ip
 from tests.factories import CommentFactory, GalleryFactory, PhotographerFactory, UserFactory, published_gallery
 from tests.galleries.test_import_export import MANIFEST, jpeg, make_folder, nothing_created
 from tests.races import race_at_filter

@@ -5,9 +5,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from galleries import workflow
-from galleries.models import CorrectionNote, Gallery, Item, Photo
+from galleries.models import AuditEvent, CorrectionNote, Gallery, Item, Photo
 from galleries.workflow import TransitionError
-from newsroom.models import AuditEvent
 from tests.factories import GalleryFactory, ItemFactory, PhotographerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

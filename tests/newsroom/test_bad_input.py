@@ -13,9 +13,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from galleries.models import CorrectionNote, FaqEntry, Gallery, GalleryLink, Item, Photo, Tag
+from galleries.models import CorrectionNote, FaqEntry, Gallery, GalleryLink, Item, Photo, Photographer, Tag
 from galleries.workflow import add_correction, submit_gallery, withdraw_gallery
-from newsroom.models import Ban, Comment, CommentReport, Photographer, WordRule
+from newsroom.models import Ban, Comment, CommentReport, WordRule
 from newsroom.moderation import post_comment, report_comment
 from tests.factories import CommentFactory, GalleryFactory, published_gallery
 
@@ -102,7 +102,7 @@ def test_text_pasted_into_the_admin_is_saved_without_control_characters(client, 
     client.force_login(editor)
 
     response = client.post(
-        reverse("admin:newsroom_photographer_add"),
+        reverse("admin:galleries_photographer_add"),
         {"name": "Ada\x0b Lens", "slug": "ada-lens", "bio": "Covers\x0c the delta.\n\nFor ten\x1f years."},
     )
 

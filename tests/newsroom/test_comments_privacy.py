@@ -7,7 +7,8 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from newsroom.models import AuditEvent, Comment
+from galleries.models import AuditEvent
+from newsroom.models import Comment
 from newsroom.moderation import approve_comment, unsubscribe_url
 from tests.factories import CommentFactory
 

@@ -2,8 +2,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from galleries.models import Gallery, Item, Photo
-from newsroom.models import AuditEvent, Comment, Photographer
+from galleries.models import AuditEvent, Gallery, Item, Photo, Photographer
+from newsroom.models import Comment
 
 pytestmark = pytest.mark.django_db
 

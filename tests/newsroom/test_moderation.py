@@ -5,8 +5,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from galleries.models import Gallery
-from newsroom.models import AuditEvent, Ban, Comment, CommentReport, WordRule
+from galleries.models import AuditEvent, Gallery
+from newsroom.models import Ban, Comment, CommentReport, WordRule
 from newsroom.moderation import (
     CommentRefused,
     approve_comment,

@@ -2,7 +2,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from newsroom.models import AuditEvent, Ban, Comment, WordRule
+from galleries.models import AuditEvent
+from newsroom.models import Ban, Comment, WordRule
 from newsroom.moderation import report_comment
 from tests.factories import CommentFactory, GalleryFactory, UserFactory
 

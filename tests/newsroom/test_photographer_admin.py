@@ -4,7 +4,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from newsroom.models import AuditEvent, Photographer
+from galleries.models import AuditEvent, Photographer
 from tests.factories import GalleryFactory, PhotoFactory, PhotographerFactory
 
 
@@ -24,7 +24,7 @@ def test_change_page_shows_their_photos_and_galleries(client, editor):
     gallery = GalleryFactory(title="Market days")
     gallery.photographers.add(photographer)
     client.force_login(editor)
-    html = client.get(reverse("admin:newsroom_photographer_change", args=[photographer.pk])).content.decode()
+    html = client.get(reverse("admin:galleries_photographer_change", args=[photographer.pk])).content.decode()
     assert "Morning market" in html
     assert reverse("admin:galleries_photo_change", args=[photo.pk]) in html
     assert "Market days" in html
@@ -34,7 +34,7 @@ def test_portrait_is_reencoded_without_metadata(client, editor, settings):
     client.force_login(editor)
     upload = SimpleUploadedFile("me.jpg", jpeg_with_exif(), "image/jpeg")
     data = {"name": "Ada Lens", "slug": "ada-lens", "portrait": upload}
-    response = client.post(reverse("admin:newsroom_photographer_add"), data)
+    response = client.post(reverse("admin:galleries_photographer_add"), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     photographer = Photographer.objects.get(slug="ada-lens")
     with photographer.portrait.open("rb") as stored:
@@ -48,7 +48,7 @@ def test_portrait_is_reencoded_without_metadata(client, editor, settings):
 def test_portrait_that_is_not_a_picture_is_refused(client, editor):
     client.force_login(editor)
     upload = SimpleUploadedFile("me.jpg", b"not a picture", "image/jpeg")
-    response = client.post(reverse("admin:newsroom_photographer_add"), {"name": "A", "slug": "a", "portrait": upload})
+    response = client.post(reverse("admin:galleries_photographer_add"), {"name": "A", "slug": "a", "portrait": upload})
     assert response.status_code == 200
     assert not Photographer.objects.exists()
 
@@ -56,16 +56,18 @@ def test_portrait_that_is_not_a_picture_is_refused(client, editor):
 def test_audit_log_is_read_only(client, editor):
     event = AuditEvent.objects.create(action="gallery.submitted", target_repr="A gallery")
     client.force_login(editor)
-    url = reverse("admin:newsroom_auditevent_change", args=[event.pk])
+    url = reverse("admin:galleries_auditevent_change", args=[event.pk])
     response = client.get(url)
     assert response.status_code == 200
     assert response.context["has_change_permission"] is False
     client.post(url, {"action": "gallery.deleted"})
-    assert client.post(reverse("admin:newsroom_auditevent_delete", args=[event.pk]), {"post": "yes"}).status_code == 403
+    assert (
+        client.post(reverse("admin:galleries_auditevent_delete", args=[event.pk]), {"post": "yes"}).status_code == 403
+    )
     event.refresh_from_db()
     assert event.action == "gallery.submitted"
 
 
 def test_audit_log_refused_to_photographer(client, photographer_user):
     client.force_login(photographer_user)
-    assert client.get(reverse("admin:newsroom_auditevent_changelist")).status_code == 403
+    assert client.get(reverse("admin:galleries_auditevent_changelist")).status_code == 403

@@ -1,4 +1,4 @@
-from newsroom.ratelimit import allow, hash_ip
+from galleries.ratelimit import allow, hash_ip
 
 
 def test_allow_counts_hits_within_the_window():

@@ -124,7 +124,7 @@ def test_admin_sign_in_without_a_csrf_token_still_gets_djangos_csrf_refusal():
 def test_a_page_staff_may_not_open_gets_the_sites_403_page_without_the_form_message(client, photographer_user):
     client.force_login(photographer_user)
 
-    response = client.get(reverse("admin:newsroom_auditevent_changelist"))
+    response = client.get(reverse("admin:galleries_auditevent_changelist"))
 
     assert response.status_code == 403
     assert "permission to see it" in response.text and '<header class="site-header">' in response.text

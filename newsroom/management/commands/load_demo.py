@@ -5,10 +5,10 @@ from django.core.management.base import BaseCommand, CommandError
 
 from galleries import workflow
 from galleries.ingest import atomic_ingest, ingest_photo
-from galleries.models import Gallery, Item, Photo, Section, Tag
+from galleries.models import Gallery, Item, Photo, Photographer, Section, Tag
 from galleries.tasks import render_photo
 from newsroom import demo
-from newsroom.models import Comment, Photographer
+from newsroom.models import Comment
 
 
 class Command(BaseCommand):

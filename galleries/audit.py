@@ -1,7 +1,7 @@
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-from newsroom.models import AuditEvent
+from galleries.models import AuditEvent
 
 
 def record(
