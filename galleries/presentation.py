@@ -6,6 +6,7 @@ template loops costs milliseconds per page that the reader pays for.
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC
 from html import escape
@@ -76,7 +77,9 @@ class SocialImage:
 Row = tuple[str, str, int, int, str]
 
 
-def _rendition_url(rendition: Rendition, *, preview: bool) -> str:
+def _rendition_url(rendition: Rendition, *, preview: bool | Callable[[Rendition], str]) -> str:
+    if callable(preview):
+        return preview(rendition)  # a URL builder the caller hands in, such as a preview link's file view
     if preview:
         return getattr(rendition, "preview_url", "") or ""
     return rendition.url if rendition.is_public else ""
@@ -331,7 +334,7 @@ def present_gallery(
     if preview:
         rows: dict[int, list[Row]] = {}
         for rendition in Rendition.objects.filter(photo_id__in=photo_ids).order_by():
-            if url := _rendition_url(rendition, preview=True):
+            if url := _rendition_url(rendition, preview=preview):
                 rows.setdefault(rendition.photo_id, []).append(
                     (rendition.purpose, rendition.format, rendition.width, rendition.height, url)
                 )

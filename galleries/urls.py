@@ -1,8 +1,10 @@
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
 
-from galleries import feeds, previews, views
+from galleries import feeds, views
 from galleries.caching import public_page
+from galleries.previews import files as preview_files
+from galleries.previews import views as preview_pages
 from galleries.sitemaps import SITEMAPS, NewsSitemap
 
 app_name = "galleries"
@@ -35,12 +37,12 @@ urlpatterns = [
         {"sitemaps": {"news": NewsSitemap}, "template_name": "galleries/sitemap_news.xml"},
         name="sitemap-news",
     ),
-    path("staff-media/<path:name>", previews.rendition_preview, name="rendition-preview"),
-    path("preview/<int:pk>/", previews.gallery_preview, name="preview"),
-    path("preview/<int:pk>/photos/<int:item_pk>/", previews.item_preview, name="preview-item"),
-    path("preview/<int:pk>/links/", previews.preview_links, name="preview-links"),
-    path("preview/<int:pk>/links/<int:link_pk>/revoke/", previews.preview_link_revoke, name="preview-link-revoke"),
-    path("preview/link/<str:token>/", previews.link_gallery, name="preview-link"),
-    path("preview/link/<str:token>/photos/<int:item_pk>/", previews.link_item, name="preview-link-item"),
-    path("preview/link/<str:token>/media/<path:name>", previews.link_media, name="preview-link-media"),
+    path("staff-media/<path:name>", preview_files.rendition_preview, name="rendition-preview"),
+    path("preview/<int:pk>/", preview_pages.gallery_preview, name="preview"),
+    path("preview/<int:pk>/photos/<int:item_pk>/", preview_pages.item_preview, name="preview-item"),
+    path("preview/<int:pk>/links/", preview_pages.preview_links, name="preview-links"),
+    path("preview/<int:pk>/links/<int:link_pk>/revoke/", preview_pages.preview_link_revoke, name="preview-link-revoke"),
+    path("preview/link/<str:token>/", preview_pages.link_gallery, name="preview-link"),
+    path("preview/link/<str:token>/photos/<int:item_pk>/", preview_pages.link_item, name="preview-link-item"),
+    path("preview/link/<str:token>/media/<path:name>", preview_files.link_media, name="preview-link-media"),
 ]

@@ -26,7 +26,7 @@ from galleries.presentation import (
 )
 from galleries.ratelimit import allow, client_ip, hash_ip
 from galleries.search import clean_query, search_galleries
-from galleries.workflow import withdrawn_response
+from galleries.workflow import withdrawn_gallery
 from newsroom.comments import comment_context
 
 PAGE_SIZE = 12
@@ -55,9 +55,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _gone_or_404(request: HttpRequest, slug: str) -> HttpResponse:
     # Only a miss pays for the withdrawn lookup; a withdrawn gallery answers 410 with the newsroom's reason.
-    gone = withdrawn_response(request, slug)
-    if gone is None:
+    gallery = withdrawn_gallery(slug=slug)
+    if gallery is None:
         raise Http404("No such gallery.")
+    gone = render(request, "galleries/gallery_withdrawn.html", {"reason": gallery.withdrawn_reason}, status=410)
+    gone["X-Robots-Tag"] = "noindex"
     return mark_private(gone)
 
 

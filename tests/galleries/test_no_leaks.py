@@ -91,7 +91,7 @@ def newsroom(editor, photographer_user, django_capture_on_commit_callbacks):
         for state in ("published", "draft", "in_review", "scheduled", "due", "withdrawn")
     }
     # A preview link exists for a draft; holding none, a reader must still get nothing through that road.
-    from galleries.previews import create_preview_link
+    from galleries.previews.links import create_preview_link
 
     create_preview_link(gallery=galleries["draft"], by=editor)
     UserFactory(username="someone")

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from galleries.models import AuditEvent, PreviewLink, Rendition
-from galleries.previews import PreviewLinkError, create_preview_link, revoke_preview_link
+from galleries.previews.links import PreviewLinkError, create_preview_link, revoke_preview_link
 from galleries.tasks import render_photo
 from tests.factories import GalleryFactory, PhotoFactory, UserFactory
 
