@@ -34,6 +34,7 @@ venv: $(VENV)/.installed
 
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --no-input
+	$(PY) manage.py sync_roles
 	$(PY) manage.py load_demo
 	@echo "Serving Loupe on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
 	@# Recurring jobs (scheduled publishing, stuck renders, stats) run beside the server; the trap stops them with it.

@@ -5,12 +5,12 @@ from django.db import connections
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.models.signals import post_migrate
 
+from galleries.roles import sync_roles
+
 
 def _top_up_roles(*, using, apps=None, **kwargs) -> None:
     # Models added after the roles migration (comments, say) get their permissions only after migrate
     # ends; give the groups what they are missing then, and after test flushes too. Never removes any.
-    from galleries.roles import sync_roles
-
     if ("galleries", "0003_create_roles") not in MigrationRecorder(connections[using]).applied_migrations():
         return  # the roles were migrated away (or not yet in): leave them so
     apps = apps or global_apps

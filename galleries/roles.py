@@ -1,4 +1,9 @@
-"""The newsroom's roles as Django groups, with exactly the permissions each one needs."""
+"""The newsroom's roles as Django groups, each with an explicit list of the permissions it holds.
+
+`manage.py sync_roles` makes the groups hold exactly these; after every migrate they get what they are missing
+(see GalleriesConfig). Moderators' permissions are newsroom's models, named here by label only: galleries
+imports nothing from newsroom.
+"""
 
 from django.apps import apps as global_apps
 
@@ -47,27 +52,17 @@ ROLES: dict[str, dict[str, list]] = {
         ],
     },
     MODERATORS: {
-        # Comment models arrive later; every newsroom model whose name says comment, report, ban or word rule
-        # is granted when it exists (see _moderation_models).
-        "models": [],
+        "models": [
+            ("newsroom", "comment", _CRUD),
+            ("newsroom", "commentreport", _CRUD),
+            # Readers' votes are theirs: moderators may look, not change them.
+            ("newsroom", "commentvote", ("view",)),
+            ("newsroom", "ban", _CRUD),
+            ("newsroom", "wordrule", _CRUD),
+        ],
         "custom": [("newsroom", "moderate_comments")],
     },
 }
-
-_MODERATION_WORDS = ("comment", "report", "ban", "wordrule", "commenter")
-
-
-def _moderation_models(apps) -> list[tuple[str, str, tuple[str, ...]]]:
-    try:
-        newsroom = apps.get_app_config("newsroom")
-    except LookupError:
-        return []
-    return [
-        # Readers' votes are theirs: moderators may look, not change them.
-        ("newsroom", name, ("view",) if "vote" in name else _CRUD)
-        for name in (model._meta.model_name for model in newsroom.get_models())
-        if any(word in name for word in _MODERATION_WORDS)
-    ]
 
 
 def role_permissions(role: str, *, apps=global_apps) -> list:
@@ -75,8 +70,6 @@ def role_permissions(role: str, *, apps=global_apps) -> list:
     Permission = apps.get_model("auth", "Permission")
     spec = ROLES[role]
     wanted = [(app_label, f"{action}_{model}") for app_label, model, actions in spec["models"] for action in actions]
-    if role == MODERATORS:
-        wanted += [(app, f"{action}_{model}") for app, model, actions in _moderation_models(apps) for action in actions]
     wanted += list(spec["custom"])
     found = []
     for app_label, codename in wanted:

@@ -1,12 +1,8 @@
-import hashlib
 import re
 from datetime import timedelta
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.forms import AdminAuthenticationForm
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
@@ -17,7 +13,6 @@ from django.utils.html import format_html, format_html_join
 
 from galleries.audit import record
 from galleries.models import Rendition
-from galleries.ratelimit import allow, client_ip, hash_ip, hits
 from newsroom.comments import render_comment_body
 from newsroom.models import Ban, Comment, CommentReport, WordRule
 from newsroom.moderation import (
@@ -30,38 +25,6 @@ from newsroom.moderation import (
     reject_comment,
     remove_comment,
 )
-
-
-class ThrottledLoginForm(AdminAuthenticationForm):
-    """The admin sign-in, refused for a while after too many failures from one address or for one account name.
-
-    Both: one address guessing many passwords, and many addresses guessing one account's. A refused attempt
-    is not checked at all, so even the right password gets no answer until the window has passed.
-    """
-
-    def _keys(self) -> list[str]:
-        name = hashlib.sha256(str(self.data.get("username", "")).strip().lower().encode()).hexdigest()[:32]
-        return [f"login:ip:{hash_ip(client_ip(self.request))}", f"login:name:{name}"]
-
-    def clean(self):
-        limit, window = settings.LOUPE_LOGIN_FAILURE_LIMIT, settings.LOUPE_LOGIN_FAILURE_WINDOW
-        keys = self._keys()
-        if any(hits(key, window=window) >= limit for key in keys):
-            raise ValidationError(
-                f"Too many failed sign-ins from here or for this account. Wait up to {-(-window // 60)} minutes and "
-                "try again; if you have forgotten your password, ask an administrator to reset it.",
-                code="throttled",
-            )
-        try:
-            return super().clean()
-        except ValidationError:
-            for key in keys:
-                allow(key, limit=limit, window=window)
-            raise
-
-
-admin.site.login_form = ThrottledLoginForm
-
 
 # --- Moderation queue ---------------------------------------------------------
 

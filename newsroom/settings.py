@@ -79,7 +79,7 @@ SITE_NAME = env_str("LOUPE_SITE_NAME", "Loupe")
 INSTALLED_APPS = [
     "newsroom",
     "galleries",
-    "django.contrib.admin",
+    "newsroom.apps.LoupeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -5,9 +5,6 @@ from django.views.static import serve
 
 handler500 = "galleries.views.server_error"
 
-admin.site.site_header = f"{settings.SITE_NAME} newsroom"
-admin.site.site_title = settings.SITE_NAME
-
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("comments/", include("newsroom.comment_urls")),

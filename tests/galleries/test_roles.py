@@ -1,7 +1,14 @@
+from io import StringIO
+
 import pytest
-from django.contrib.auth.models import Group
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth.models import Group, Permission
+from django.core.management import call_command
+from django.urls import reverse
 
 from galleries.roles import ROLES, sync_roles
+from newsroom.admin_site import LoupeAdminSite, ThrottledLoginForm
 
 pytestmark = pytest.mark.django_db
 
@@ -75,3 +82,39 @@ def test_sync_roles_restores_exact_permissions():
     Group.objects.get(name="Photographers").permissions.clear()
     sync_roles()
     assert "galleries.submit_gallery" in codenames("Photographers")
+
+
+def test_sync_roles_command_gives_each_group_exactly_its_listed_permissions():
+    stray = Permission.objects.get(content_type__app_label="galleries", codename="delete_gallery")
+    Group.objects.get(name="Photographers").permissions.add(stray)
+    Group.objects.get(name="Moderators").delete()
+
+    call_command("sync_roles", stdout=StringIO())
+
+    assert "galleries.delete_gallery" not in codenames("Photographers")
+    assert "newsroom.moderate_comments" in codenames("Moderators")
+
+
+def test_sync_roles_add_only_keeps_what_a_group_was_given_by_hand():
+    extra = Permission.objects.get(content_type__app_label="galleries", codename="delete_gallery")
+    Group.objects.get(name="Photographers").permissions.add(extra)
+
+    call_command("sync_roles", "--add-only", stdout=StringIO())
+
+    assert "galleries.delete_gallery" in codenames("Photographers")
+
+
+def test_moderators_hold_the_listed_comment_models_and_nothing_named_like_them():
+    listed = {f"{app}.{action}_{model}" for app, model, actions in ROLES["Moderators"]["models"] for action in actions}
+
+    assert codenames("Moderators") == listed | {"newsroom.moderate_comments"}
+
+
+def test_the_admin_is_loupes_own_site_with_the_throttled_sign_in(client):
+    assert isinstance(admin.site, LoupeAdminSite)
+    assert admin.site.login_form is ThrottledLoginForm
+
+    response = client.get(reverse("admin:login"))
+
+    assert isinstance(response.context["form"], ThrottledLoginForm)
+    assert f"{settings.SITE_NAME} newsroom" in response.text

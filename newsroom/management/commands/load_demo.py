@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from galleries import workflow
 from galleries.ingest import atomic_ingest, ingest_photo
 from galleries.models import Gallery, Item, Photo, Photographer, Section, Tag
+from galleries.roles import sync_roles
 from galleries.tasks import render_photo
 from newsroom import demo
 from newsroom.models import Comment
@@ -18,6 +19,8 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             # Its logins, superuser included, have passwords printed in the source for anyone to read.
             raise CommandError("load_demo refuses to run in production: its demo logins have published passwords.")
+        # The demo logins hold their roles' permissions exactly as listed, whatever the database held before.
+        sync_roles()
         with atomic_ingest():
             users = self.load_users()
             photographers = self.load_photographers(users)
