@@ -25,6 +25,7 @@ from galleries import imaging
 from galleries.audit import record
 from galleries.markup import without_control_characters
 from galleries.models import Photo, Photographer, originals_storage
+from galleries.tasks import enqueue_render
 
 logger = logging.getLogger(__name__)
 
@@ -216,8 +217,6 @@ def prefill_photo(*, photo: Photo, metadata: imaging.ImportedMetadata) -> list[s
 
 
 def _enqueue_render(*, photo_id: int) -> None:
-    from galleries.tasks import enqueue_render
-
     enqueue_render(photo_id=photo_id)
 
 

@@ -153,9 +153,6 @@ class Tag(Label):
 
 
 class PhotoQuerySet(models.QuerySet):
-    def ready(self) -> Self:
-        return self.filter(state=Photo.State.READY)
-
     def in_published_galleries(self) -> Self:
         return self.filter(items__gallery__in=Gallery.objects.published()).distinct()
 
@@ -316,11 +313,6 @@ class GalleryQuerySet(models.QuerySet):
     def for_page(self) -> Self:
         """The gallery row of its page; items, renditions and extras (byline, tags and the rest) are one query each."""
         return self.select_related("section")
-
-    def visible_to(self, user) -> Self:
-        if user.is_authenticated and user.is_staff:
-            return self.all()
-        return self.published()
 
 
 class Gallery(TypedText):

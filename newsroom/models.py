@@ -8,7 +8,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
-from galleries.models import TypedText
+from galleries.models import Gallery, TypedText
 
 
 def new_unsubscribe_token() -> str:
@@ -22,8 +22,6 @@ class CommentQuerySet(models.QuerySet):
         `on` narrows it to one gallery whose instance the caller holds: whether that gallery is public
         is then read from the instance rather than from a subquery in every query.
         """
-        from galleries.models import Gallery
-
         approved = self.filter(status=Comment.Status.APPROVED)
         if on is None:
             return approved.filter(gallery__in=Gallery.objects.published())
