@@ -36,23 +36,6 @@ logger = logging.getLogger(__name__)
 STAMP_SALT = "loupe.comments.form-stamp"
 URL_PATTERN = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 
-DEFAULTS = {
-    "LOUPE_COMMENT_MAX_LENGTH": 3000,
-    "LOUPE_COMMENT_MAX_LINKS": 2,
-    "LOUPE_COMMENT_TRUSTED_AFTER": 1,
-    "LOUPE_COMMENT_MIN_SECONDS": 3,
-    "LOUPE_COMMENT_FORM_MAX_AGE": 60 * 60 * 24,
-    "LOUPE_COMMENT_DUPLICATE_HOURS": 24,
-    "LOUPE_COMMENT_RATE_LIMIT": 5,
-    "LOUPE_COMMENT_RATE_WINDOW": 60,
-    "LOUPE_COMMENT_REPORTS_TO_HIDE": 3,
-    "LOUPE_COMMENT_VOTE_RATE_LIMIT": 30,
-}
-
-
-def setting(name: str) -> int:
-    return getattr(settings, name, DEFAULTS[name])
-
 
 class CommentRefused(Exception):
     """The comment (or report, or vote) was not taken; str() is a clear message for the reader."""
@@ -124,10 +107,10 @@ def check_bot(s: Submission) -> Verdict:
     if s.honeypot.strip():
         return reject("A field only robots fill in was filled in.", spam=True)
     try:
-        shown = signing.loads(s.form_stamp, salt=STAMP_SALT, max_age=setting("LOUPE_COMMENT_FORM_MAX_AGE"))
+        shown = signing.loads(s.form_stamp, salt=STAMP_SALT, max_age=settings.LOUPE_COMMENT_FORM_MAX_AGE)
     except signing.BadSignature:
         return reject("The form was missing, forged or too old.", spam=True)
-    if time.time() - int(shown) < setting("LOUPE_COMMENT_MIN_SECONDS"):
+    if time.time() - int(shown) < settings.LOUPE_COMMENT_MIN_SECONDS:
         return reject("Posted faster than a person can write.", spam=True)
     return APPROVE
 
@@ -168,7 +151,7 @@ def check_words(s: Submission) -> Verdict:
 
 
 def check_duplicate(s: Submission) -> Verdict:
-    since = s.now - timedelta(hours=setting("LOUPE_COMMENT_DUPLICATE_HOURS"))
+    since = s.now - timedelta(hours=settings.LOUPE_COMMENT_DUPLICATE_HOURS)
     recent = Comment.objects.filter(created_at__gte=since, body=s.body.strip())
     if s.user is not None and s.user.is_authenticated:
         recent = recent.filter(user=s.user)
@@ -182,7 +165,7 @@ def check_duplicate(s: Submission) -> Verdict:
 
 
 def check_links(s: Submission) -> Verdict:
-    limit = setting("LOUPE_COMMENT_MAX_LINKS")
+    limit = settings.LOUPE_COMMENT_MAX_LINKS
     if len(URL_PATTERN.findall(s.body)) > limit:
         return hold(f"More than {limit} links.")
     return APPROVE
@@ -195,7 +178,7 @@ def check_premoderated(s: Submission) -> Verdict:
 
 
 def check_first_time(s: Submission) -> Verdict:
-    needed = setting("LOUPE_COMMENT_TRUSTED_AFTER")
+    needed = settings.LOUPE_COMMENT_TRUSTED_AFTER
     if not needed:
         return APPROVE
     mine = Comment.objects.filter(status=Comment.Status.APPROVED)
@@ -235,9 +218,9 @@ def evaluate(submission: Submission) -> Verdict:
 
 def is_rate_limited(*, ip_hash: str, user=None, action: str = "comment") -> bool:
     """Count one attempt; True when this reader or address has posted too often in the window."""
-    limit, window = setting("LOUPE_COMMENT_RATE_LIMIT"), setting("LOUPE_COMMENT_RATE_WINDOW")
+    limit, window = settings.LOUPE_COMMENT_RATE_LIMIT, settings.LOUPE_COMMENT_RATE_WINDOW
     if action == "vote":
-        limit = setting("LOUPE_COMMENT_VOTE_RATE_LIMIT")
+        limit = settings.LOUPE_COMMENT_VOTE_RATE_LIMIT
     keys = [f"{action}:ip:{ip_hash}"]
     if user is not None and user.is_authenticated:
         keys.append(f"{action}:user:{user.pk}")
@@ -285,7 +268,7 @@ def post_comment(
     body = without_control_characters(body or "").strip()
     if not body:
         raise CommentRefused("Write something before posting.")
-    max_length = setting("LOUPE_COMMENT_MAX_LENGTH")
+    max_length = settings.LOUPE_COMMENT_MAX_LENGTH
     if len(body) > max_length:
         raise CommentRefused(f"Comments can be at most {max_length} characters; this one has {len(body)}.")
     if item is not None and item.gallery_id != gallery.pk:
@@ -470,7 +453,7 @@ def report_comment(
     Comment.objects.filter(pk=comment.pk).update(report_count=F("report_count") + 1)
     comment.refresh_from_db(fields=["report_count", "status"])
     record(comment, "comment.reported", by=user, note=note, data={"reason": reason})
-    threshold = setting("LOUPE_COMMENT_REPORTS_TO_HIDE")
+    threshold = settings.LOUPE_COMMENT_REPORTS_TO_HIDE
     if _reporting_addresses(comment) >= threshold and comment.status == Comment.Status.APPROVED:
         comment.status = Comment.Status.PENDING
         comment.policy_reason = f"Hidden after {comment.report_count} reader reports."
