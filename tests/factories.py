@@ -94,12 +94,13 @@ class PhotoFactory(factory.django.DjangoModelFactory):
             # Tests run inside a transaction that never commits, so the render the
             # upload queued for after the commit runs here, in-process, as a worker would.
             render_photo.call(photo_id=photo.pk)
+            photo.refresh_from_db()
         else:
             sketch_renditions(photo, dominant_color="#{:02x}{:02x}{:02x}".format(*color))
-        photo.refresh_from_db()
-        for name, value in kwargs.items():
-            setattr(photo, name, value)
-        photo.save()
+        if kwargs:
+            for name, value in kwargs.items():
+                setattr(photo, name, value)
+            photo.save()
         return photo
 
 
@@ -130,9 +131,9 @@ def sketch_renditions(photo: Photo, *, dominant_color: str = "#808080") -> list[
             Rendition(photo=photo, purpose=purpose, format=fmt, width=w, height=h, name=name, size_bytes=len(data))
         )
     Rendition.objects.bulk_create(rows)
-    Photo.objects.filter(pk=photo.pk).update(
-        state=Photo.State.READY, placeholder=PLACEHOLDER, dominant_color=dominant_color, updated_at=timezone.now()
-    )
+    photo.state, photo.state_reason = Photo.State.READY, ""
+    photo.placeholder, photo.dominant_color = PLACEHOLDER, dominant_color
+    photo.save(update_fields=["state", "state_reason", "placeholder", "dominant_color", "updated_at"])
     return rows
 
 
