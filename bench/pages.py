@@ -623,8 +623,8 @@ def main() -> None:
     queries = f"queries: {facts['queries_45']} at {PHOTOS} photos, {facts['queries_200']} at 200"
     print(f"{queries}; page {result['html_kb']} KB")
     print(
-        f"the mixed load's writes: {writes['published']} comments published at once, "
-        f"{writes['not_published']} not, {writes['votes']} votes"
+        f"the mixed load's writes: comments published at once {writes['published']}, "
+        f"not published {writes['not_published']}; votes {writes['votes']}"
     )
     print(json.dumps(result))
 

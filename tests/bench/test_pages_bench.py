@@ -8,6 +8,8 @@ from pathlib import Path
 from wsgiref.util import setup_testing_defaults
 
 import pytest
+from django.core.signals import request_started
+from django.db import close_old_connections
 
 from newsroom.models import Comment
 from tests.factories import CommentFactory, UserFactory, published_gallery
@@ -77,7 +79,16 @@ def test_approvals_timed_by_the_workers_are_taken_out_of_the_miss_rate(bench):
     assert bench.without_approvals(100, 10.0, [0.05, 0.05]) == pytest.approx(100 / 7.5)
 
 
+@pytest.fixture
+def keep_the_test_transaction():
+    # As Django's test client does: a request would otherwise close the connection the test's transaction is on.
+    request_started.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+
+
 @pytest.mark.django_db
+@pytest.mark.usefixtures("keep_the_test_transaction")
 def test_approval_hook_approves_through_moderation_before_loupe_answers(bench, tmp_path, monkeypatch):
     UserFactory(username="bench-moderator", is_staff=True)
     gallery = published_gallery(items=1)
