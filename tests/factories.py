@@ -76,7 +76,7 @@ class PhotoFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Photo
 
-    # Passed to _create (not Params, which would be dropped) so every photo is a distinct file.
+    # Passed to _create (not a Param, which would be dropped) so every photo is a distinct file.
     seq = factory.Sequence(lambda n: n)
     rendered = False
     photographer = factory.SubFactory(PhotographerFactory)
