@@ -107,7 +107,7 @@ def upright_url(photo: Photo) -> str:
 
 
 def test_anonymous_visitors_are_sent_to_log_in():
-    photo = PhotoFactory()
+    photo = PhotoFactory(rendered=True)
 
     response = Client().get(upright_url(photo))
 
@@ -116,20 +116,20 @@ def test_anonymous_visitors_are_sent_to_log_in():
 
 def test_readers_without_staff_access_are_sent_to_log_in(client, reader):
     client.force_login(reader)
-    assert client.get(upright_url(PhotoFactory())).status_code == 302
+    assert client.get(upright_url(PhotoFactory(rendered=True))).status_code == 302
 
 
 def test_photographer_cannot_see_someone_elses_original(client, photographer_user):
     client.force_login(photographer_user)
 
-    response = client.get(upright_url(PhotoFactory()))
+    response = client.get(upright_url(PhotoFactory(rendered=True)))
 
     assert response.status_code == 403
     assert response["Content-Type"] != "image/jpeg"
 
 
 def test_photographer_frames_their_own_photo_until_a_gallery_is_submitted(client, photographer_user):
-    photo = PhotoFactory(uploaded_by=photographer_user)
+    photo = PhotoFactory(rendered=True, uploaded_by=photographer_user)
     client.force_login(photographer_user)
     assert client.get(upright_url(photo)).status_code == 200
 
@@ -170,7 +170,7 @@ def test_unknown_photo_is_404_for_editors(client, editor):
 
 
 def test_change_page_offers_the_framing_editor_with_its_fields_as_fallback(client, editor):
-    photo = PhotoFactory()
+    photo = PhotoFactory(rendered=True)
     client.force_login(editor)
 
     page = client.get(f"/admin/galleries/photo/{photo.pk}/change/").text
@@ -182,7 +182,7 @@ def test_change_page_offers_the_framing_editor_with_its_fields_as_fallback(clien
 
 
 def test_photographer_sees_someone_elses_photo_read_only_without_the_editor(client, photographer_user):
-    photo = PhotoFactory()
+    photo = PhotoFactory(rendered=True)
     client.force_login(photographer_user)
 
     page = client.get(f"/admin/galleries/photo/{photo.pk}/change/")
@@ -206,7 +206,7 @@ def test_photographer_sees_someone_elses_photo_read_only_without_the_editor(clie
     ],
 )
 def test_the_fields_stay_the_source_of_truth_and_bad_areas_are_refused(client, editor, redactions):
-    photo = PhotoFactory()
+    photo = PhotoFactory(rendered=True)
     client.force_login(editor)
 
     response = client.post(f"/admin/galleries/photo/{photo.pk}/change/", change_form_data(photo, redactions=redactions))
