@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from galleries.models import Item, Photo
+from galleries.models import Gallery, Item, Photo
 from galleries.tasks import rerender_photos
 from galleries.workflow import can_edit_photo, galleries_visible_to, is_editor
 from newsroom.audit import record
@@ -36,6 +36,12 @@ def photos_visible_to(user) -> QuerySet[Photo]:
         | Q(pk__in=in_their_galleries)
         | Q(pk__in=Photo.objects.in_published_galleries().values("pk"))
     )
+
+
+def galleries_shown_to(user) -> QuerySet[Gallery]:
+    """Galleries whose titles the admin may name to this person: those they may open, and published ones."""
+    mine = galleries_visible_to(user).values("pk")
+    return Gallery.objects.filter(Q(pk__in=mine) | Q(pk__in=Gallery.objects.published().values("pk")))
 
 
 def can_change_attribution(user) -> bool:

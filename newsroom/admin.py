@@ -17,10 +17,9 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from galleries import imaging
-from galleries.access import photos_visible_to
+from galleries.access import galleries_shown_to, photos_visible_to
 from galleries.admin.conflicts import ConflictCheckedAdmin, ConflictCheckedForm
 from galleries.models import Gallery, Photo, Rendition
-from galleries.workflow import galleries_visible_to
 from newsroom.audit import record
 from newsroom.comments import render_comment_body
 from newsroom.models import INSTAGRAM_HANDLE, AuditEvent, Ban, Comment, CommentReport, Photographer, WordRule, web_url
@@ -131,7 +130,7 @@ class PhotographerAdmin(ConflictCheckedAdmin, admin.ModelAdmin):
         if photographer is not None:
             # What the page lists of their work: only what this person may see of the library.
             photographer.photos_shown = photos_visible_to(request.user).filter(photographer=photographer)
-            photographer.galleries_shown = galleries_visible_to(request.user).filter(photographers=photographer)
+            photographer.galleries_shown = galleries_shown_to(request.user).filter(photographers=photographer)
         return photographer
 
     @admin.display(description="Photos")

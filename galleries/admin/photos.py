@@ -13,14 +13,14 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from galleries import imaging
-from galleries.access import can_change_attribution, photos_visible_to, request_rerender
+from galleries.access import can_change_attribution, galleries_shown_to, photos_visible_to, request_rerender
 from galleries.admin.conflicts import ConflictCheckedAdmin, ConflictCheckedForm
 from galleries.admin.thumbnails import thumbnail
 from galleries.library import galleries_using
 from galleries.markup import without_control_characters
 from galleries.models import Gallery, Photo
 from galleries.tasks import reframe_photo
-from galleries.workflow import can_edit_photo, galleries_visible_to
+from galleries.workflow import can_edit_photo
 from newsroom.audit import record
 
 ATTRIBUTION_FIELDS = ("uploaded_by", "photographer")
@@ -228,7 +228,7 @@ class PhotoAdmin(ConflictCheckedAdmin, admin.ModelAdmin):
     def get_object(self, request, object_id, from_field=None):
         photo = super().get_object(request, object_id, from_field)
         if photo is not None:
-            photo.galleries_shown = galleries_visible_to(request.user)
+            photo.galleries_shown = galleries_shown_to(request.user)
         return photo
 
     def has_change_permission(self, request, obj=None):
