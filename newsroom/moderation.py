@@ -17,13 +17,13 @@ from functools import partial
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core import signing
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
 from galleries.caching import purge_gallery
+from galleries.mail import send_after_commit
 from galleries.markup import one_line, without_control_characters
 from galleries.popularity import VOTES_PER_ADDRESS_PER_PHOTO
 from newsroom.audit import record
@@ -526,11 +526,8 @@ def _mail(comment: Comment, subject: str, lines: list[str]) -> None:
             f"Stop these emails: {unsubscribe_url(comment)}",
         ]
     )
-    try:
-        send_mail(one_line(subject), body, None, [comment.author_email])
-    except Exception:
-        # The comment is already decided; a mail outage must not turn that into an error page.
-        logger.exception("Could not email commenter about comment %s", comment.pk)
+    # Sent by a task, retried: the comment is already decided, and a mail outage must not undo or hide that.
+    send_after_commit(subject=subject, body=body, recipients=[comment.author_email], about=comment)
 
 
 def notify_published(*, comment_id: int) -> None:

@@ -43,9 +43,7 @@ def test_a_photographer_cannot_rerender_published_or_other_peoples_photos(client
     assert not events(published, "photo.rerender_requested").exists()
 
 
-def test_the_owner_rerenders_their_own_unpublished_photo_audited_and_queued(
-    client, photographer_user, own_draft_photo
-):
+def test_the_owner_rerenders_their_own_unpublished_photo_audited_and_queued(client, photographer_user, own_draft_photo):
     client.force_login(photographer_user)
 
     response = rerender(client, own_draft_photo)
