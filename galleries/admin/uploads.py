@@ -9,7 +9,7 @@ from django.shortcuts import redirect
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 
-from galleries.access import photos_visible_to
+from galleries.access import can_change_attribution, photos_visible_to
 from galleries.ingest import UploadRejected, ingest_photo
 from galleries.library import AppendOrder, Dropped, append_photos
 from galleries.models import Gallery
@@ -42,7 +42,12 @@ class UploadsMixin:
                         f"The file is larger than the {settings.LOUPE_UPLOAD_MAX_BYTES // (1024 * 1024)} MB limit."
                     )
                 result = ingest_photo(
-                    data=upload.read(), filename=upload.name, uploaded_by=request.user, photographer=photographer
+                    data=upload.read(),
+                    filename=upload.name,
+                    uploaded_by=request.user,
+                    photographer=photographer,
+                    # An Artist tag naming another photographer must not credit them with this upload.
+                    credit_from_metadata=can_change_attribution(request.user),
                 )
             except ValidationError as error:
                 errors.append((upload.name, " ".join(error.messages)))

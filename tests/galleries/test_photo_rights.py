@@ -2,11 +2,13 @@
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from galleries.models import Photo
 from newsroom.models import AuditEvent, Photographer
 from tests.factories import GalleryFactory, ItemFactory, PhotoFactory, PhotographerFactory, UserFactory
+from tests.galleries import imagefiles as files
 from tests.galleries.test_stale_saves import form_data
 
 pytestmark = pytest.mark.django_db
@@ -96,3 +98,37 @@ def test_an_editor_changes_attribution_audited(client, editor):
     assert event.actor == editor
     assert event.data == {"photographer": {"before": before, "after": famous.pk}}
     assert Photographer.objects.filter(pk=before).exists()
+
+
+def artist_jpeg(name: str) -> bytes:
+    exif = files.tagged_exif(gps=False)
+    exif[0x013B] = name
+    return files.encode(files.photograph((600, 400)), quality=90, exif=exif)
+
+
+def test_an_upload_by_a_photographer_cannot_credit_someone_else_through_its_artist_tag(client, photographer_user):
+    PhotographerFactory(name="A Famous Name")
+    gallery = GalleryFactory(created_by=photographer_user)
+    client.force_login(photographer_user)
+
+    response = client.post(
+        reverse("admin:galleries_gallery_upload", args=[gallery.pk]),
+        {"file": SimpleUploadedFile("a.jpg", artist_jpeg("A Famous Name"), "image/jpeg")},
+        headers={"accept": "application/json"},
+    )
+
+    assert response.status_code == 201
+    assert Photo.objects.get(pk=response.json()["photo"]).photographer is None
+
+
+def test_an_editors_upload_is_credited_from_its_artist_tag(client, editor):
+    famous = PhotographerFactory(name="A Famous Name")
+    client.force_login(editor)
+
+    response = client.post(
+        reverse("admin:galleries_gallery_upload", args=[GalleryFactory().pk]),
+        {"file": SimpleUploadedFile("a.jpg", artist_jpeg("A Famous Name"), "image/jpeg")},
+        headers={"accept": "application/json"},
+    )
+
+    assert Photo.objects.get(pk=response.json()["photo"]).photographer == famous
