@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from galleries.access import photos_visible_to
+from galleries.access import can_browse_library, photos_visible_to
 from galleries.imaging import CONTENT_TYPES
 from galleries.markup import without_control_characters
 from galleries.models import Gallery, Item, Photo, PreviewLink, Rendition
@@ -242,7 +242,7 @@ def rendition_preview(request: HttpRequest, name: str) -> FileResponse:
     rendition = get_object_or_404(Rendition, name=name)
     if user.has_perm("galleries.view_photo"):
         # The library's own rule: other people's unpublished work is for those who may browse all of it.
-        if not photos_visible_to(user).filter(pk=rendition.photo_id).exists():
+        if not can_browse_library(user) and not photos_visible_to(user).filter(pk=rendition.photo_id).exists():
             raise PermissionDenied
     else:
         published = Photo.objects.in_published_galleries().filter(pk=rendition.photo_id).exists()

@@ -376,7 +376,8 @@ class CommentAdmin(ModeratorOnly, admin.ModelAdmin):
     @admin.display(description="Author")
     def author(self, obj):
         return format_html(
-            "<strong>{}</strong><br>{}{}<br><small>{} approved · {} rejected/spam/removed</small>",
+            # By typed address, which anyone can type: a history, not proof of who wrote this one.
+            "<strong>{}</strong><br>{}{}<br><small>{} approved · {} rejected/spam/removed under this address</small>",
             obj.author_name,
             obj.author_email or "no email",
             f" · account {obj.user.get_username()}" if obj.user_id else "",

@@ -51,5 +51,7 @@ class ConflictCheckedAdmin:
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None or not self.has_change_permission(request, obj):
             return fieldsets
+        if any(TOKEN_FIELD in options["fields"] for _, options in fieldsets):
+            return fieldsets
         (name, options), *rest = fieldsets
         return [(name, {**options, "fields": [*options["fields"], TOKEN_FIELD]}), *rest]

@@ -13,7 +13,13 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from galleries import imaging
-from galleries.access import can_change_attribution, galleries_shown_to, photos_visible_to, request_rerender
+from galleries.access import (
+    can_browse_library,
+    can_change_attribution,
+    galleries_shown_to,
+    photos_visible_to,
+    request_rerender,
+)
 from galleries.admin.conflicts import ConflictCheckedAdmin, ConflictCheckedForm
 from galleries.admin.thumbnails import thumbnail
 from galleries.library import galleries_using
@@ -215,15 +221,11 @@ class PhotoAdmin(ConflictCheckedAdmin, admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        # The whole library is for those allowed to browse it; the rest see their own and published photos.
-        visible = photos_visible_to(request.user).values("pk")
-        return (
-            super()
-            .get_queryset(request)
-            .filter(pk__in=visible)
-            .annotate(used_in_total=Count("items__gallery", distinct=True))
-            .prefetch_related("renditions")
-        )
+        queryset = super().get_queryset(request)
+        if not can_browse_library(request.user):
+            # The whole library is for those allowed to browse it; the rest see their own and published photos.
+            queryset = queryset.filter(pk__in=photos_visible_to(request.user).values("pk"))
+        return queryset.annotate(used_in_total=Count("items__gallery", distinct=True)).prefetch_related("renditions")
 
     def get_object(self, request, object_id, from_field=None):
         photo = super().get_object(request, object_id, from_field)
