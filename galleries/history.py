@@ -80,7 +80,7 @@ def edit_token(model: type[models.Model], pk, fields: Iterable[str], *, lock: bo
     """
     names = sorted(model._meta.get_field(name).attname for name in fields)
     rows = model._default_manager.filter(pk=pk)
-    if lock:
+    if lock and transaction.get_connection().in_atomic_block:
         rows = rows.select_for_update()
     values = rows.values(*names).first()
     if values is None:
