@@ -2,6 +2,8 @@
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test import Client
 from django.urls import reverse
 
 from galleries import workflow
@@ -9,6 +11,7 @@ from galleries.history import conflict_message
 from galleries.models import CorrectionNote, Gallery, Photo
 from newsroom.models import AuditEvent, Photographer
 from tests.factories import GalleryFactory, PhotoFactory, PhotographerFactory, published_gallery
+from tests.races import race_at_filter
 
 pytestmark = pytest.mark.django_db
 
@@ -160,3 +163,26 @@ def test_correction_notes_have_a_length_limit(editor):
     workflow.add_correction(gallery=gallery, by=editor, text="x" * 1000)
 
     assert CorrectionNote.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_saves_of_one_photo_form_at_once_keep_one_and_refuse_the_other(monkeypatch, editor):
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite serialises writers; the race needs a server database")
+    photo = PhotoFactory()
+    url = reverse("admin:galleries_photo_change", args=[photo.pk])
+    client = Client()
+    client.force_login(editor)
+    loaded = form_data(client, url)
+    answers = {}
+
+    def save(n: int) -> None:
+        racer = Client()
+        racer.force_login(editor)
+        answers[n] = racer.post(url, {**loaded, "caption": f"Caption from editor {n}."}).status_code
+
+    race_at_filter(monkeypatch, Photo.objects, save, racers=2)
+
+    assert sorted(answers.values()) == [200, 302]
+    photo.refresh_from_db()
+    assert photo.caption == f"Caption from editor {next(n for n, code in answers.items() if code == 302)}."
