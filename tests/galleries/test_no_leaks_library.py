@@ -177,3 +177,20 @@ def test_editors_and_staff_photographers_browse_the_whole_library(client, editor
 
     assert photo in photos_visible_to(staff)
     assert client.get(reverse("admin:galleries_photo_change", args=[photo.pk])).status_code == 200
+
+
+def test_autocomplete_lookups_do_not_name_their_drafts(client, photographer_user, their_draft, mine):
+    client.force_login(photographer_user)
+
+    photos = client.get(
+        reverse("admin:autocomplete"), {"app_label": "galleries", "model_name": "item", "field_name": "photo"}
+    )
+    galleries = client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "galleries", "model_name": "item", "field_name": "gallery", "term": "zqv"},
+    )
+
+    assert photos.status_code == 200
+    assert SECRET not in photos.text
+    assert str(their_photo(their_draft).pk) not in [result["id"] for result in photos.json()["results"]]
+    assert SECRET not in galleries.text
