@@ -8,12 +8,14 @@ A restore brings back content only (text, items, order, tags); the workflow stat
 made it, so restoring can never publish or unpublish anything.
 """
 
-from collections.abc import Iterator
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
 
 import reversion
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 from reversion.errors import RevertError
@@ -51,16 +53,48 @@ class EditRefused(Exception):
     """The person may not edit this gallery in its present state."""
 
 
+def conflict_message(noun: str) -> str:
+    """What every stale save is refused with, whatever was being edited."""
+    return (
+        f"Someone else saved this {noun} while you were editing it, so your changes were not saved. "
+        "Open it again to see their version, then make your changes once more."
+    )
+
+
 def check_version(gallery: Gallery, expected_version: int) -> None:
     """Raise ConflictError if the gallery changed since the editor loaded it at `expected_version`."""
     current = Gallery.objects.filter(pk=gallery.pk).values_list("version", flat=True).first()
     if current is None:
         raise ConflictError("This gallery was deleted while you were editing it.")
     if current != int(expected_version):
-        raise ConflictError(
-            "Someone else saved this gallery while you were editing it, so your changes were not saved. "
-            "Open it again to see their version, then make your changes once more."
-        )
+        raise ConflictError(conflict_message("gallery"))
+
+
+def edit_token(model: type[models.Model], pk, fields: Iterable[str], *, lock: bool = False) -> str | None:
+    """A fingerprint of what a form edits, as the database holds it now; None when the row is gone.
+
+    Rows without a version number (photos, photographers) are checked by it: a form carries the token of
+    the row it was loaded from, and a save whose token no longer matches is as stale as an old version.
+    With `lock`, the row stays locked until the transaction ends, so nobody saves between check and save.
+    """
+    names = sorted(model._meta.get_field(name).attname for name in fields)
+    rows = model._default_manager.filter(pk=pk)
+    if lock and transaction.get_connection().in_atomic_block:
+        rows = rows.select_for_update()
+    values = rows.values(*names).first()
+    if values is None:
+        return None
+    text = json.dumps(values, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def check_unchanged(model: type[models.Model], pk, fields: Iterable[str], token: str, *, noun: str) -> None:
+    """Raise ConflictError if what a form edits changed since the form was loaded with `token`."""
+    current = edit_token(model, pk, fields, lock=True)
+    if current is None:
+        raise ConflictError(f"This {noun} was deleted while you were editing it.")
+    if current != token:
+        raise ConflictError(conflict_message(noun))
 
 
 def _photo_ids(gallery_id: int) -> set[int]:

@@ -211,6 +211,7 @@ class Photo(TypedText):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        permissions = [("browse_library", "Can see the whole photo library, other people's unpublished work included")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(focal_x__gte=0, focal_x__lte=1, focal_y__gte=0, focal_y__lte=1),

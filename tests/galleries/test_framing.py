@@ -8,6 +8,8 @@ from django.core.files.storage import storages
 from django.test import Client
 from PIL import Image, ImageChops, ImageStat
 
+from galleries.admin.photos import PhotoAdminForm
+from galleries.history import edit_token
 from galleries.imaging import SOCIAL_SIZE, render_image
 from galleries.models import AuditEvent, Photo, Rendition
 from galleries.publication import expose_photos
@@ -58,6 +60,8 @@ def change_form_data(photo: Photo, **changes) -> dict:
         "focal_y": photo.focal_y,
         "redactions": json.dumps(photo.redactions),
         "uploaded_by": "",
+        # The form was loaded from the photo as it is now: not a stale save.
+        "edit_token": edit_token(Photo, photo.pk, PhotoAdminForm.conflict_fields),
     }
     return data | changes
 
@@ -122,8 +126,11 @@ def test_readers_without_staff_access_are_sent_to_log_in(client, reader):
 def test_photographer_cannot_see_someone_elses_original(client, photographer_user):
     client.force_login(photographer_user)
 
-    response = client.get(upright_url(PhotoFactory(rendered=True)))
+    unpublished = client.get(upright_url(PhotoFactory(rendered=True)))
+    response = client.get(upright_url(ItemFactory(gallery=GalleryFactory(published=True)).photo))
 
+    # Someone else's unpublished photo is not in their library at all; a published one is, but not its original.
+    assert unpublished.status_code == 404
     assert response.status_code == 403
     assert response["Content-Type"] != "image/jpeg"
 
@@ -182,7 +189,7 @@ def test_change_page_offers_the_framing_editor_with_its_fields_as_fallback(clien
 
 
 def test_photographer_sees_someone_elses_photo_read_only_without_the_editor(client, photographer_user):
-    photo = PhotoFactory(rendered=True)
+    photo = ItemFactory(gallery=GalleryFactory(published=True)).photo
     client.force_login(photographer_user)
 
     page = client.get(f"/admin/galleries/photo/{photo.pk}/change/")
