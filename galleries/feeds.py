@@ -75,7 +75,7 @@ class LatestGalleriesFeed(Feed):
     def items(self, obj=None):
         # Cover and first photo with their public renditions: a fixed number of queries for the whole feed.
         first_items = Item.objects.select_related("photo__photographer").prefetch_related(
-            Prefetch("photo__renditions", Rendition.objects.filter(is_public=True))
+            Prefetch("photo__renditions", Rendition.objects.public())
         )
         return (
             self.galleries(obj)
@@ -133,7 +133,8 @@ class LatestGalleriesAtomFeed(LatestGalleriesFeed):
 
 class PhotographerFeed(LatestGalleriesFeed):
     def get_object(self, request, slug: str):
-        return get_object_or_404(Photographer, slug=slug)
+        credited = Photographer.objects.filter(pk__in=Gallery.objects.published().values("photographers"))
+        return get_object_or_404(credited, slug=slug)
 
     def title(self, obj=None) -> str:
         return f"{obj.name} · {settings.SITE_NAME}"
@@ -152,7 +153,7 @@ class PhotographerAtomFeed(PhotographerFeed):
 
 class TagFeed(LatestGalleriesFeed):
     def get_object(self, request, slug: str):
-        return get_object_or_404(Tag, slug=slug)
+        return get_object_or_404(Tag.objects.with_published_galleries(), slug=slug)
 
     def title(self, obj=None) -> str:
         return f"{obj.name} · {settings.SITE_NAME}"

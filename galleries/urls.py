@@ -2,7 +2,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
 
 from galleries import feeds, previews, views
-from galleries.caching import public_page
+from galleries.headers import public_page
 from galleries.sitemaps import SITEMAPS, NewsSitemap
 
 app_name = "galleries"

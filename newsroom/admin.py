@@ -19,7 +19,7 @@ from django.utils.html import format_html, format_html_join
 from galleries import imaging
 from galleries.models import Gallery, Rendition
 from newsroom.audit import record
-from newsroom.comments import render_comment_body
+from newsroom.markup import render_comment_body
 from newsroom.models import INSTAGRAM_HANDLE, AuditEvent, Ban, Comment, CommentReport, Photographer, WordRule, web_url
 from newsroom.moderation import (
     CommentRefused,

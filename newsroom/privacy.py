@@ -8,9 +8,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Q
 
-from galleries.caching import purge_gallery
+from galleries.pagecache import purge_pages
 from newsroom.audit import record
-from newsroom.models import AuditEvent, Ban, Comment, new_unsubscribe_token
+from newsroom.models import AuditEvent, Ban, Comment, comments_fragment, new_unsubscribe_token
 
 REMOVED = "[removed]"
 
@@ -71,6 +71,5 @@ def erase_commenter_data(*, email: str, by=None) -> int:
         by=by,
         data={"comments": len(ids), "email_sha256": hashlib.sha256(email.lower().encode()).hexdigest()},
     )
-    for gallery_id in galleries:
-        transaction.on_commit(partial(purge_gallery, gallery_id=gallery_id))
+    transaction.on_commit(partial(purge_pages, changed=[comments_fragment(gallery_id) for gallery_id in galleries]))
     return len(ids)

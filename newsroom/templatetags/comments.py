@@ -1,0 +1,49 @@
+"""The comment section of any page that shows a gallery or a photo: `{% load comments %}{% comment_section gallery %}`.
+
+Pages of the galleries app render comments through these tags, so that app needs no import of this one.
+"""
+
+from django import template
+from django.conf import settings
+
+from galleries.pagecache import fragment_version
+from newsroom.markup import render_comment_body
+from newsroom.models import comments_fragment
+from newsroom.sections import CommentCounts, CommentSection
+
+register = template.Library()
+
+register.filter("comment_body", render_comment_body)
+
+
+@register.simple_tag
+def get_comment_counts(gallery) -> CommentCounts:
+    """`{% get_comment_counts gallery as comment_counts %}`: counted when first printed, once for the page."""
+    return CommentCounts(gallery)
+
+
+@register.filter
+def count_for(counts: CommentCounts, item) -> int:
+    """`comment_counts|count_for:item`: the visible comments on one photo."""
+    return counts.of(item)
+
+
+@register.inclusion_tag("newsroom/includes/comments.html", takes_context=True)
+def comment_section(context: template.Context, gallery, item=None) -> dict:
+    """The comments on `gallery` (or one of its items) with the form to add one.
+
+    The threads are a fragment cached under the gallery's comment version, which moderation bumps.
+    """
+    request = context["request"]
+    counts = context.get("comment_counts")
+    if not isinstance(counts, CommentCounts) or counts.gallery != gallery:
+        counts = CommentCounts(gallery)
+    return {
+        "section": CommentSection(request, gallery=gallery, item=item, counts=counts),
+        "comments_version": fragment_version(comments_fragment(gallery.pk)),
+        # As on the rest of the page: after their own change a reader sees the section fresh.
+        "fragment_seconds": 0 if "notice" in request.GET else settings.LOUPE_PAGE_CACHE_SECONDS,
+        "messages": context.get("messages"),
+        "request": request,
+        "user": request.user,
+    }
