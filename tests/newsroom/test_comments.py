@@ -609,3 +609,20 @@ def test_an_email_address_longer_than_mail_can_deliver_is_refused_on_the_form(cl
 
     assert response.status_code == 400 and "at most 254 characters" in response.text
     assert not Comment.objects.exists()
+
+
+@pytest.mark.parametrize("size", [4, 60])
+def test_thread_page_and_load_more_run_a_fixed_number_of_queries(client, django_assert_num_queries, gallery, size):
+    root = CommentFactory(gallery=gallery)
+    parent = root
+    for n in range(size):
+        parent = CommentFactory(parent=parent if n % 2 else root)
+    CommentFactory(parent=root, status=Comment.Status.REMOVED)
+    # 1 the root (+ gallery, item), 2 how many visible replies, 3 this page of them, each with the name it
+    # answers while that comment is visible.
+    with django_assert_num_queries(3):
+        assert client.get(reverse("comments:thread", args=[root.pk])).status_code == 200
+    # 1 the root (+ gallery, item), 2 the next replies after the last one shown.
+    with django_assert_num_queries(2):
+        response = client.get(reverse("comments:replies", args=[root.pk]), {"after": 0})
+    assert response.text.count('class="comment ') == min(size, REPLIES_PER_FETCH)
