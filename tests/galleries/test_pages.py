@@ -443,3 +443,21 @@ def test_header_and_footer_links_follow_the_prefix_the_site_is_served_under(clie
     assert prefixed == {name: f"/news{link}" for name, link in links.items()}
     assert site(rf.get("/"))["site_links"] == links
     assert all(f'="{link}"' in html for link in links.values())
+
+
+def test_people_and_topics_without_published_work_have_no_public_page(client):
+    photographer, tag = PhotographerFactory(name="Unseen Photographer"), TagFactory()
+    hidden = GalleryFactory(in_review=True, title="Hidden story")
+    hidden.photographers.add(photographer)
+    hidden.tags.add(tag)
+
+    for url in (
+        photographer.get_absolute_url(),
+        tag.get_absolute_url(),
+        hidden.section.get_absolute_url(),
+        reverse("galleries:photographer-rss", kwargs={"slug": photographer.slug}),
+        reverse("galleries:tag-rss", kwargs={"slug": tag.slug}),
+    ):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "Unseen Photographer" not in response.text
