@@ -20,6 +20,7 @@ _LINE_BREAKS = re.compile(r"[\t\r\n]+")
 # What only nh3 handles as it should: markup, entities, no-break spaces, control characters. Carriage
 # returns are normalised first, as nh3 would.
 _NEEDS_CLEANING = re.compile(f"[<>&\ufeff\xa0{_CONTROLS}]")
+_NEEDS_CLEANING_ESCAPED = re.compile(f"[\ufeff{_CONTROLS}]")
 
 
 def without_control_characters(text: str, replacement: str = "") -> str:
@@ -68,6 +69,9 @@ def render_markup(text: str) -> SafeString:
         return mark_safe("")
     if not _TAG.search(text):
         text = linebreaks(text, autoescape=True)
+        if not _NEEDS_CLEANING_ESCAPED.search(text):
+            # Escaped text in <p> and <br> is already what nh3 would let through.
+            return mark_safe(text)  # noqa: S308 -- linebreaks escaped it
     elif not text.lstrip().lower().startswith(("<p", "<blockquote")):
         text = linebreaks(text, autoescape=False)
     cleaned = nh3.clean(

@@ -126,6 +126,14 @@ TEMPLATES = [
             ],
         },
     },
+    # One measured hot surface, comment threads, renders with Jinja2 (docs/public-site.md says why).
+    {
+        "NAME": "jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "newsroom.jinja.environment"},
+    },
 ]
 
 # Database: SQLite under LOUPE_DATA_DIR unless DATABASE_URL names another.

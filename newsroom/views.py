@@ -178,7 +178,7 @@ def replies(request: HttpRequest, pk: int) -> HttpResponse:
     more = len(batch) > REPLIES_PER_FETCH
     batch = batch[:REPLIES_PER_FETCH]
     context = {"root": root, "replies": batch, "more": more, "last_id": batch[-1].pk if batch else after}
-    return render(request, "newsroom/includes/thread.html#reply-list", context)
+    return render(request, "newsroom/replies.jinja", context, using="jinja2")
 
 
 @require_GET

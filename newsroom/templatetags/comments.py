@@ -5,6 +5,8 @@ Pages of the galleries app render comments through these tags, so that app needs
 
 from django import template
 from django.conf import settings
+from django.template.loader import get_template
+from django.utils.safestring import SafeString, mark_safe
 
 from galleries.pagecache import fragment_version
 from newsroom.markup import render_comment_body
@@ -26,6 +28,27 @@ def get_comment_counts(gallery) -> CommentCounts:
 def count_for(counts: CommentCounts, item) -> int:
     """`comment_counts|count_for:item`: the visible comments on one photo."""
     return counts.of(item)
+
+
+def _jinja(name: str, context: dict) -> SafeString:
+    # Jinja2 autoescapes these templates; its backend returns their output as a plain str.
+    return mark_safe(get_template(name, using="jinja2").render(context))  # noqa: S308
+
+
+@register.simple_tag
+def comment_threads(threads) -> SafeString:
+    """Threads of comments, each a <li>: the hot loop of every comment section, rendered by Jinja2."""
+    return _jinja("newsroom/threads.jinja", {"threads": threads})
+
+
+@register.simple_tag
+def comment_article(comment) -> SafeString:
+    return _jinja("newsroom/comment.jinja", {"c": comment})
+
+
+@register.simple_tag
+def comment_replies(root, replies, more, last_id) -> SafeString:
+    return _jinja("newsroom/replies.jinja", {"root": root, "replies": replies, "more": more, "last_id": last_id})
 
 
 @register.inclusion_tag("newsroom/includes/comments.html", takes_context=True)

@@ -461,3 +461,10 @@ def test_people_and_topics_without_published_work_have_no_public_page(client):
         response = client.get(url)
         assert response.status_code == 404, url
         assert "Unseen Photographer" not in response.text
+
+
+def test_captions_are_escaped_once(client):
+    gallery = published_gallery(items=1)
+    Item.objects.filter(gallery=gallery).update(caption="Fish & chips\n\nat 3 < 4 quay")
+    html = client.get(gallery.get_absolute_url()).text
+    assert '<div class="caption"><p>Fish &amp; chips</p>\n\n<p>at 3 &lt; 4 quay</p></div>' in html
