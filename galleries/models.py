@@ -140,6 +140,8 @@ class Photo(TypedText):
 
     objects = PhotoQuerySet.as_manager()
 
+    BEHIND_THE_SCENES = ("imported_metadata", "removed_metadata", "redactions", "keywords", "state_reason")
+
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
@@ -326,7 +328,12 @@ class ItemQuerySet(models.QuerySet):
     def for_page(self, *, renditions: models.QuerySet | None = None) -> Self:
         """Items with their photo, its photographer and its renditions (public ones unless others are given)."""
         renditions = Rendition.objects.public() if renditions is None else renditions
-        return self.select_related("photo__photographer").prefetch_related(Prefetch("photo__renditions", renditions))
+        return (
+            self.select_related("photo__photographer")
+            # What import and editing keep about a photo, which no page shows.
+            .defer(*(f"photo__{name}" for name in Photo.BEHIND_THE_SCENES))
+            .prefetch_related(Prefetch("photo__renditions", renditions))
+        )
 
 
 class Item(TypedText):

@@ -106,11 +106,12 @@ def social_image(photo, *, url: RenditionUrl = public_url) -> SocialImage | None
 class PageItem:
     """One photo of a gallery as its pages show it; `base` is where the gallery's page is."""
 
-    def __init__(self, item: Item, *, gallery: Gallery, base: str, url: RenditionUrl):
+    def __init__(self, item: Item, *, gallery: Gallery, base: str, url: RenditionUrl, gallery_url: str = ""):
         self.item = item
         self.gallery = gallery
         self.base = base
         self.rendition_url = url
+        self.gallery_url = gallery_url or gallery.get_absolute_url()
 
     @property
     def number(self) -> int:
@@ -126,7 +127,7 @@ class PageItem:
 
     @cached_property
     def canonical(self) -> str:
-        return absolute(f"{self.gallery.get_absolute_url()}photos/{self.item.pk}/")
+        return absolute(f"{self.gallery_url}photos/{self.item.pk}/")
 
     @cached_property
     def picture(self) -> Picture | None:
@@ -215,7 +216,11 @@ class GalleryPage:
     @cached_property
     def items(self) -> list[PageItem]:
         items = Item.objects.filter(gallery=self.gallery).for_page(renditions=self.renditions)
-        return [PageItem(item, gallery=self.gallery, base=self.base, url=self.rendition_url) for item in items]
+        gallery_url = self.gallery.get_absolute_url()
+        return [
+            PageItem(item, gallery=self.gallery, base=self.base, url=self.rendition_url, gallery_url=gallery_url)
+            for item in items
+        ]
 
     @cached_property
     def shown_items(self) -> list[PageItem]:
