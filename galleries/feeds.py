@@ -35,7 +35,7 @@ class _MediaMixin:
                 attrs={
                     "url": media["url"],
                     "medium": "image",
-                    "type": "image/jpeg",
+                    "type": media["type"],
                     "width": str(media["width"]),
                     "height": str(media["height"]),
                 },
@@ -117,6 +117,7 @@ class LatestGalleriesFeed(Feed):
                 media.append(
                     {
                         "url": absolute(picture.largest),
+                        "type": picture.type,
                         "width": picture.width,
                         "height": picture.height,
                         "credit": chosen.credit,

@@ -51,6 +51,7 @@ class Picture:
     width: int
     height: int
     largest: str
+    type: str  # of `src` and `largest`
     placeholder: str = ""
 
 
@@ -75,7 +76,8 @@ def build_picture(photo, *, url: RenditionUrl = public_url) -> Picture | None:
     for rendition in photo.renditions.all():
         if rendition.purpose == Rendition.Purpose.RESPONSIVE and (address := url(rendition)):
             by_format.setdefault(rendition.format, []).append((rendition.width, rendition.height, address))
-    fallback = sorted(by_format.get("jpeg") or by_format.get("webp") or [])
+    fallback_format = "jpeg" if "jpeg" in by_format else "webp"
+    fallback = sorted(by_format.get(fallback_format, []))
     if not fallback:
         return None
     sources = tuple(
@@ -86,7 +88,13 @@ def build_picture(photo, *, url: RenditionUrl = public_url) -> Picture | None:
     # A middle size for browsers without srcset; the largest for the lightbox.
     width, height, src = fallback[min(len(fallback) - 1, len(fallback) // 2)]
     return Picture(
-        sources=sources, src=src, width=width, height=height, largest=fallback[-1][2], placeholder=_placeholder(photo)
+        sources=sources,
+        src=src,
+        width=width,
+        height=height,
+        largest=fallback[-1][2],
+        type=CONTENT_TYPES[fallback_format],
+        placeholder=_placeholder(photo),
     )
 
 

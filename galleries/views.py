@@ -18,7 +18,6 @@ from galleries.pagecache import fragment_version, gallery_fragment
 from galleries.popularity import cast_vote, count_view, most_popular, trending
 from galleries.presentation import PICTURE_SIZES, GalleryPage, PageItem, absolute, preview_url, public_url, social_image
 from galleries.search import clean_query, search_galleries
-from galleries.workflow import withdrawn_response
 from newsroom.models import Photographer
 from newsroom.ratelimit import allow, client_ip, hash_ip
 
@@ -48,10 +47,12 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _gone_or_404(request: HttpRequest, slug: str) -> HttpResponse:
     # Only a miss pays for the withdrawn lookup; a withdrawn gallery answers 410 with the newsroom's reason.
-    gone = withdrawn_response(request, slug)
-    if gone is None:
+    withdrawn = Gallery.objects.filter(slug=slug, status=Gallery.Status.WITHDRAWN).only("withdrawn_reason").first()
+    if withdrawn is None:
         raise Http404("No such gallery.")
-    return mark_private(gone)
+    response = render(request, "galleries/gallery_withdrawn.html", {"reason": withdrawn.withdrawn_reason}, status=410)
+    response["X-Robots-Tag"] = "noindex"
+    return mark_private(response)
 
 
 def gallery_detail(request: HttpRequest, slug: str) -> HttpResponse:

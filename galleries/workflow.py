@@ -24,8 +24,6 @@ from functools import partial
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
-from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from galleries import notifications
@@ -508,22 +506,3 @@ def publish_due(*, now: datetime | None = None) -> list[Gallery]:
         except TransitionError as error:
             logger.error("Gallery %s is due but cannot be published: %s", pk, error)
     return published
-
-
-# Withdrawn pages -----------------------------------------------------------------------------------------
-
-
-def withdrawn_response(request: HttpRequest, slug: str) -> HttpResponse | None:
-    """410 Gone with the newsroom's reason when `slug` names a withdrawn gallery; None otherwise.
-
-    Public views call this where a published gallery is not found, before answering 404.
-    """
-    gallery = Gallery.objects.filter(slug=slug, status=Status.WITHDRAWN).only("title", "withdrawn_reason").first()
-    if gallery is None:
-        return None
-    response = TemplateResponse(
-        request, "galleries/gallery_withdrawn.html", {"reason": gallery.withdrawn_reason}, status=410
-    )
-    response["X-Robots-Tag"] = "noindex"
-    response.render()
-    return response

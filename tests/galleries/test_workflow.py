@@ -448,7 +448,6 @@ def test_withdrawn_gallery_answers_410_with_the_reason(client, published, editor
 
 def test_unknown_gallery_is_still_404(client):
     assert client.get("/galleries/no-such-gallery/").status_code == 404
-    assert workflow.withdrawn_response(None, "no-such-gallery") is None
 
 
 # The newsroom's whole path ------------------------------------------------------------------------------------
