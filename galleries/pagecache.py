@@ -62,6 +62,15 @@ def gallery_fragment(gallery_id: int) -> str:
     return f"gallery:{gallery_id}"
 
 
+def fragment_seconds(request: HttpRequest) -> int:
+    """How long fragments of this request's page may be kept: as long as pages, or not at all.
+
+    Not at all for the parameters the page cache refuses too, among them the page a reader is sent to after
+    their own change (marked "notice"), which shows that change before the purge that follows its commit.
+    """
+    return settings.LOUPE_PAGE_CACHE_SECONDS if set(request.GET) <= CACHED_PARAMETERS else 0
+
+
 def fragment_version(name: str) -> int:
     """The current version of a fragment, for its cache key."""
     key = FRAGMENT_KEY.format(name)

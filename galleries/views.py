@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from galleries.headers import mark_private, mark_public, public_page
 from galleries.models import Gallery, Item, Rendition, Section, Tag
 from galleries.origins import same_origin, same_origin_post
-from galleries.pagecache import fragment_version, gallery_fragment
+from galleries.pagecache import fragment_seconds, fragment_version, gallery_fragment
 from galleries.popularity import cast_vote, count_view, most_popular, trending
 from galleries.presentation import PICTURE_SIZES, GalleryPage, PageItem, absolute, preview_url, public_url, social_image
 from galleries.search import clean_query, search_galleries
@@ -95,14 +95,10 @@ def _files(*, preview: bool) -> dict:
 
 
 def _fragments(request: HttpRequest, gallery: Gallery, *, preview: bool) -> dict:
-    """How long the page's fragments are kept, and under which version.
-
-    A preview is never kept. Nor is the page a reader is sent to after their own change (marked with
-    "notice"): it shows that change even before the purge that follows its commit has run.
-    """
-    if preview or "notice" in request.GET:
+    """How long the page's fragments are kept (a preview's never), and under which version."""
+    seconds = 0 if preview else fragment_seconds(request)
+    if not seconds:
         return {"fragment_seconds": 0, "gallery_version": 0}
-    seconds = settings.LOUPE_PAGE_CACHE_SECONDS
     return {"fragment_seconds": seconds, "gallery_version": fragment_version(gallery_fragment(gallery.pk))}
 
 

@@ -4,11 +4,10 @@ Pages of the galleries app render comments through these tags, so that app needs
 """
 
 from django import template
-from django.conf import settings
 from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 
-from galleries.pagecache import fragment_version
+from galleries.pagecache import fragment_seconds, fragment_version
 from newsroom.markup import render_comment_body
 from newsroom.models import comments_fragment
 from newsroom.sections import CommentCounts, CommentSection
@@ -64,8 +63,7 @@ def comment_section(context: template.Context, gallery, item=None) -> dict:
     return {
         "section": CommentSection(request, gallery=gallery, item=item, counts=counts),
         "comments_version": fragment_version(comments_fragment(gallery.pk)),
-        # As on the rest of the page: after their own change a reader sees the section fresh.
-        "fragment_seconds": 0 if "notice" in request.GET else settings.LOUPE_PAGE_CACHE_SECONDS,
+        "fragment_seconds": fragment_seconds(request),
         "messages": context.get("messages"),
         "request": request,
         "user": request.user,
