@@ -202,11 +202,7 @@ class Rendition(models.Model):
 
     @property
     def preview_url(self) -> str:
-        """Where staff see the file before (or without) it being public; inside a preview-link page, the link's."""
-        from galleries.previews import current_preview_token
-
-        if token := current_preview_token.get():
-            return reverse("galleries:preview-link-media", kwargs={"token": token, "name": self.name})
+        """Where staff see the file before (or without) it being public."""
         return reverse("galleries:rendition-preview", kwargs={"name": self.name})
 
 

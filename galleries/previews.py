@@ -8,8 +8,7 @@ grants exactly one gallery and the renditions of that gallery's photos, nothing 
 
 import hashlib
 import secrets
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -33,7 +32,6 @@ LINK_DEFAULT_AGE = timedelta(days=7)
 LINK_LIFETIME_ERROR = f"A preview link lasts between five minutes and {LINK_MAX_AGE.days} days."
 
 # Set while a preview-link page renders, so its images point at the token-checked file view.
-current_preview_token: ContextVar[str] = ContextVar("current_preview_token", default="")
 
 
 class PreviewLinkError(Exception):
@@ -87,13 +85,9 @@ def _link_for(token: str) -> PreviewLink:
     return link
 
 
-@contextmanager
-def _link_images(token: str):
-    reset = current_preview_token.set(token)
-    try:
-        yield
-    finally:
-        current_preview_token.reset(reset)
+def _link_media(token: str) -> Callable[[Rendition], str]:
+    """Where a preview link's pages find their files: under the link, which is all its guest may open."""
+    return lambda rendition: reverse("galleries:preview-link-media", kwargs={"token": token, "name": rendition.name})
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -178,8 +172,10 @@ def link_gallery(request: HttpRequest, token: str) -> HttpResponse:
     from galleries.views import render_gallery_page
 
     link = _link_for(token)
-    with _link_images(token):
-        return _private(render_gallery_page(request, link.gallery, preview=True, page_url=_link_url(token)))
+    page = render_gallery_page(
+        request, link.gallery, preview=True, page_url=_link_url(token), rendition_url=_link_media(token)
+    )
+    return _private(page)
 
 
 @require_safe
@@ -188,8 +184,10 @@ def link_item(request: HttpRequest, token: str, item_pk: int) -> HttpResponse:
 
     link = _link_for(token)
     item = get_object_or_404(Item, gallery=link.gallery, pk=item_pk)
-    with _link_images(token):
-        return _private(render_item_page(request, link.gallery, item, preview=True, page_url=_link_url(token)))
+    page = render_item_page(
+        request, link.gallery, item, preview=True, page_url=_link_url(token), rendition_url=_link_media(token)
+    )
+    return _private(page)
 
 
 def _link_url(token: str) -> str:

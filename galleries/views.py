@@ -16,7 +16,16 @@ from galleries.models import Gallery, Item, Rendition, Section, Tag
 from galleries.origins import same_origin, same_origin_post
 from galleries.pagecache import fragment_seconds, fragment_version, gallery_fragment
 from galleries.popularity import cast_vote, count_view, most_popular, trending
-from galleries.presentation import PICTURE_SIZES, GalleryPage, PageItem, absolute, preview_url, public_url, social_image
+from galleries.presentation import (
+    PICTURE_SIZES,
+    GalleryPage,
+    PageItem,
+    RenditionUrl,
+    absolute,
+    preview_url,
+    public_url,
+    social_image,
+)
 from galleries.search import clean_query, search_galleries
 from newsroom.models import Photographer
 from newsroom.ratelimit import allow, client_ip, hash_ip
@@ -64,12 +73,18 @@ def gallery_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def render_gallery_page(
-    request: HttpRequest, gallery: Gallery, *, preview: bool = False, page_url: str | None = None
+    request: HttpRequest,
+    gallery: Gallery,
+    *,
+    preview: bool = False,
+    page_url: str | None = None,
+    rendition_url: RenditionUrl | None = None,
 ) -> HttpResponse:
     """The gallery page; preview=True is the view of a gallery readers cannot see yet.
 
     `page_url` is where a preview lives (the staff preview unless a preview link says otherwise): its photo
-    links stay there, because the public pages of an unpublished gallery answer 404.
+    links stay there, because the public pages of an unpublished gallery answer 404. `rendition_url` is
+    where a preview's files are, the staff file view unless a preview link says otherwise.
     """
     order = "votes" if request.GET.get("order") == "votes" else ""
     page_url = _page_url(gallery, preview=preview, page_url=page_url)
@@ -77,7 +92,7 @@ def render_gallery_page(
     context = {
         "gallery": gallery,
         "gallery_url": page_url,
-        "page": GalleryPage(gallery, base=page_url, order=order, **_files(preview=preview)),
+        "page": GalleryPage(gallery, base=page_url, order=order, **_files(preview=preview, url=rendition_url)),
         "order": order,
         "preview": preview,
         # Without "next" a vote answers with the gallery at the photo's anchor, which is where the reader is.
@@ -89,9 +104,11 @@ def render_gallery_page(
     return _finish(request, response, gallery, preview=preview)
 
 
-def _files(*, preview: bool) -> dict:
-    # Staff see every rendition through the staff file view; readers only public files.
-    return {"url": preview_url, "renditions": Rendition.objects.all()} if preview else {"url": public_url}
+def _files(*, preview: bool, url: RenditionUrl | None = None) -> dict:
+    # Previews show every rendition, through the staff file view unless told otherwise; readers only public files.
+    if preview:
+        return {"url": url or preview_url, "renditions": Rendition.objects.all()}
+    return {"url": public_url}
 
 
 def _fragments(request: HttpRequest, gallery: Gallery, *, preview: bool) -> dict:
@@ -124,10 +141,16 @@ def _page_url(gallery: Gallery, *, preview: bool, page_url: str | None) -> str:
 
 
 def render_item_page(
-    request: HttpRequest, gallery: Gallery, item: Item, *, preview: bool = False, page_url: str | None = None
+    request: HttpRequest,
+    gallery: Gallery,
+    item: Item,
+    *,
+    preview: bool = False,
+    page_url: str | None = None,
+    rendition_url: RenditionUrl | None = None,
 ) -> HttpResponse:
     """One photo of a gallery on its own page: its permalink, previous and next, and its comments."""
-    files = _files(preview=preview)
+    files = _files(preview=preview, url=rendition_url)
     if preview or "renditions" not in getattr(item.photo, "_prefetched_objects_cache", {}):
         item = Item.objects.for_page(renditions=files.get("renditions")).get(pk=item.pk)
     siblings = list(gallery.items.values_list("pk", flat=True))
