@@ -34,7 +34,7 @@ class _MediaMixin:
                 attrs={
                     "url": media["url"],
                     "medium": "image",
-                    "type": "image/jpeg",
+                    "type": media["type"],
                     "width": str(media["width"]),
                     "height": str(media["height"]),
                 },
@@ -74,7 +74,7 @@ class LatestGalleriesFeed(Feed):
     def items(self, obj=None):
         # Cover and first photo with their public renditions: a fixed number of queries for the whole feed.
         first_items = Item.objects.select_related("photo__photographer").prefetch_related(
-            Prefetch("photo__renditions", Rendition.objects.filter(is_public=True))
+            Prefetch("photo__renditions", Rendition.objects.public())
         )
         return (
             self.galleries(obj)
@@ -116,6 +116,7 @@ class LatestGalleriesFeed(Feed):
                 media.append(
                     {
                         "url": absolute(picture.largest),
+                        "type": picture.type,
                         "width": picture.width,
                         "height": picture.height,
                         "credit": chosen.credit,
@@ -132,7 +133,8 @@ class LatestGalleriesAtomFeed(LatestGalleriesFeed):
 
 class PhotographerFeed(LatestGalleriesFeed):
     def get_object(self, request, slug: str):
-        return get_object_or_404(Photographer, slug=slug)
+        credited = Photographer.objects.filter(pk__in=Gallery.objects.published().values("photographers"))
+        return get_object_or_404(credited, slug=slug)
 
     def title(self, obj=None) -> str:
         return f"{obj.name} · {settings.SITE_NAME}"
@@ -151,7 +153,7 @@ class PhotographerAtomFeed(PhotographerFeed):
 
 class TagFeed(LatestGalleriesFeed):
     def get_object(self, request, slug: str):
-        return get_object_or_404(Tag, slug=slug)
+        return get_object_or_404(Tag.objects.with_published_galleries(), slug=slug)
 
     def title(self, obj=None) -> str:
         return f"{obj.name} · {settings.SITE_NAME}"

@@ -22,8 +22,8 @@ from reversion.errors import RevertError
 from reversion.models import Version
 
 from galleries.audit import record
-from galleries.caching import purge_gallery
 from galleries.models import FaqEntry, Gallery, GalleryLink, Item, Photo
+from galleries.pagecache import gallery_fragment, purge_pages
 from galleries.publication import conceal_photos, expose_photos
 from galleries.workflow import can_edit_gallery
 
@@ -109,7 +109,7 @@ def _after_published_edit(*, gallery_id: int, photos_before: set[int]) -> None:
         photos_now.add(cover)
     expose_photos(photos=Photo.objects.filter(pk__in=photos_now))
     conceal_photos(photos=Photo.objects.filter(pk__in=photos_before - photos_now))
-    purge_gallery(gallery_id=gallery_id)
+    purge_pages(changed=[gallery_fragment(gallery_id)])
 
 
 @contextmanager

@@ -5,11 +5,12 @@ import re
 from urllib.parse import urlsplit
 
 import nh3
+from django.utils.html import linebreaks
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import normalize_newlines
 
 ALLOWED_TAGS = {"p", "br", "a", "em", "strong", "i", "b", "blockquote", "q", "cite"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "q": {"cite"}, "blockquote": {"cite"}}
-_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _TAG = re.compile(r"<[a-zA-Z/!]")
 # C0 controls but tab, line feed and carriage return, and DEL: no writer means them, PostgreSQL refuses NUL in
 # text, and XML (feeds, sitemaps) allows none of them.
@@ -47,11 +48,6 @@ def one_line(text: str) -> str:
     return _LINE_BREAKS.sub(" ", without_control_characters(text))
 
 
-def _newlines(text: str) -> str:
-    # As django.utils.text.normalize_newlines, without its lazy-string wrapper: a page calls this for every caption.
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
@@ -68,18 +64,16 @@ def render_markup(text: str) -> SafeString:
     Plain text becomes paragraphs; text that already has tags keeps the
     allowed ones, cleaned by nh3. Either way nothing but ALLOWED_TAGS survives.
     """
-    text = _newlines(text or "").strip()
+    text = normalize_newlines(text or "").strip()
     if not text:
         return mark_safe("")
     if not _TAG.search(text):
-        # The standard library's escape, as Django's writes it, without a SafeString for each paragraph.
-        paragraphs = [html.escape(block).replace("\n", "<br>") for block in _PARAGRAPH_BREAK.split(text)]
-        text = "".join(f"<p>{paragraph}</p>" for paragraph in paragraphs)
+        text = linebreaks(text, autoescape=True)
         if not _NEEDS_CLEANING_ESCAPED.search(text):
             # Escaped text in <p> and <br> is already what nh3 would let through.
-            return mark_safe(text)  # noqa: S308 -- escaped above
+            return mark_safe(text)  # noqa: S308 -- linebreaks escaped it
     elif not text.lstrip().lower().startswith(("<p", "<blockquote")):
-        text = "".join(f"<p>{block}</p>" for block in _PARAGRAPH_BREAK.split(text))
+        text = linebreaks(text, autoescape=False)
     cleaned = nh3.clean(
         text,
         tags=ALLOWED_TAGS,
@@ -96,7 +90,7 @@ def plain_text(text: str) -> str:
 
     Plain text, not HTML: "&" stays "&". Whoever prints it escapes it (templates, feeds, json_ld_script).
     """
-    text = _newlines(text or "")
+    text = normalize_newlines(text or "")
     if not _NEEDS_CLEANING.search(text):
         return text.strip()
     return html.unescape(nh3.clean(text, tags=set())).strip()

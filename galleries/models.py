@@ -11,6 +11,7 @@ from django.core.signals import setting_changed
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models, transaction
 from django.db.models import Prefetch, Q
+from django.db.models.query import ModelIterable
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 from django.urls import reverse
@@ -125,6 +126,12 @@ class Photographer(TypedText):
         return [url for line in self.social_links.splitlines() if (url := web_url(line))]
 
 
+class LabelQuerySet(models.QuerySet):
+    def with_published_galleries(self) -> Self:
+        """Names readers can browse: those with at least one published gallery."""
+        return self.filter(pk__in=Gallery.objects.published().values(self.model.gallery_field))
+
+
 class Label(TypedText):
     """A name readers browse galleries by, with a page of its own."""
 
@@ -146,15 +153,21 @@ class Label(TypedText):
 
 class Section(Label):
     url_name = "galleries:section"
+    gallery_field = "section"
+
+    objects = LabelQuerySet.as_manager()
 
 
 class Tag(Label):
     url_name = "galleries:tag"
+    gallery_field = "tags"
+
+    objects = LabelQuerySet.as_manager()
 
 
 class PhotoQuerySet(models.QuerySet):
     def in_published_galleries(self) -> Self:
-        return self.filter(items__gallery__in=Gallery.objects.published()).distinct()
+        return self.filter(pk__in=Item.objects.published().values("photo"))
 
 
 class Photo(TypedText):
@@ -209,6 +222,8 @@ class Photo(TypedText):
 
     objects = PhotoQuerySet.as_manager()
 
+    BEHIND_THE_SCENES = ("imported_metadata", "removed_metadata", "redactions", "keywords", "state_reason")
+
     class Meta:
         ordering = ["-created_at", "-id"]
         permissions = [("browse_library", "Can see the whole photo library, other people's unpublished work included")]
@@ -225,6 +240,13 @@ class Photo(TypedText):
     @property
     def aspect_ratio(self) -> float:
         return self.width / self.height if self.height else 1.0
+
+
+class RenditionQuerySet(models.QuerySet):
+    def public(self) -> Self:
+        """Files readers may fetch: copied to the public storage, which happens only while a published gallery
+        shows the photo (see galleries.publication)."""
+        return self.filter(is_public=True)
 
 
 class Rendition(models.Model):
@@ -245,6 +267,8 @@ class Rendition(models.Model):
     name = models.CharField(max_length=255, unique=True, help_text="Content-addressed storage name.")
     size_bytes = models.PositiveIntegerField(default=0)
     is_public = models.BooleanField(default=False, help_text="Copied to the public storage.")
+
+    objects = RenditionQuerySet.as_manager()
 
     class Meta:
         ordering = ["photo", "purpose", "format", "width"]
@@ -281,39 +305,27 @@ def _remove_photo_files(*, original: str, renditions: list[str]) -> None:
         storages["default"].delete(name)
 
 
+class _PublishedGalleries(ModelIterable):
+    """Galleries loaded through published() know it, so asking `is_public` of them costs no query."""
+
+    def __iter__(self):
+        for gallery in super().__iter__():
+            gallery.loaded_as_published = True
+            yield gallery
+
+
 class GalleryQuerySet(models.QuerySet):
     def published(self) -> Self:
         """What readers may see; the one road public code takes to content."""
-        return self.filter(status=Gallery.Status.PUBLISHED, published_at__lte=timezone.now())
+        published = self.filter(status=Gallery.Status.PUBLISHED, published_at__lte=timezone.now())
+        if published._iterable_class is ModelIterable:
+            published._iterable_class = _PublishedGalleries
+        return published
 
     def for_listing(self) -> Self:
         return self.select_related("section", "cover").prefetch_related(
-            "photographers", Prefetch("cover__renditions", Rendition.objects.filter(is_public=True))
+            "photographers", Prefetch("cover__renditions", Rendition.objects.public())
         )
-
-    def for_display(self, *, public_only: bool = True) -> Self:
-        """A gallery page's whole shape in a fixed number of queries, however many items it has.
-
-        Previews pass public_only=False: their renditions are not public yet.
-        """
-        renditions = Rendition.objects.filter(is_public=True) if public_only else Rendition.objects.all()
-        return self.select_related("section", "cover").prefetch_related(
-            "photographers",
-            "tags",
-            "corrections",
-            "links",
-            "faq_entries",
-            Prefetch(
-                "items",
-                Item.objects.select_related("photo__photographer").prefetch_related(
-                    Prefetch("photo__renditions", renditions)
-                ),
-            ),
-        )
-
-    def for_page(self) -> Self:
-        """The gallery row of its page; items, renditions and extras (byline, tags and the rest) are one query each."""
-        return self.select_related("section")
 
 
 class Gallery(TypedText):
@@ -381,10 +393,25 @@ class Gallery(TypedText):
 
     @property
     def is_public(self) -> bool:
+        """Whether readers may see this gallery now, as published() answers it."""
+        if getattr(self, "loaded_as_published", False):
+            return True
+        return self.pk is not None and Gallery.objects.published().filter(pk=self.pk).exists()
+
+
+class ItemQuerySet(models.QuerySet):
+    def published(self) -> Self:
+        """Items readers may see: those of published galleries."""
+        return self.filter(gallery__in=Gallery.objects.published())
+
+    def for_page(self, *, renditions: models.QuerySet | None = None) -> Self:
+        """Items with their photo, its photographer and its renditions (public ones unless others are given)."""
+        renditions = Rendition.objects.public() if renditions is None else renditions
         return (
-            self.status == self.Status.PUBLISHED
-            and self.published_at is not None
-            and self.published_at <= timezone.now()
+            self.select_related("photo__photographer")
+            # What import and editing keep about a photo, which no page shows.
+            .defer(*(f"photo__{name}" for name in Photo.BEHIND_THE_SCENES))
+            .prefetch_related(Prefetch("photo__renditions", renditions))
         )
 
 
@@ -400,6 +427,8 @@ class Item(TypedText):
     vote_count = models.PositiveIntegerField(
         default=0, editable=False, help_text="Readers' upvotes, kept in step with Vote rows when a vote is cast."
     )
+
+    objects = ItemQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "id"]

@@ -6,9 +6,9 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.db import transaction
 
-from galleries.caching import purge_gallery
 from galleries.imaging import CONTENT_TYPES
 from galleries.models import Gallery, Photo, Rendition
+from galleries.pagecache import gallery_fragment, purge_pages
 
 
 def expose_photos(*, photos: Iterable[Photo]) -> None:
@@ -82,8 +82,8 @@ def _remove_public_copies(ids: list[int]) -> None:
 
 def _purge_pages_showing(ids: list[int]) -> None:
     showing = Gallery.objects.published().filter(items__photo__in=ids)
-    for gallery_id in showing.order_by().values_list("pk", flat=True).distinct():
-        purge_gallery(gallery_id=gallery_id)
+    ids = showing.order_by().values_list("pk", flat=True).distinct()
+    purge_pages(changed=[gallery_fragment(gallery_id) for gallery_id in ids])
 
 
 def _ids(photos: Iterable[Photo]) -> list[int]:

@@ -10,8 +10,8 @@ from functools import partial
 from django.db import transaction
 
 from galleries.audit import record
-from galleries.caching import purge_gallery
 from galleries.models import Gallery, Item, Photo
+from galleries.pagecache import gallery_fragment, purge_pages
 from galleries.publication import conceal_photos
 
 # States a gallery must be moved out of (withdrawn, or sent back) before it may be deleted.
@@ -40,7 +40,7 @@ def _photo_ids(gallery: Gallery) -> list[int]:
 
 def _take_down(*, gallery_id: int, photo_ids: list[int]) -> None:
     conceal_photos(photos=Photo.objects.filter(pk__in=photo_ids))
-    purge_gallery(gallery_id=gallery_id)
+    purge_pages(changed=[gallery_fragment(gallery_id)])
 
 
 @transaction.atomic

@@ -40,7 +40,7 @@ class GallerySitemap(_CanonicalSitemap):
         items = (
             Item.objects.filter(gallery_id__in=galleries)
             .select_related("photo")
-            .prefetch_related(Prefetch("photo__renditions", Rendition.objects.filter(is_public=True)))
+            .prefetch_related(Prefetch("photo__renditions", Rendition.objects.public()))
         )
         for url in urls:
             url["images"] = []
@@ -63,17 +63,17 @@ class PhotographerSitemap(_CanonicalSitemap):
     changefreq = "weekly"
 
     def items(self):
-        return Photographer.objects.filter(galleries__in=Gallery.objects.published()).distinct().order_by("slug")
+        return Photographer.objects.filter(pk__in=Gallery.objects.published().values("photographers")).order_by("slug")
 
 
 class TagSitemap(_CanonicalSitemap):
     def items(self):
-        return Tag.objects.filter(galleries__in=Gallery.objects.published()).distinct().order_by("slug")
+        return Tag.objects.with_published_galleries().order_by("slug")
 
 
 class SectionSitemap(_CanonicalSitemap):
     def items(self):
-        return Section.objects.filter(galleries__in=Gallery.objects.published()).distinct().order_by("slug")
+        return Section.objects.with_published_galleries().order_by("slug")
 
 
 SITEMAPS = {

@@ -2,7 +2,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
 
 from galleries import feeds, views
-from galleries.caching import public_page
+from galleries.headers import public_page
 from galleries.previews import files as preview_files
 from galleries.previews import views as preview_pages
 from galleries.sitemaps import SITEMAPS, NewsSitemap

@@ -3,7 +3,6 @@ import secrets
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
@@ -12,22 +11,24 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from galleries.caching import mark_private, mark_public, public_page, same_origin, same_origin_post
+from galleries.headers import mark_private, mark_public, public_page
 from galleries.models import Gallery, Item, Photographer, Rendition, Section, Tag
+from galleries.origins import same_origin, same_origin_post
+from galleries.pagecache import fragment_seconds, fragment_version, gallery_fragment
 from galleries.popularity import cast_vote, count_view, most_popular, trending
 from galleries.presentation import (
+    PICTURE_SIZES,
+    GalleryPage,
+    PageItem,
+    RenditionUrl,
     absolute,
-    items_html,
-    json_ld_script,
-    page_extras,
-    present_gallery,
-    present_item,
+    preview_url,
+    public_url,
     social_image,
 )
 from galleries.ratelimit import allow, client_ip, hash_ip
 from galleries.search import clean_query, search_galleries
 from galleries.workflow import withdrawn_gallery
-from newsroom.comments import comment_context
 
 PAGE_SIZE = 12
 VOTER_COOKIE = "loupe_voter"
@@ -65,48 +66,57 @@ def _gone_or_404(request: HttpRequest, slug: str) -> HttpResponse:
 
 def gallery_detail(request: HttpRequest, slug: str) -> HttpResponse:
     try:
-        gallery = Gallery.objects.published().for_page().get(slug=slug)
+        gallery = Gallery.objects.published().select_related("section").get(slug=slug)
     except Gallery.DoesNotExist:
         return _gone_or_404(request, slug)
     return render_gallery_page(request, gallery)
 
 
 def render_gallery_page(
-    request: HttpRequest, gallery: Gallery, *, preview: bool = False, page_url: str | None = None
+    request: HttpRequest,
+    gallery: Gallery,
+    *,
+    preview: bool = False,
+    page_url: str | None = None,
+    rendition_url: RenditionUrl | None = None,
 ) -> HttpResponse:
     """The gallery page; preview=True is the view of a gallery readers cannot see yet.
 
     `page_url` is where a preview lives (the staff preview unless a preview link says otherwise): its photo
-    links stay there, because the public pages of an unpublished gallery answer 404.
+    links stay there, because the public pages of an unpublished gallery answer 404. `rendition_url` is
+    where a preview's files are, the staff file view unless a preview link says otherwise.
     """
     order = "votes" if request.GET.get("order") == "votes" else ""
     page_url = _page_url(gallery, preview=preview, page_url=page_url)
-    extras = page_extras(gallery)
-    view = present_gallery(gallery, order=order, preview=preview, photographers=extras.photographers, page_url=page_url)
-    # Readers' comments belong to the published page; a preview shows the gallery only.
-    comments = {} if preview else comment_context(request, gallery=gallery)
     here = request.get_full_path()
     context = {
         "gallery": gallery,
         "gallery_url": page_url,
-        "view": view,
-        "items": view.items,
-        "items_html": items_html(
-            view.items,
-            story=gallery.kind == Gallery.Kind.STORY,
-            here="" if here == view.path else here,
-            comment_counts=comments.get("comment_counts_by_item"),
-            preview=preview,
-        ),
+        "page": GalleryPage(gallery, base=page_url, order=order, **_files(preview=preview, url=rendition_url)),
         "order": order,
         "preview": preview,
-        "canonical": view.canonical,
-        "json_ld": json_ld_script(view.json_ld),
-        "extras": extras,
-        **comments,
+        # Without "next" a vote answers with the gallery at the photo's anchor, which is where the reader is.
+        "here": "" if here == gallery.get_absolute_url() else here,
+        "canonical": absolute(gallery.get_absolute_url()),
+        **_fragments(request, gallery, preview=preview),
     }
     response = render(request, "galleries/gallery_detail.html", context)
     return _finish(request, response, gallery, preview=preview)
+
+
+def _files(*, preview: bool, url: RenditionUrl | None = None) -> dict:
+    # Previews show every rendition, through the staff file view unless told otherwise; readers only public files.
+    if preview:
+        return {"url": url or preview_url, "renditions": Rendition.objects.all()}
+    return {"url": public_url}
+
+
+def _fragments(request: HttpRequest, gallery: Gallery, *, preview: bool) -> dict:
+    """How long the page's fragments are kept (a preview's never), and under which version."""
+    seconds = 0 if preview else fragment_seconds(request)
+    if not seconds:
+        return {"fragment_seconds": 0, "gallery_version": 0}
+    return {"fragment_seconds": seconds, "gallery_version": fragment_version(gallery_fragment(gallery.pk))}
 
 
 def _finish(request: HttpRequest, response: HttpResponse, gallery: Gallery, *, preview: bool) -> HttpResponse:
@@ -120,15 +130,8 @@ def photo_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     gallery = Gallery.objects.published().select_related("section").filter(slug=slug).first()
     if gallery is None:
         return _gone_or_404(request, slug)
-    item = get_object_or_404(_items_for_page(preview=False), gallery=gallery, pk=pk)
+    item = get_object_or_404(Item.objects.filter(gallery=gallery).for_page(), pk=pk)
     return render_item_page(request, gallery, item)
-
-
-def _items_for_page(*, preview: bool):
-    renditions = Rendition.objects.all() if preview else Rendition.objects.filter(is_public=True)
-    return Item.objects.select_related("photo__photographer").prefetch_related(
-        Prefetch("photo__renditions", renditions)
-    )
 
 
 def _page_url(gallery: Gallery, *, preview: bool, page_url: str | None) -> str:
@@ -138,20 +141,25 @@ def _page_url(gallery: Gallery, *, preview: bool, page_url: str | None) -> str:
 
 
 def render_item_page(
-    request: HttpRequest, gallery: Gallery, item: Item, *, preview: bool = False, page_url: str | None = None
+    request: HttpRequest,
+    gallery: Gallery,
+    item: Item,
+    *,
+    preview: bool = False,
+    page_url: str | None = None,
+    rendition_url: RenditionUrl | None = None,
 ) -> HttpResponse:
     """One photo of a gallery on its own page: its permalink, previous and next, and its comments."""
+    files = _files(preview=preview, url=rendition_url)
     if preview or "renditions" not in getattr(item.photo, "_prefetched_objects_cache", {}):
-        item = _items_for_page(preview=preview).get(pk=item.pk)
+        item = Item.objects.for_page(renditions=files.get("renditions")).get(pk=item.pk)
     siblings = list(gallery.items.values_list("pk", flat=True))
     index = siblings.index(item.pk)
     page_url = _page_url(gallery, preview=preview, page_url=page_url)
-    item_view = present_item(item, gallery=gallery, preview=preview, page_url=page_url)
-    if item_view.picture:
-        item_view.picture_html = item_view.picture.html(href=item_view.url, alt=item_view.alt, eager=True)
+    entry = PageItem(item, gallery=gallery, base=page_url, url=files["url"])
     context = {
         "gallery": gallery,
-        "item_view": item_view,
+        "entry": entry,
         "item": item,
         "photographers": list(gallery.photographers.all()),
         "gallery_url": page_url,
@@ -160,9 +168,9 @@ def render_item_page(
         "position": index + 1,
         "total": len(siblings),
         "preview": preview,
-        "canonical": item_view.canonical,
-        "social": social_image(item.photo, preview=preview),
-        **({} if preview else comment_context(request, gallery=gallery, item=item)),
+        "canonical": entry.canonical,
+        "social": social_image(item.photo, url=files["url"]),
+        "sizes": PICTURE_SIZES,
     }
     response = render(request, "galleries/item_detail.html", context)
     return _finish(request, response, gallery, preview=preview)
@@ -176,7 +184,9 @@ def _sibling_url(page_url: str, siblings: list[int], index: int) -> str:
 
 @public_page
 def photographer_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    photographer = get_object_or_404(Photographer, slug=slug)
+    # Only people with published work have a public page.
+    credited = Photographer.objects.filter(pk__in=Gallery.objects.published().values("photographers"))
+    photographer = get_object_or_404(credited, slug=slug)
     page = _page(request, Gallery.objects.published().filter(photographers=photographer).for_listing())
     context = {"photographer": photographer, "page": page, "canonical": _canonical(request, page)}
     return render(request, "galleries/photographer_detail.html", context)
@@ -184,7 +194,7 @@ def photographer_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @public_page
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    tag = get_object_or_404(Tag, slug=slug)
+    tag = get_object_or_404(Tag.objects.with_published_galleries(), slug=slug)
     page = _page(request, Gallery.objects.published().filter(tags=tag).for_listing())
     return render(
         request, "galleries/tag_detail.html", {"tag": tag, "page": page, "canonical": _canonical(request, page)}
@@ -193,7 +203,7 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @public_page
 def section_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    section = get_object_or_404(Section, slug=slug)
+    section = get_object_or_404(Section.objects.with_published_galleries(), slug=slug)
     page = _page(request, Gallery.objects.published().filter(section=section).for_listing())
     context = {"section": section, "page": page, "canonical": _canonical(request, page)}
     return render(request, "galleries/section_detail.html", context)

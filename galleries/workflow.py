@@ -28,9 +28,9 @@ from django.utils import timezone
 
 from galleries import notifications
 from galleries.audit import record
-from galleries.caching import purge_gallery
 from galleries.markup import without_control_characters
 from galleries.models import CorrectionNote, Gallery, Item, Photo
+from galleries.pagecache import gallery_fragment, purge_pages
 from galleries.publication import conceal_photos, expose_photos
 from galleries.roles import EDITORS, MODERATORS, PHOTOGRAPHERS, STAFF_PHOTOGRAPHERS
 
@@ -393,7 +393,7 @@ def request_changes(*, gallery: Gallery, by, note: str, item_notes: dict[int, st
         publish_at=None,
     )
     if was_scheduled:
-        _after_commit(purge_gallery, gallery_id=locked.pk)
+        _after_commit(purge_pages, changed=[gallery_fragment(locked.pk)])
     _after_commit(notifications.notify_changes_requested, gallery_id=locked.pk)
     return gallery
 
@@ -432,7 +432,7 @@ def _publish(gallery: Gallery, locked: Gallery, *, by, now: datetime | None = No
     transition = check_transition(locked, "publish", by=by, now=now)
     _move(gallery, locked, transition, by=by, published_at=timezone.now(), withdrawn_reason="")
     _after_commit(_expose, gallery_id=locked.pk)
-    _after_commit(purge_gallery, gallery_id=locked.pk)
+    _after_commit(purge_pages, changed=[gallery_fragment(locked.pk)])
     return gallery
 
 
@@ -452,7 +452,7 @@ def withdraw_gallery(*, gallery: Gallery, by, reason: str) -> Gallery:
     transition = check_transition(locked, "withdraw", by=by)
     _move(gallery, locked, transition, by=by, note=reason, withdrawn_reason=reason)
     _after_commit(_conceal, gallery_id=locked.pk)
-    _after_commit(purge_gallery, gallery_id=locked.pk)
+    _after_commit(purge_pages, changed=[gallery_fragment(locked.pk)])
     _after_commit(notifications.notify_withdrawn, gallery_id=locked.pk)
     return gallery
 
@@ -484,7 +484,7 @@ def add_correction(*, gallery: Gallery, by, text: str) -> CorrectionNote:
         raise TransitionError("Corrections are for published galleries; edit an unpublished one directly.")
     note = CorrectionNote.objects.create(gallery=locked, text=text, created_by=by)
     record(locked, "gallery.corrected", by=by, from_state=locked.status, to_state=locked.status, note=text)
-    _after_commit(purge_gallery, gallery_id=locked.pk)
+    _after_commit(purge_pages, changed=[gallery_fragment(locked.pk)])
     return note
 
 

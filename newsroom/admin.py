@@ -14,7 +14,7 @@ from django.utils.html import format_html, format_html_join
 
 from galleries.audit import record
 from galleries.models import Rendition
-from newsroom.comments import render_comment_body
+from newsroom.markup import render_comment_body
 from newsroom.models import Ban, Comment, CommentReport, WordRule
 from newsroom.moderation import (
     CommentRefused,

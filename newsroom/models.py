@@ -1,10 +1,11 @@
+import dataclasses
 import secrets
 from typing import Self
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Lower
+from django.db.models import Count, F, OuterRef, Q, Subquery, Window
+from django.db.models.functions import Lower, RowNumber
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,17 +16,45 @@ def new_unsubscribe_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+# How many top-level comments a page shows, how many replies each thread shows at first, and how many more
+# "load more replies" fetches at a time.
+ROOTS_PER_PAGE = 20
+REPLIES_SHOWN = 3
+REPLIES_PER_FETCH = 20
+# The orders readers can pick for top-level comments.
+SORTS = {
+    "newest": ("-created_at", "-id"),
+    "top": ("-vote_count", "-created_at", "-id"),
+}
+
+
+def comments_fragment(gallery_id: int) -> str:
+    """The name of the version of a gallery's comment sections (see galleries.pagecache)."""
+    return f"comments:{gallery_id}"
+
+
+@dataclasses.dataclass
+class Thread:
+    """A top-level comment with the first of its visible replies."""
+
+    root: "Comment"
+    replies: list["Comment"] = dataclasses.field(default_factory=list)
+    reply_count: int = 0
+
+    @property
+    def more_replies(self) -> int:
+        return self.reply_count - len(self.replies)
+
+    @property
+    def last_reply_id(self) -> int:
+        return self.replies[-1].pk if self.replies else 0
+
+
 class CommentQuerySet(models.QuerySet):
     def visible(self, *, on=None) -> Self:
-        """What readers may see; the one road public code takes to comments.
-
-        `on` narrows it to one gallery whose instance the caller holds: whether that gallery is public
-        is then read from the instance rather than from a subquery in every query.
-        """
-        approved = self.filter(status=Comment.Status.APPROVED)
-        if on is None:
-            return approved.filter(gallery__in=Gallery.objects.published())
-        return approved.filter(gallery=on) if on.is_public else self.none()
+        """What readers may see; the one road public code takes to comments. `on` narrows it to one gallery."""
+        visible = self.filter(status=Comment.Status.APPROVED, gallery__in=Gallery.objects.published())
+        return visible if on is None else visible.filter(gallery=on)
 
     def awaiting_moderation(self) -> Self:
         return self.filter(status=Comment.Status.PENDING)
@@ -37,8 +66,9 @@ class CommentQuerySet(models.QuerySet):
         return self.filter(gallery=gallery, item=item)
 
     def for_thread_display(self) -> Self:
-        # Everything a thread shows lives on the comment row, but for the name a reply answers.
-        return self.annotate(parent_name=F("parent__author_name")).only(
+        """The columns a thread shows, and the name a reply answers, only while that comment is visible too."""
+        parent = Comment.objects.visible().filter(pk=OuterRef("parent_id")).values("author_name")[:1]
+        return self.annotate(parent_name=Subquery(parent)).only(
             "id",
             "gallery_id",
             "item_id",
@@ -51,6 +81,48 @@ class CommentQuerySet(models.QuerySet):
             "vote_count",
             "status",
         )
+
+    def counts_by_item(self) -> dict[int | None, tuple[int, int]]:
+        """(comments, top-level comments) by item id, None for the gallery's own thread, in one query."""
+        rows = (
+            self.order_by()
+            .values("item_id")
+            .annotate(total=Count("pk"), roots=Count("pk", filter=Q(parent__isnull=True)))
+            .values_list("item_id", "total", "roots")
+        )
+        return {item_id: (total, roots) for item_id, total, roots in rows}
+
+    def threads_for(
+        self, *, gallery, item=None, sort: str = "newest", offset: int = 0, limit: int = ROOTS_PER_PAGE
+    ) -> list[Thread]:
+        """One page of the threads on a gallery (or one of its items), each with its first replies, in two queries.
+
+        The replies of every thread on the page come in one query: a window numbers each thread's replies.
+        """
+        roots = self.on(gallery=gallery, item=item).filter(parent__isnull=True).for_thread_display()
+        threads = {root.pk: Thread(root=root) for root in roots.order_by(*SORTS[sort])[offset : offset + limit]}
+        if not threads:
+            return []
+        by_thread = {"partition_by": F("root_id")}
+        replies = (
+            self.filter(root_id__in=list(threads))
+            .for_thread_display()
+            .annotate(
+                position=Window(RowNumber(), order_by=F("id").asc(), **by_thread),
+                thread_size=Window(Count("pk"), **by_thread),
+            )
+            .filter(position__lte=REPLIES_SHOWN)
+            .order_by("root_id", "id")
+        )
+        for reply in replies:
+            thread = threads[reply.root_id]
+            thread.replies.append(reply)
+            thread.reply_count = reply.thread_size
+        return list(threads.values())
+
+    def replies_to(self, root: "Comment", *, after: int = 0) -> Self:
+        """The replies of a thread after the one numbered `after`, oldest first."""
+        return self.filter(root=root, pk__gt=after).for_thread_display().order_by("id")
 
 
 class Comment(models.Model):

@@ -25,14 +25,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from galleries.audit import record
-from galleries.caching import purge_gallery
 from galleries.mail import send_after_commit
 from galleries.markup import one_line, without_control_characters
 from galleries.models import AuditEvent
+from galleries.pagecache import purge_pages
 from galleries.popularity import VOTES_PER_ADDRESS_PER_PHOTO
 from galleries.ratelimit import allow
 from galleries.ratelimit import cache as counters
-from newsroom.models import Ban, Comment, CommentReport, CommentVote, WordRule
+from newsroom.models import Ban, Comment, CommentReport, CommentVote, WordRule, comments_fragment
 from newsroom.trust import approved_comments_of
 
 logger = logging.getLogger(__name__)
@@ -260,7 +260,7 @@ def can_moderate(user) -> bool:
 
 def _after_commit(comment: Comment, *, approved_now: bool = False, visibility_changed: bool = True) -> None:
     if visibility_changed:
-        transaction.on_commit(partial(purge_gallery, gallery_id=comment.gallery_id))
+        transaction.on_commit(partial(purge_pages, changed=[comments_fragment(comment.gallery_id)]))
     if approved_now:
         transaction.on_commit(partial(notify_published, comment_id=comment.pk))
         if comment.parent_id:
@@ -550,7 +550,7 @@ def vote_for_comment(*, comment: Comment, voter_key: str, ip_hash: str = "") -> 
     except IntegrityError:
         return False
     Comment.objects.filter(pk=comment.pk).update(vote_count=F("vote_count") + 1)
-    transaction.on_commit(partial(purge_gallery, gallery_id=comment.gallery_id))
+    transaction.on_commit(partial(purge_pages, changed=[comments_fragment(comment.gallery_id)]))
     return True
 
 

@@ -9,9 +9,9 @@ from django.db import transaction
 from django.db.models import Q
 
 from galleries.audit import record
-from galleries.caching import purge_gallery
 from galleries.models import AuditEvent
-from newsroom.models import Ban, Comment, new_unsubscribe_token
+from galleries.pagecache import purge_pages
+from newsroom.models import Ban, Comment, comments_fragment, new_unsubscribe_token
 
 REMOVED = "[removed]"
 
@@ -72,6 +72,5 @@ def erase_commenter_data(*, email: str, by=None) -> int:
         by=by,
         data={"comments": len(ids), "email_sha256": hashlib.sha256(email.lower().encode()).hexdigest()},
     )
-    for gallery_id in galleries:
-        transaction.on_commit(partial(purge_gallery, gallery_id=gallery_id))
+    transaction.on_commit(partial(purge_pages, changed=[comments_fragment(gallery_id) for gallery_id in galleries]))
     return len(ids)

@@ -98,7 +98,7 @@ MIDDLEWARE = [
     "newsroom.middleware.reject_null_characters",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions and CSRF: a cached public page is answered without them.
-    "galleries.caching.PageCacheMiddleware",
+    "galleries.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -125,6 +125,14 @@ TEMPLATES = [
                 "newsroom.context_processors.site",
             ],
         },
+    },
+    # One measured hot surface, comment threads, renders with Jinja2 (docs/public-site.md says why).
+    {
+        "NAME": "jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "newsroom.jinja.environment"},
     },
 ]
 

@@ -7,20 +7,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from galleries.caching import same_origin_post
 from galleries.models import Gallery
+from galleries.origins import same_origin_post
 from galleries.ratelimit import client_ip, hash_ip
 from newsroom import trust
-from newsroom.comments import (
-    REPLIES_PER_FETCH,
-    CommentForm,
-    comment_location,
-    reader_key,
-    remember_reader,
-    replies_after,
-    with_notice,
-)
-from newsroom.models import Comment, CommentReport
+from newsroom.forms import CommentForm
+from newsroom.locations import comment_location, with_notice
+from newsroom.models import REPLIES_PER_FETCH, Comment, CommentReport
 from newsroom.moderation import (
     CommentRefused,
     comments_closed_reason,
@@ -31,6 +24,7 @@ from newsroom.moderation import (
     unsubscribe_commenter,
     vote_for_comment,
 )
+from newsroom.readers import reader_key, remember_reader
 
 OUTCOME_MESSAGES = {
     Comment.Status.APPROVED: (messages.SUCCESS, "Your comment is published."),
@@ -175,7 +169,7 @@ def thread(request: HttpRequest, pk: int) -> HttpResponse:
     root = _visible_comment(pk)
     if root.root_id:
         return redirect("comments:thread", pk=root.root_id)
-    page = Paginator(replies_after(root, limit=None), 200).get_page(request.GET.get("page"))
+    page = Paginator(Comment.objects.visible().replies_to(root), 200).get_page(request.GET.get("page"))
     return render(request, "newsroom/comment_thread.html", {"root": root, "replies": page.object_list, "page": page})
 
 
@@ -187,11 +181,11 @@ def replies(request: HttpRequest, pk: int) -> HttpResponse:
         after = int(request.GET.get("after", "0"))
     except ValueError:
         after = 0
-    batch = replies_after(root, after=after, limit=REPLIES_PER_FETCH + 1)
+    batch = list(Comment.objects.visible().replies_to(root, after=after)[: REPLIES_PER_FETCH + 1])
     more = len(batch) > REPLIES_PER_FETCH
     batch = batch[:REPLIES_PER_FETCH]
     context = {"root": root, "replies": batch, "more": more, "last_id": batch[-1].pk if batch else after}
-    return render(request, "newsroom/comment_thread.html#reply-list", context)
+    return render(request, "newsroom/replies.jinja", context, using="jinja2")
 
 
 @require_GET

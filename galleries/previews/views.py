@@ -3,7 +3,6 @@ page that makes and revokes links."""
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
@@ -31,12 +30,10 @@ from galleries.workflow import galleries_visible_to, is_editor
 class LinkMediaUrl:
     """Where a preview link's page finds its images: the token-checked file view, which the link's guest may open.
 
-    Handed to the page as its `preview`, in place of the staff file view that preview=True means.
+    Handed to the page as its `rendition_url`, in place of the staff file view a preview uses otherwise.
     """
 
     token: str
-    # Templates test `preview`; they must not call it.
-    do_not_call_in_templates: ClassVar[bool] = True
 
     def __call__(self, rendition: Rendition) -> str:
         return reverse("galleries:preview-link-media", kwargs={"token": self.token, "name": rendition.name})
@@ -122,7 +119,9 @@ def preview_link_revoke(request: HttpRequest, pk: int, link_pk: int) -> HttpResp
 @require_safe
 def link_gallery(request: HttpRequest, token: str) -> HttpResponse:
     link = _link_for(token)
-    page = render_gallery_page(request, link.gallery, preview=LinkMediaUrl(token), page_url=_link_url(token))
+    page = render_gallery_page(
+        request, link.gallery, preview=True, page_url=_link_url(token), rendition_url=LinkMediaUrl(token)
+    )
     return _private(page)
 
 
@@ -130,7 +129,9 @@ def link_gallery(request: HttpRequest, token: str) -> HttpResponse:
 def link_item(request: HttpRequest, token: str, item_pk: int) -> HttpResponse:
     link = _link_for(token)
     item = get_object_or_404(Item, gallery=link.gallery, pk=item_pk)
-    page = render_item_page(request, link.gallery, item, preview=LinkMediaUrl(token), page_url=_link_url(token))
+    page = render_item_page(
+        request, link.gallery, item, preview=True, page_url=_link_url(token), rendition_url=LinkMediaUrl(token)
+    )
     return _private(page)
 
 

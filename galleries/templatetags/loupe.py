@@ -1,8 +1,14 @@
+import json
+
 from django import template
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.safestring import SafeString, mark_safe
 
 from galleries.markup import plain_text, render_markup, without_control_characters
+from galleries.presentation import build_picture
 
 register = template.Library()
+_JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 register.filter("markup", render_markup)
 register.filter("plaintext", plain_text)
@@ -12,6 +18,12 @@ register.filter("xml_text", without_control_characters)
 @register.filter
 def card_picture(gallery):
     """The cover of a gallery loaded with for_listing(), as a Picture (or None)."""
-    from galleries.presentation import build_picture
-
     return build_picture(gallery.cover) if gallery.cover_id else None
+
+
+@register.filter
+def json_ld(data: dict) -> SafeString:
+    """Structured data for a <script type="application/ld+json">; as json_script does, <, > and & are escaped so
+    no text can close the element."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), cls=DjangoJSONEncoder)
+    return mark_safe(text.translate(_JSON_ESCAPES))  # noqa: S308 - escaped above

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from galleries.caching import purge_gallery
+from galleries.pagecache import gallery_fragment, purge_pages
 from tests.factories import published_gallery
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +72,7 @@ def test_purge_refreshes_gallery_and_lists(client):
     gallery.save()
     assert "First title" in client.get(gallery.get_absolute_url()).text
 
-    purge_gallery(gallery_id=gallery.pk)
+    purge_pages(changed=[gallery_fragment(gallery.pk)])
     assert "Corrected title" in client.get(gallery.get_absolute_url()).text
     assert "Corrected title" in client.get("/").text
 
@@ -82,7 +82,7 @@ def test_withdrawn_gallery_leaves_the_cache_when_purged(client):
     client.get(gallery.get_absolute_url())
     gallery.status = gallery.Status.WITHDRAWN
     gallery.save()
-    purge_gallery(gallery_id=gallery.pk)
+    purge_pages(changed=[gallery_fragment(gallery.pk)])
     assert client.get(gallery.get_absolute_url()).status_code == 410
 
 
@@ -121,11 +121,11 @@ def test_page_cache_can_be_switched_off(client, settings):
 
 
 def test_a_page_another_process_stored_is_answered_from_the_shared_cache(client):
-    from galleries import caching
+    from galleries import pagecache
 
     gallery = published_gallery(items=2, comment_mode="closed")
     first = client.get(gallery.get_absolute_url())
-    caching._local.clear()  # as in a web process that has not answered this page yet
+    pagecache._local.clear()  # as in a web process that has not answered this page yet
     with CaptureQueriesContext(connection) as queries:
         second = client.get(gallery.get_absolute_url())
     assert len(queries) == 0
@@ -133,25 +133,21 @@ def test_a_page_another_process_stored_is_answered_from_the_shared_cache(client)
 
 
 def test_a_purge_in_another_process_reaches_the_pages_this_process_keeps(client):
-    from django.core.cache import cache
-
-    from galleries.caching import VERSION_KEY
-
     gallery = published_gallery(items=1, title="First title")
     client.get(gallery.get_absolute_url())
     gallery.title = "Corrected title"
     gallery.save()
-    cache.incr(VERSION_KEY)  # what purge_gallery() does, from wherever it runs
+    purge_pages(changed=[gallery_fragment(gallery.pk)])  # as an edit's commit does, in whichever process
     assert "Corrected title" in client.get(gallery.get_absolute_url()).text
 
 
 def test_pages_past_their_time_are_rendered_again(client, settings, monkeypatch):
-    from galleries import caching
+    from galleries import pagecache
 
     gallery = published_gallery(items=1, title="First title")
     client.get(gallery.get_absolute_url())
     gallery.title = "Later title"
     gallery.save()
-    later = caching.time.time() + settings.LOUPE_PAGE_CACHE_SECONDS + 1
-    monkeypatch.setattr(caching.time, "time", lambda: later)
+    later = pagecache.time.time() + settings.LOUPE_PAGE_CACHE_SECONDS + 1
+    monkeypatch.setattr(pagecache.time, "time", lambda: later)
     assert "Later title" in client.get(gallery.get_absolute_url()).text

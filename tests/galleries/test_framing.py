@@ -374,12 +374,12 @@ def test_a_blur_saved_while_a_worker_renders_is_not_lost(
 def test_rerendering_the_same_pixels_leaves_cached_pages_alone(published_photo, django_capture_on_commit_callbacks):
     from django.core.cache import cache
 
-    from galleries import caching, tasks
+    from galleries import pagecache, tasks
 
     Client().get(published_photo.gallery.get_absolute_url())
-    version = cache.get(caching.VERSION_KEY)
+    version = cache.get(pagecache.VERSION_KEY)
 
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.rerender_photos(photos=[published_photo.photo]) == 1
 
-    assert version is not None and cache.get(caching.VERSION_KEY) == version
+    assert version is not None and cache.get(pagecache.VERSION_KEY) == version

@@ -246,3 +246,95 @@ def test_staff_file_and_preview_routes_refuse_anonymous_readers(client, newsroom
         response = client.get(url)
         assert response.status_code in {302, 403, 404}, url
         assert draft.title not in _body(response)
+
+
+# A reply's "in reply to" names the comment it answers; once a moderator hides that comment, no road may
+# print its author's name or words again.
+HIDDEN_PARENT = {"removed": "remove_comment", "spam": "mark_spam", "rejected": "reject_comment"}
+
+
+def _conversation(*, item=None):
+    from tests.factories import CommentFactory
+
+    gallery = published_gallery_for_comments()
+    item = gallery.items.first() if item else None
+    root = CommentFactory(gallery=gallery, item=item, author_name="Rosa Root", body="The root of the thread.")
+    answer = CommentFactory(parent=root, author_name="Sam Hidden", body="Words a moderator took down.")
+    reply = CommentFactory(parent=answer, author_name="Bea Reply", body="An answer to the hidden words.")
+    return gallery, item, root, answer, reply
+
+
+def published_gallery_for_comments():
+    from tests.factories import published_gallery
+
+    return published_gallery(items=2)
+
+
+def _public_roads(client, *, gallery, item, root, reply) -> list[str]:
+    """Every page an anonymous reader can reach the reply on: its page, its thread, load-more and permalink."""
+    page = (item or gallery).get_absolute_url()
+    bodies = [client.get(page).text, client.get(f"{page}?notice=1").text]
+    bodies.append(client.get(reverse("comments:thread", kwargs={"pk": root.pk})).text)
+    bodies.append(client.get(reverse("comments:replies", kwargs={"pk": root.pk}), {"after": 0}).text)
+    bodies.append(client.get(reverse("comments:permalink", kwargs={"pk": reply.pk}), follow=True).text)
+    return bodies
+
+
+@pytest.mark.parametrize("on_photo", [False, True], ids=["gallery-thread", "photo-thread"])
+@pytest.mark.parametrize("status", list(HIDDEN_PARENT))
+def test_a_reply_never_names_a_comment_a_moderator_hid(
+    client, moderator, django_capture_on_commit_callbacks, status, on_photo
+):
+    from newsroom import moderation
+
+    gallery, item, root, answer, reply = _conversation(item=on_photo)
+    # Read once first, so any cached page or fragment would still hold the name.
+    before = _public_roads(client, gallery=gallery, item=item, root=root, reply=reply)
+    assert all("Bea Reply" in body for body in before)
+    assert "in reply to Sam Hidden" in before[0]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        getattr(moderation, HIDDEN_PARENT[status])(comment=answer, by=moderator, reason="Breaks the rules.")
+
+    for body in _public_roads(client, gallery=gallery, item=item, root=root, reply=reply):
+        assert "Bea Reply" in body and "An answer to the hidden words." in body
+        assert "Sam Hidden" not in body and "Words a moderator took down." not in body
+        assert f'href="#comment-{answer.pk}"' not in body
+    assert client.get(reverse("comments:permalink", kwargs={"pk": answer.pk})).status_code == 404
+    assert client.get(reverse("comments:reply", kwargs={"pk": answer.pk})).status_code == 404
+
+
+@pytest.mark.parametrize("on_photo", [False, True], ids=["gallery-thread", "photo-thread"])
+@pytest.mark.parametrize("hide", ["unpublished", "withdrawn"])
+def test_no_comment_of_a_hidden_gallery_reaches_a_reader(
+    client, editor, django_capture_on_commit_callbacks, hide, on_photo
+):
+    from galleries import workflow
+
+    gallery, item, root, answer, reply = _conversation(item=on_photo)
+    if hide == "withdrawn":
+        # Read while public, so any cached page or fragment would still hold the comments.
+        _public_roads(client, gallery=gallery, item=item, root=root, reply=reply)
+        with django_capture_on_commit_callbacks(execute=True):
+            workflow.withdraw_gallery(gallery=gallery, by=editor, reason="Consent was withdrawn.")
+    else:
+        # Approved comments on a gallery that is not (or not yet) published.
+        Gallery.objects.filter(pk=gallery.pk).update(status=Gallery.Status.APPROVED, published_at=None)
+
+    page = (item or gallery).get_absolute_url()
+    roads = [
+        page,
+        f"{page}?notice=1",
+        reverse("comments:thread", kwargs={"pk": root.pk}),
+        reverse("comments:replies", kwargs={"pk": root.pk}) + "?after=0",
+        *(
+            reverse(f"comments:{name}", kwargs={"pk": c.pk})
+            for name in ("permalink", "reply")
+            for c in (root, answer, reply)
+        ),
+    ]
+    for url in roads:
+        response = client.get(url)
+        assert response.status_code in {404, 410}, url
+        for text in ("Rosa Root", "Sam Hidden", "Bea Reply", "The root of the thread."):
+            assert text not in response.text, url

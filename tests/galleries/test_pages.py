@@ -272,27 +272,58 @@ def test_gallery_page_runs_a_fixed_number_of_queries(client, django_assert_num_q
     gallery.tags.add(TagFactory())
     CorrectionNote.objects.create(gallery=gallery, text="Fixed a name.")
     FaqEntry.objects.create(gallery=gallery, question="Why?", answer="Because.")
+    GalleryLink.objects.create(gallery=gallery, label="More", url="https://example.org/more")
     _converse(gallery, threads=size % 7 + 1)
-    # 1 gallery (+ section), 2 items (+ photo, photographer), 3 byline, tags, corrections, links and FAQ
-    # in one union, 4 public renditions of the photos; comments: 5 counts per item, 6 a page of threads,
-    # 7 their first replies.
-    with django_assert_num_queries(7):
+    # 1 gallery (+ section), 2 byline, 3 tags, 4 corrections, links and FAQ in one union, 5 items (+ photo,
+    # photographer), 6 their public renditions; comments: 7 counts per item, 8 a page of threads (with the
+    # names replies answer, while those comments are visible), 9 their first replies.
+    with django_assert_num_queries(9):
         response = client.get(gallery.get_absolute_url())
     assert response.text.count('class="item"') == size
 
 
 def test_gallery_page_without_comments_skips_the_thread_queries(client, django_assert_num_queries):
     gallery = published_gallery(items=3)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(7):
         response = client.get(gallery.get_absolute_url())
     assert "No comments yet." in response.text
 
 
-def test_gallery_page_stays_at_seven_queries_at_200_items(client, django_assert_max_num_queries):
+def test_gallery_page_stays_at_nine_queries_at_200_items(client, django_assert_max_num_queries):
     gallery = published_gallery(items=200)
     _converse(gallery)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(9):
         assert client.get(gallery.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize("size", [1, 45])
+def test_after_a_comment_is_approved_only_the_comment_section_is_read_again(
+    client, django_assert_num_queries, django_capture_on_commit_callbacks, moderator, size
+):
+    from newsroom.moderation import approve_comment
+
+    gallery = published_gallery(items=size)
+    _converse(gallery, threads=size % 7 + 1)
+    held = CommentFactory(gallery=gallery, status="pending", body="Held until a moderator looks.")
+    first = client.get(gallery.get_absolute_url()).text
+    with django_capture_on_commit_callbacks(execute=True):
+        approve_comment(comment=held, by=moderator)
+    # 1 gallery; the items, byline and extras come from their fragment; comments: 2 counts per item,
+    # 3 a page of threads, 4 their first replies.
+    with django_assert_num_queries(4):
+        html = client.get(gallery.get_absolute_url()).text
+    assert "Held until a moderator looks." in html and "Held until" not in first
+    assert html.count('class="item"') == size
+
+
+def test_a_change_to_the_gallery_renders_its_items_again(client, editor, django_capture_on_commit_callbacks):
+    from galleries import workflow
+
+    gallery = published_gallery(items=2)
+    client.get(gallery.get_absolute_url())
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.add_correction(gallery=gallery, text="The second photo was taken in May.", by=editor)
+    assert "The second photo was taken in May." in client.get(gallery.get_absolute_url()).text
 
 
 @pytest.mark.parametrize("size", [2, 30])
@@ -304,6 +335,23 @@ def test_photo_page_runs_a_fixed_number_of_queries(client, django_assert_num_que
     # comments: 6 counts, 7 a page of threads, 8 their first replies.
     with django_assert_num_queries(8):
         assert client.get(item.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize("size", [1, 12])
+def test_list_pages_run_a_fixed_number_of_queries(client, django_assert_num_queries, size):
+    photographer, tag = PhotographerFactory(), TagFactory()
+    for _ in range(size):
+        gallery = published_gallery(items=1, title="Harbour story")
+        gallery.photographers.add(photographer)
+        gallery.tags.add(tag)
+    # 1 the photographer, tag or section (only with published work), 2 count, 3 page of galleries
+    # (+ section, cover), 4 their photographers, 5 cover renditions.
+    for url in (photographer.get_absolute_url(), tag.get_absolute_url(), gallery.section.get_absolute_url()):
+        with django_assert_num_queries(5):
+            assert client.get(url).status_code == 200
+    # 1 count, 2 page of galleries (+ section, cover), 3 their photographers, 4 cover renditions.
+    with django_assert_num_queries(4):
+        assert client.get("/search/?q=harbour").status_code == 200
 
 
 @pytest.mark.parametrize("size", [1, 12])
@@ -395,3 +443,28 @@ def test_header_and_footer_links_follow_the_prefix_the_site_is_served_under(clie
     assert prefixed == {name: f"/news{link}" for name, link in links.items()}
     assert site(rf.get("/"))["site_links"] == links
     assert all(f'="{link}"' in html for link in links.values())
+
+
+def test_people_and_topics_without_published_work_have_no_public_page(client):
+    photographer, tag = PhotographerFactory(name="Unseen Photographer"), TagFactory()
+    hidden = GalleryFactory(in_review=True, title="Hidden story")
+    hidden.photographers.add(photographer)
+    hidden.tags.add(tag)
+
+    for url in (
+        photographer.get_absolute_url(),
+        tag.get_absolute_url(),
+        hidden.section.get_absolute_url(),
+        reverse("galleries:photographer-rss", kwargs={"slug": photographer.slug}),
+        reverse("galleries:tag-rss", kwargs={"slug": tag.slug}),
+    ):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "Unseen Photographer" not in response.text
+
+
+def test_captions_are_escaped_once(client):
+    gallery = published_gallery(items=1)
+    Item.objects.filter(gallery=gallery).update(caption="Fish & chips\n\nat 3 < 4 quay")
+    html = client.get(gallery.get_absolute_url()).text
+    assert '<div class="caption"><p>Fish &amp; chips</p>\n\n<p>at 3 &lt; 4 quay</p></div>' in html

@@ -88,6 +88,7 @@ def test_photographer_links_never_become_script_urls(client):
         instagram='x"/../../evil.example',
         social_links="javascript:alert(2)\n data:text/html,hi \nhttps://social.example/@amara",
     )
+    published_gallery(items=0).photographers.add(photographer)
     html = client.get(photographer.get_absolute_url()).text
 
     assert "javascript:" not in html and "data:text" not in html

@@ -41,3 +41,39 @@ def test_home_lists_published_galleries_only(client):
     response = client.get("/")
     assert live.title in response.text
     assert draft.title not in response.text
+
+
+def _every_state() -> list[Gallery]:
+    return [
+        GalleryFactory(published=True, items=1),
+        GalleryFactory(items=1),
+        GalleryFactory(in_review=True, items=1),
+        GalleryFactory(approved=True, publish_at=timezone.now() - timezone.timedelta(minutes=5), items=1),
+        GalleryFactory(withdrawn=True, items=1),
+        GalleryFactory(
+            status=Gallery.Status.PUBLISHED, published_at=timezone.now() + timezone.timedelta(hours=1), items=1
+        ),
+    ]
+
+
+def test_is_public_answers_as_published_does_for_every_state():
+    galleries = _every_state()
+    published = set(Gallery.objects.published())
+
+    assert {gallery for gallery in galleries if gallery.is_public} == published
+    assert all(gallery.is_public for gallery in Gallery.objects.published())
+
+
+def test_items_photos_tags_and_sections_are_public_only_through_published_galleries():
+    from galleries.models import Item, Photo, Section, Tag
+    from tests.factories import TagFactory
+
+    galleries = _every_state()
+    for gallery in galleries:
+        gallery.tags.add(TagFactory())
+    live = galleries[0]
+
+    assert set(Item.objects.published()) == set(live.items.all())
+    assert set(Photo.objects.in_published_galleries()) == {item.photo for item in live.items.all()}
+    assert set(Tag.objects.with_published_galleries()) == set(live.tags.all())
+    assert list(Section.objects.with_published_galleries()) == [live.section]

@@ -7,9 +7,10 @@ from django.utils import timezone
 
 from galleries.models import Gallery
 from newsroom import trust
-from newsroom.comments import REPLIES_PER_FETCH, REPLIES_SHOWN, ROOTS_PER_PAGE, comment_context, render_comment_body
-from newsroom.models import Comment, CommentVote
+from newsroom.markup import render_comment_body
+from newsroom.models import REPLIES_PER_FETCH, REPLIES_SHOWN, ROOTS_PER_PAGE, Comment, CommentVote
 from newsroom.moderation import issue_form_stamp
+from newsroom.sections import CommentSection
 from tests.factories import CommentFactory, GalleryFactory
 from tests.newsroom.conftest import SAME_SITE
 
@@ -316,22 +317,19 @@ def test_comments_on_one_gallery_are_visible_only_while_it_is_public(state):
 
 
 def test_counts_per_gallery_and_per_item(rf, gallery):
-    from newsroom.comments import comment_context
-
     first, second = gallery.items.all()
     CommentFactory(gallery=gallery)
     CommentFactory(gallery=gallery, item=first)
     root = CommentFactory(gallery=gallery, item=first)
     CommentFactory(parent=root)
 
-    context = comment_context(_get(rf), gallery=gallery)
-    item_context = comment_context(_get(rf), gallery=gallery, item=first)
+    section = CommentSection(_get(rf), gallery=gallery)
+    item_section = CommentSection(_get(rf), gallery=gallery, item=first)
 
-    assert context["comment_count"] == 1
-    assert context["comment_count_all"] == 4
-    assert context["comment_counts_by_item"] == {first.pk: 3}
-    assert item_context["comment_count"] == 3
-    assert second.pk not in context["comment_counts_by_item"]
+    assert section.count == 1
+    assert section.counts.all == 4
+    assert section.counts.of(first) == 3 and section.counts.of(second) == 0
+    assert item_section.count == 3
 
 
 HIDDEN = [status for status in Comment.Status if status != Comment.Status.APPROVED]
@@ -342,8 +340,8 @@ def _status(n: int) -> str:
     return HIDDEN[n % len(HIDDEN)] if n % 3 == 0 else Comment.Status.APPROVED
 
 
-def _shown(context) -> list[tuple[int, list[int], int]]:
-    return [(t.root.pk, [r.pk for r in t.replies], t.reply_count) for t in context["comment_threads"]]
+def _shown(section) -> list[tuple[int, list[int], int]]:
+    return [(t.root.pk, [r.pk for r in t.replies], t.reply_count) for t in section.threads]
 
 
 def _expected(gallery, item, order: list[str], page: int) -> list[tuple[int, list[int], int]]:
@@ -370,20 +368,20 @@ def test_comment_section_shows_exactly_what_visible_allows(rf, gallery, sort, or
 
     for target in (None, item):
         for page in (1, 2):
-            context = comment_context(_get(rf, f"/?csort={sort}&cpage={page}"), gallery=gallery, item=target)
-            assert _shown(context) == _expected(gallery, target, order, page)
-            assert context["comment_count"] == Comment.objects.visible(on=gallery).filter(item=target).count()
-            assert context["comment_page"].number == page
-    assert context["comment_count_all"] == Comment.objects.visible(on=gallery).count()
+            section = CommentSection(_get(rf, f"/?csort={sort}&cpage={page}"), gallery=gallery, item=target)
+            assert _shown(section) == _expected(gallery, target, order, page)
+            assert section.count == Comment.objects.visible(on=gallery).filter(item=target).count()
+            assert section.page.number == page
+    assert section.counts.all == Comment.objects.visible(on=gallery).count()
 
 
 def test_comment_section_of_a_gallery_readers_cannot_see_is_empty(rf):
     hidden = GalleryFactory(items=1)
     CommentFactory(gallery=hidden)
 
-    context = comment_context(_get(rf), gallery=hidden)
+    section = CommentSection(_get(rf), gallery=hidden)
 
-    assert context["comment_threads"] == [] and context["comment_count_all"] == 0
+    assert section.threads == [] and section.counts.all == 0
 
 
 def _get(rf, path="/"):
@@ -478,19 +476,18 @@ def _comments(gallery, count: int) -> None:
 
 @pytest.mark.parametrize("count", [40, 1000])
 def test_comment_section_queries_do_not_grow(rf, django_assert_num_queries, gallery, count):
-    from django.template.loader import render_to_string
-
-    from newsroom.comments import comment_context
+    from django.template import engines
 
     _comments(gallery, count)
+    gallery = Gallery.objects.published().get(pk=gallery.pk)  # as its page loads it
     request = _get(rf)
-    # 1. counts for the gallery and each item, 2. one page of top-level comments,
-    # 3. the first replies of those threads, through a window function.
+    section = engines["django"].from_string("{% load comments %}{% comment_section gallery %}")
+    # 1. counts for the gallery and each item, 2. one page of top-level comments (each with the name it
+    # answers, when that comment is visible), 3. the first replies of those threads, through a window function.
     with django_assert_num_queries(3):
-        context = comment_context(request, gallery=gallery)
-        html = render_to_string("newsroom/includes/comments.html", context, request=request)
+        html = section.render({"gallery": gallery}, request=request)
 
-    assert context["comment_count"] == count
+    assert f'class="comment-count">({count})' in html
     assert html.count('class="comment ') == ROOTS_PER_PAGE * (1 + REPLIES_SHOWN) if count >= 80 else True
 
 
@@ -596,18 +593,6 @@ def test_each_comment_links_to_its_own_permalink_vote_reply_and_report(client, g
     assert f'href="#comment-{reply.parent_id}">in reply to ' in html
 
 
-def test_comment_times_read_as_django_writes_them():
-    from datetime import UTC, datetime
-
-    from django.utils import dateformat
-
-    from newsroom.comments import _shown_time
-
-    for month in range(1, 13):
-        moment = datetime(2026, month, month * 2, month + 8, month * 4, tzinfo=UTC)
-        assert _shown_time(moment) == dateformat.format(moment, "j M Y, H:i")
-
-
 def test_a_referer_no_url_parser_reads_is_a_post_from_elsewhere(gallery):
     response = Client().post(POST_URL, form_data(gallery), HTTP_REFERER="http://[::1")
 
@@ -627,3 +612,20 @@ def test_an_email_address_longer_than_mail_can_deliver_is_refused_on_the_form(cl
 
     assert response.status_code == 400 and "at most 254 characters" in response.text
     assert not Comment.objects.exists()
+
+
+@pytest.mark.parametrize("size", [4, 60])
+def test_thread_page_and_load_more_run_a_fixed_number_of_queries(client, django_assert_num_queries, gallery, size):
+    root = CommentFactory(gallery=gallery)
+    parent = root
+    for n in range(size):
+        parent = CommentFactory(parent=parent if n % 2 else root)
+    CommentFactory(parent=root, status=Comment.Status.REMOVED)
+    # 1 the root (+ gallery, item), 2 how many visible replies, 3 this page of them, each with the name it
+    # answers while that comment is visible.
+    with django_assert_num_queries(3):
+        assert client.get(reverse("comments:thread", args=[root.pk])).status_code == 200
+    # 1 the root (+ gallery, item), 2 the next replies after the last one shown.
+    with django_assert_num_queries(2):
+        response = client.get(reverse("comments:replies", args=[root.pk]), {"after": 0})
+    assert response.text.count('class="comment ') == min(size, REPLIES_PER_FETCH)

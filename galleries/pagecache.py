@@ -1,4 +1,4 @@
-"""Page caches and their invalidation.
+"""The page cache, and the versions that invalidate it and the fragments pages are built from.
 
 Public pages are stored whole in Django's cache (Redis in production, shared
 by every web process) under a site-wide version number. Purging bumps the
@@ -6,32 +6,28 @@ version: every gallery change also changes the home page, lists, feeds and
 sitemaps, so one number refreshes them all at once and no key needs finding.
 A hit is answered before sessions, CSRF, URL resolving or templates run.
 
-Public pages carry no CSRF token, so one copy serves every reader here and in
-any CDN. The forms on them post to views guarded by `same_origin_post`.
-
 Each process also keeps the pages it answered most recently. A hit reads
 only the small version number from the shared cache and replays its own copy
 when the versions match: fetching and unpickling a page of a hundred
 kilobytes would cost more than the rest of the hit.
+
+Pages that miss are rendered from fragments cached under versions of their
+own (`{% cache %}` keyed by `fragment_version`), so a page whose comments
+changed renders its comment section again and takes the rest from the cache.
 """
 
 import hashlib
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
-from functools import wraps
-from urllib.parse import urlsplit
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils.cache import get_conditional_response
-from django.utils.http import http_date
-from django.views.decorators.csrf import csrf_exempt
 
 VERSION_KEY = "pagecache:version"
+FRAGMENT_KEY = "fragment:{}:version"
 # Only these query parameters change a public page; any other makes the request skip the cache,
 # so nobody can fill it with ?junk=1, ?junk=2 …
 CACHED_PARAMETERS = frozenset({"page", "order", "q", "csort", "cpage"})
@@ -41,21 +37,51 @@ _local_lock = threading.Lock()
 
 
 def _version() -> int:
-    return cache.get(VERSION_KEY) or _start_version()
+    return cache.get(VERSION_KEY) or _start_version(VERSION_KEY)
 
 
-def _start_version() -> int:
+def _start_version(key: str) -> int:
     # A fresh start number, so versions seen before the key was evicted are never reused.
-    cache.add(VERSION_KEY, time.time_ns(), timeout=None)
-    return cache.get(VERSION_KEY)
+    cache.add(key, time.time_ns(), timeout=None)
+    return cache.get(key)
 
 
-def purge_gallery(*, gallery_id: int) -> None:
-    """Forget every cached page that shows this gallery; call it after the change commits."""
+def purge_pages(*, changed: Iterable[str] = ()) -> None:
+    """Forget every cached page, and the fragments named in `changed`; call it after the change commits.
+
+    A fragment's version changes only with what it shows: after a comment is approved the page is
+    rendered again, but the gallery's items come from their fragment.
+    """
+    for name in changed:
+        _bump(FRAGMENT_KEY.format(name))
+    _bump(VERSION_KEY)
+
+
+def gallery_fragment(gallery_id: int) -> str:
+    """The name of the version of everything a gallery page shows of the gallery itself."""
+    return f"gallery:{gallery_id}"
+
+
+def fragment_seconds(request: HttpRequest) -> int:
+    """How long fragments of this request's page may be kept: as long as pages, or not at all.
+
+    Not at all for the parameters the page cache refuses too, among them the page a reader is sent to after
+    their own change (marked "notice"), which shows that change before the purge that follows its commit.
+    """
+    return settings.LOUPE_PAGE_CACHE_SECONDS if set(request.GET) <= CACHED_PARAMETERS else 0
+
+
+def fragment_version(name: str) -> int:
+    """The current version of a fragment, for its cache key."""
+    key = FRAGMENT_KEY.format(name)
+    return cache.get(key) or _start_version(key)
+
+
+def _bump(key: str) -> None:
     try:
-        cache.incr(VERSION_KEY)
+        cache.incr(key)
     except ValueError:
-        _start_version()
+        _start_version(key)
 
 
 def _page_key(request: HttpRequest) -> str:
@@ -153,77 +179,3 @@ def _replay(request: HttpRequest, entry) -> HttpResponse:
         response[name] = value
     response["Content-Length"] = str(len(content))
     return response
-
-
-def mark_public(request: HttpRequest, response: HttpResponse, *, last_modified=None) -> HttpResponse:
-    """Give a public page its validators and shared-cache headers, and let the page cache keep it."""
-    if hasattr(response, "render") and not response.is_rendered:
-        response.render()
-    if response.status_code != 200 or response.streaming:
-        return response
-    if settings.SESSION_COOKIE_NAME in request.COOKIES:
-        # Signed-in staff may see more than readers: nobody else may reuse their copy.
-        response["Cache-Control"] = "private, no-cache"
-        return response
-    # SHA-256 rather than MD5: processors hash it in hardware, twice as fast over a page of 170 kilobytes.
-    response["ETag"] = '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"'
-    if last_modified is not None:
-        response["Last-Modified"] = http_date(last_modified.timestamp())
-    seconds = settings.LOUPE_PAGE_CACHE_SECONDS
-    response["Cache-Control"] = f"public, max-age=60, s-maxage={seconds}" if seconds else "public, max-age=60"
-    response.loupe_public = True
-    conditional = get_conditional_response(
-        request,
-        etag=response["ETag"],
-        last_modified=last_modified and int(last_modified.timestamp()),
-        response=response,
-    )
-    return conditional
-
-
-def mark_private(response: HttpResponse) -> HttpResponse:
-    response["Cache-Control"] = "private, no-store"
-    response.loupe_public = False
-    return response
-
-
-def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """For views whose page is the same for every anonymous reader."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        if getattr(response, "loupe_public", None) is False:
-            return response
-        return mark_public(request, response, last_modified=getattr(response, "loupe_last_modified", None))
-
-    return wrapper
-
-
-def same_origin(request: HttpRequest) -> bool:
-    """CSRF defence for the forms on publicly cached pages, which cannot carry a per-reader token.
-
-    Browsers send Origin (or at least Referer) with every POST; another site's form cannot forge ours.
-    """
-    expected = {f"{request.scheme}://{request.get_host()}", settings.SITE_URL}
-    origin = request.META.get("HTTP_ORIGIN")
-    if origin is not None:
-        # "null" comes from sandboxed frames and cross-site redirects: it names no site, so never this one.
-        return origin in expected
-    try:
-        referer = urlsplit(request.META.get("HTTP_REFERER", ""))
-    except ValueError:  # such as an unclosed IPv6 bracket: an address no page of ours has
-        return False
-    return f"{referer.scheme}://{referer.netloc}" in expected
-
-
-def same_origin_post(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """For views that take the POSTs of forms on public pages: `same_origin` stands in for Django's CSRF token."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if request.method == "POST" and not same_origin(request):
-            return render(request, "403.html", {"cross_site": True}, status=403)
-        return view(request, *args, **kwargs)
-
-    return csrf_exempt(wrapper)

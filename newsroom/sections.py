@@ -1,0 +1,87 @@
+"""The comment section of a gallery or photo page, as values worked out when the page first asks for them.
+
+Every value is lazy: when the section's threads come from the fragment cache, their queries never run.
+"""
+
+from functools import cached_property
+
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest
+
+from newsroom.forms import CommentForm
+from newsroom.models import ROOTS_PER_PAGE, SORTS, Comment, Thread
+from newsroom.moderation import comments_closed_reason, issue_form_stamp
+
+
+class CommentCounts:
+    """The visible comments on a gallery, by item (None: the gallery's own thread), counted in one query."""
+
+    def __init__(self, gallery):
+        self.gallery = gallery
+
+    @cached_property
+    def by_item(self) -> dict[int | None, tuple[int, int]]:
+        return Comment.objects.visible().filter(gallery=self.gallery).counts_by_item()
+
+    def of(self, item=None) -> int:
+        return self.by_item.get(item.pk if item else None, (0, 0))[0]
+
+    def roots_of(self, item=None) -> int:
+        return self.by_item.get(item.pk if item else None, (0, 0))[1]
+
+    @property
+    def all(self) -> int:
+        return sum(total for total, _ in self.by_item.values())
+
+
+class CommentSection:
+    sorts = list(SORTS)
+
+    def __init__(self, request: HttpRequest, *, gallery, item=None, counts: CommentCounts | None = None):
+        self.request = request
+        self.gallery = gallery
+        self.item = item
+        self.counts = counts or CommentCounts(gallery)
+        self.sort = request.GET.get("csort") if request.GET.get("csort") in SORTS else "newest"
+        self.page_number = request.GET.get("cpage") or "1"
+
+    @property
+    def target(self):
+        return self.item or self.gallery
+
+    @property
+    def count(self) -> int:
+        return self.counts.of(self.item)
+
+    @cached_property
+    def page(self) -> Page:
+        # The count comes from the counts query, so the paginator asks no more of the database than one page.
+        return Paginator(range(self.counts.roots_of(self.item)), ROOTS_PER_PAGE).get_page(self.page_number)
+
+    @cached_property
+    def threads(self) -> list[Thread]:
+        if not self.page.paginator.count:
+            return []
+        return Comment.objects.visible().threads_for(
+            gallery=self.gallery, item=self.item, sort=self.sort, offset=self.page.start_index() - 1
+        )
+
+    @cached_property
+    def closed_reason(self) -> str:
+        return comments_closed_reason(self.gallery)
+
+    @cached_property
+    def form(self) -> CommentForm | None:
+        if self.closed_reason:
+            return None
+        initial = {"gallery": self.gallery.pk, "item": self.item.pk if self.item else None, "stamp": issue_form_stamp()}
+        return CommentForm(user=self.request.user, initial=initial)
+
+    @property
+    def premoderated(self) -> bool:
+        return self.gallery.comment_mode == self.gallery.CommentMode.PREMODERATED
+
+    @property
+    def max_length(self) -> int:
+        return settings.LOUPE_COMMENT_MAX_LENGTH

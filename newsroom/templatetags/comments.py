@@ -1,0 +1,70 @@
+"""The comment section of any page that shows a gallery or a photo: `{% load comments %}{% comment_section gallery %}`.
+
+Pages of the galleries app render comments through these tags, so that app needs no import of this one.
+"""
+
+from django import template
+from django.template.loader import get_template
+from django.utils.safestring import SafeString, mark_safe
+
+from galleries.pagecache import fragment_seconds, fragment_version
+from newsroom.markup import render_comment_body
+from newsroom.models import comments_fragment
+from newsroom.sections import CommentCounts, CommentSection
+
+register = template.Library()
+
+register.filter("comment_body", render_comment_body)
+
+
+@register.simple_tag
+def get_comment_counts(gallery) -> CommentCounts:
+    """`{% get_comment_counts gallery as comment_counts %}`: counted when first printed, once for the page."""
+    return CommentCounts(gallery)
+
+
+@register.filter
+def count_for(counts: CommentCounts, item) -> int:
+    """`comment_counts|count_for:item`: the visible comments on one photo."""
+    return counts.of(item)
+
+
+def _jinja(name: str, context: dict) -> SafeString:
+    # Jinja2 autoescapes these templates; its backend returns their output as a plain str.
+    return mark_safe(get_template(name, using="jinja2").render(context))  # noqa: S308
+
+
+@register.simple_tag
+def comment_threads(threads) -> SafeString:
+    """Threads of comments, each a <li>: the hot loop of every comment section, rendered by Jinja2."""
+    return _jinja("newsroom/threads.jinja", {"threads": threads})
+
+
+@register.simple_tag
+def comment_article(comment) -> SafeString:
+    return _jinja("newsroom/comment.jinja", {"c": comment})
+
+
+@register.simple_tag
+def comment_replies(root, replies, more, last_id) -> SafeString:
+    return _jinja("newsroom/replies.jinja", {"root": root, "replies": replies, "more": more, "last_id": last_id})
+
+
+@register.inclusion_tag("newsroom/includes/comments.html", takes_context=True)
+def comment_section(context: template.Context, gallery, item=None) -> dict:
+    """The comments on `gallery` (or one of its items) with the form to add one.
+
+    The threads are a fragment cached under the gallery's comment version, which moderation bumps.
+    """
+    request = context["request"]
+    counts = context.get("comment_counts")
+    if not isinstance(counts, CommentCounts) or counts.gallery != gallery:
+        counts = CommentCounts(gallery)
+    return {
+        "section": CommentSection(request, gallery=gallery, item=item, counts=counts),
+        "comments_version": fragment_version(comments_fragment(gallery.pk)),
+        "fragment_seconds": fragment_seconds(request),
+        "messages": context.get("messages"),
+        "request": request,
+        "user": request.user,
+    }
