@@ -6,9 +6,9 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from galleries.markup import one_line
 from galleries.models import Gallery
 from galleries.roles import EDITORS
+from galleries.text import one_line
 
 
 def _send(*, gallery: Gallery, template: str, subject: str, recipients: list[str], **extra) -> None:

@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 
 from galleries.audit import record
 from galleries.models import Rendition
+from galleries.text import TypedTextField
 from newsroom.comments import render_comment_body
 from newsroom.models import Ban, Comment, CommentReport, WordRule
 from newsroom.moderation import (
@@ -27,6 +28,16 @@ from newsroom.moderation import (
 )
 
 # --- Moderation queue ---------------------------------------------------------
+
+
+class DecisionForm(forms.Form):
+    # The reason box above the queue, kept in the audit log and on bans: one line, as both show it.
+    decision_reason = TypedTextField(required=False)
+
+
+def _decision_reason(request) -> str:
+    form = DecisionForm(request.POST)
+    return form.cleaned_data["decision_reason"] if form.is_valid() else ""
 
 
 def _thumbnail(photo) -> str:
@@ -232,7 +243,7 @@ class CommentAdmin(ModeratorOnly, admin.ModelAdmin):
         )
 
     def _decide(self, request, queryset, decide, done: str):
-        reason = request.POST.get("decision_reason", "").strip()
+        reason = _decision_reason(request)
         count = 0
         for comment in queryset:
             decide(comment, reason)
@@ -274,7 +285,7 @@ class CommentAdmin(ModeratorOnly, admin.ModelAdmin):
 
     @admin.action(description="Ban the authors of selected comments", permissions=["moderate"])
     def ban_authors(self, request, queryset):
-        reason = request.POST.get("decision_reason", "").strip()
+        reason = _decision_reason(request)
         days = request.POST.get("ban_days", "").strip()
         if not reason:
             self.message_user(request, "Write the reason for the ban in the reason box.", messages.ERROR)

@@ -8,7 +8,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
-from galleries.models import TypedText
+from galleries.text import TypedText
 
 
 def new_unsubscribe_token() -> str:
@@ -55,7 +55,7 @@ class CommentQuerySet(models.QuerySet):
         )
 
 
-class Comment(models.Model):
+class Comment(TypedText):
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for review"
         APPROVED = "approved", "Approved"
@@ -128,7 +128,7 @@ class Comment(models.Model):
         return self.item if self.item_id else self.gallery
 
 
-class CommentReport(models.Model):
+class CommentReport(TypedText):
     class Reason(models.TextChoices):
         SPAM = "spam", "Spam"
         ABUSE = "abuse", "Abuse or harassment"

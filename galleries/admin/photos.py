@@ -15,9 +15,9 @@ from django.utils.html import format_html, format_html_join
 from galleries import imaging
 from galleries.admin.thumbnails import thumbnail
 from galleries.library import galleries_using
-from galleries.markup import without_control_characters
 from galleries.models import Photo
 from galleries.tasks import reframe_photo, rerender_photos
+from galleries.text import typed_text
 from galleries.workflow import can_edit_photo
 
 
@@ -82,7 +82,7 @@ class PhotoAdminForm(forms.ModelForm):
         if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
             raise ValidationError('Give keywords as a list of words, like ["flood", "harvest"].')
         # JSON may spell a NUL as \u0000, which PostgreSQL cannot store.
-        keywords = [" ".join(without_control_characters(k).split()) for k in keywords]
+        keywords = [" ".join(typed_text(k, one_line=True).split()) for k in keywords]
         return [k for k in keywords if k]
 
 

@@ -1,6 +1,7 @@
 from django import template
 
-from galleries.markup import plain_text, render_markup, without_control_characters
+from galleries.markup import plain_text, render_markup
+from galleries.text import without_control_characters
 
 register = template.Library()
 

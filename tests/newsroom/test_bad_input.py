@@ -2,6 +2,7 @@
 
 import contextlib
 from datetime import timedelta
+from functools import partial
 from urllib.parse import quote
 
 import pytest
@@ -14,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from galleries.models import CorrectionNote, FaqEntry, Gallery, GalleryLink, Item, Photo, Photographer, Tag
-from galleries.workflow import add_correction, submit_gallery, withdraw_gallery
+from galleries.workflow import submit_gallery
 from newsroom.models import Ban, Comment, CommentReport, WordRule
 from newsroom.moderation import post_comment, report_comment
 from tests.factories import CommentFactory, GalleryFactory, published_gallery
@@ -140,15 +141,18 @@ def test_a_session_cookie_holding_a_nul_is_ignored(client):
     assert response.status_code == 200 and gallery.title in response.text
 
 
-def test_workflow_notes_lose_control_characters(editor, django_capture_on_commit_callbacks):
+def test_workflow_notes_lose_control_characters(client, editor, django_capture_on_commit_callbacks):
     gallery = published_gallery(items=1)
+    client.force_login(editor)
 
+    # The workflow buttons' form is where an editor's note enters.
     with django_capture_on_commit_callbacks(execute=True):
-        note = add_correction(gallery=gallery, by=editor, text="The ferry\x00 left at six,\x0b not five.")
-        withdraw_gallery(gallery=gallery, by=editor, reason="The family\x00 asked us to.")
+        step = partial(reverse, "admin:galleries_gallery_transition")
+        client.post(step(args=[gallery.pk, "correct"]), {"text": "The ferry\x00 left at six,\x0b not five."})
+        client.post(step(args=[gallery.pk, "withdraw"]), {"reason": "The family\x00 asked us to.\u202e"})
 
     gallery.refresh_from_db()
-    assert note.text == "The ferry left at six, not five."
+    assert CorrectionNote.objects.get(gallery=gallery).text == "The ferry left at six, not five."
     assert gallery.withdrawn_reason == "The family asked us to."
 
 
