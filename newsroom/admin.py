@@ -217,13 +217,15 @@ class CommentAdmin(ModeratorOnly, admin.ModelAdmin):
         if obj.parent is None:
             return "Top-level comment"
         return format_html(
-            "In reply to <strong>{}</strong>:<br><q>{}</q>", obj.parent.author_name, truncatechars(obj.parent.body, 200)
+            "In reply to <strong><bdi>{}</bdi></strong>:<br><q>{}</q>",
+            obj.parent.author_name,
+            truncatechars(obj.parent.body, 200),
         )
 
     @admin.display(description="Author")
     def author(self, obj):
         return format_html(
-            "<strong>{}</strong><br>{}{}<br><small>{} approved · {} rejected/spam/removed</small>",
+            "<strong><bdi>{}</bdi></strong><br>{}{}<br><small>{} approved · {} rejected/spam/removed</small>",
             obj.author_name,
             obj.author_email or "no email",
             f" · account {obj.user.get_username()}" if obj.user_id else "",
@@ -239,7 +241,7 @@ class CommentAdmin(ModeratorOnly, admin.ModelAdmin):
         return format_html(
             "{}{}",
             obj.policy_reason or "—",
-            format_html_join("", "<br>Report: {}", ((text,) for text in reports)),
+            format_html_join("", "<br>Report: <bdi>{}</bdi>", ((text,) for text in reports)),
         )
 
     def _decide(self, request, queryset, decide, done: str):

@@ -73,11 +73,12 @@ def render_comment_article(comment: Comment) -> SafeString:
     if comment.depth > 1:
         parent_name = escape(getattr(comment, "parent_name", "") or "")
         in_reply_to = (
-            f'\n<a class="comment-in-reply-to" href="#comment-{comment.parent_id}">in reply to {parent_name}</a>'
+            f'\n<a class="comment-in-reply-to" href="#comment-{comment.parent_id}">'
+            f"in reply to <bdi>{parent_name}</bdi></a>"
         )
     return mark_safe(  # noqa: S308 -- every value escaped or rendered safe
         f'<article class="comment comment-depth-{comment.depth}" id="comment-{comment.pk}">\n'
-        f'<header class="comment-meta">\n<span class="comment-author">{author}</span>{in_reply_to}\n'
+        f'<header class="comment-meta">\n<bdi class="comment-author">{author}</bdi>{in_reply_to}\n'
         f'<a class="comment-permalink" href="{permalink}"><time datetime="{created.strftime("%Y-%m-%dT%H:%M:%S%z")}">'
         f"{_shown_time(created)}</time></a>\n</header>\n"
         f'<div class="comment-body">{render_comment_body(comment.body)}</div>\n'

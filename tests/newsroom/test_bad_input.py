@@ -1,6 +1,7 @@
 """Text no one means to send: NUL and other control characters, in addresses and in what is typed."""
 
 import contextlib
+import time
 from datetime import timedelta
 from functools import partial
 from urllib.parse import quote
@@ -17,7 +18,7 @@ from django.utils import timezone
 from galleries.models import CorrectionNote, FaqEntry, Gallery, GalleryLink, Item, Photo, Photographer, Tag
 from galleries.workflow import submit_gallery
 from newsroom.models import Ban, Comment, CommentReport, WordRule
-from newsroom.moderation import post_comment, report_comment
+from newsroom.moderation import issue_form_stamp, post_comment, report_comment
 from tests.factories import CommentFactory, GalleryFactory, published_gallery
 
 pytestmark = pytest.mark.django_db
@@ -77,6 +78,83 @@ def test_report_note_loses_control_characters():
     report_comment(comment=comment, reason="spam", note="Links\x00 to a shop", reporter_key="k")
 
     assert CommentReport.objects.get().note == "Links to a shop"
+
+
+ARABIC_NAME = "أمارا أوكافور"
+HEBREW_BODY = "האור בתמונה השלישית מדהים.\n\nתודה!"  # noqa: RUF001 -- Hebrew, as readers write it
+
+
+def test_the_comment_form_removes_invisible_tricks_and_keeps_right_to_left_text():
+    gallery = published_gallery(items=1)
+    client = Client(headers={"Origin": "http://testserver"})
+    form = {
+        "gallery": gallery.pk,
+        "body": f"\u202e{HEBREW_BODY}\u200b",
+        "author_name": f"\u2067{ARABIC_NAME}\u2069\u200d",
+        "author_email": "amara@example.org",
+        "stamp": issue_form_stamp(at=time.time() - 60),
+    }
+
+    client.post(reverse("comments:post"), form)
+
+    comment = Comment.objects.get()
+    assert (comment.author_name, comment.body) == (ARABIC_NAME, HEBREW_BODY)
+
+
+def test_a_name_of_nothing_but_invisible_characters_is_refused_by_the_comment_form():
+    gallery = published_gallery(items=1)
+    client = Client(headers={"Origin": "http://testserver"})
+    form = {
+        "gallery": gallery.pk,
+        "body": "Lovely light.",
+        "author_name": "\u200b\u202e\u200f",
+        "author_email": "amara@example.org",
+        "stamp": issue_form_stamp(at=time.time() - 60),
+    }
+
+    response = client.post(reverse("comments:post"), form)
+
+    assert response.status_code == 400 and not Comment.objects.exists()
+    assert "Give the name to show with your comment." in response.text
+
+
+def test_the_report_form_removes_invisible_tricks_from_the_note():
+    comment = CommentFactory(status=Comment.Status.APPROVED)
+    client = Client(headers={"Origin": "http://testserver"})
+
+    client.post(
+        reverse("comments:report", args=[comment.pk]), {"reason": "spam", "note": "Links\u200b to\u202e a shop"}
+    )
+
+    assert CommentReport.objects.get().note == "Links to a shop"
+
+
+def test_reader_names_are_isolated_on_the_page_so_they_cannot_reorder_what_follows():
+    gallery = published_gallery(items=1)
+    root = CommentFactory(gallery=gallery, author_name=ARABIC_NAME, status=Comment.Status.APPROVED)
+    middle = CommentFactory(gallery=gallery, parent=root, author_name="עמרה", status=Comment.Status.APPROVED)
+    CommentFactory(gallery=gallery, parent=middle, author_name="Bo", status=Comment.Status.APPROVED)
+
+    html = Client().get(gallery.get_absolute_url()).text
+
+    assert f'<bdi class="comment-author">{ARABIC_NAME}</bdi>' in html
+    assert "in reply to <bdi>עמרה</bdi>" in html
+
+
+def test_the_moderation_queue_isolates_names_and_report_notes(moderator):
+    root = CommentFactory(author_name=ARABIC_NAME, status=Comment.Status.APPROVED)
+    reply = CommentFactory(gallery=root.gallery, parent=root, author_name="עמרה", status=Comment.Status.PENDING)
+    report_comment(comment=root, reason="spam", note="שלום", reporter_key="k")
+    client = Client()
+    client.force_login(moderator)
+
+    pending = client.get(reverse("admin:newsroom_comment_changelist"), {"queue": "pending"}).text
+    reported = client.get(reverse("admin:newsroom_comment_changelist"), {"queue": "reported"}).text
+
+    assert f"In reply to <strong><bdi>{ARABIC_NAME}</bdi></strong>" in pending
+    assert "<strong><bdi>עמרה</bdi></strong>" in pending and str(reply.pk) in pending
+    assert f"<strong><bdi>{ARABIC_NAME}</bdi></strong>" in reported
+    assert "Report: <bdi>Spam: שלום</bdi>" in reported
 
 
 def test_moderators_reason_box_and_ban_length_take_only_what_can_be_stored(moderator):
