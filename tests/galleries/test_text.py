@@ -90,6 +90,16 @@ def test_names_typed_into_the_admin_lose_invisible_tricks_and_keep_arabic_and_he
 
 
 @pytest.mark.django_db
+def test_the_admin_refuses_a_name_of_nothing_but_invisible_characters(client, editor):
+    client.force_login(editor)
+
+    response = client.post(reverse("admin:galleries_photographer_add"), {"name": "\u202e\u200b\u2066", "slug": "x"})
+
+    assert response.status_code == 200 and not Photographer.objects.exists()
+    assert "name" in response.context["adminform"].form.errors
+
+
+@pytest.mark.django_db
 def test_a_folder_import_cleans_captions_it_writes_without_saving_each_item(tmp_path, editor):
     rows = [{"file": "river-01.jpg", "headline": f"{HEBREW}\u200b", "caption": "A ferry\u202e crossing."}]
 
