@@ -150,8 +150,8 @@ class TypedText(models.Model):
 class TypedTextField(forms.CharField):
     """A form field for text people type: cleaned as `typed_text()` before it is stripped and validated.
 
-    One line unless its widget is a textarea, so a name of nothing but invisible characters is refused as empty
-    and a length limit counts what will be kept.
+    One line unless its widget is a textarea. Cleaning comes first, so a name of nothing but invisible characters
+    is refused as empty and a length limit counts what will be kept.
     """
 
     def to_python(self, value):
