@@ -58,10 +58,6 @@ def purge_gallery(*, gallery_id: int) -> None:
         _start_version()
 
 
-def purge_all() -> None:
-    purge_gallery(gallery_id=0)
-
-
 def _page_key(request: HttpRequest) -> str:
     return "pagecache:page4:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()[:40]
 

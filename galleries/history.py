@@ -1,4 +1,4 @@
-"""Revision history and edit locking: a gallery and its items are saved, compared and restored as one.
+"""Revision history and edit locking: a gallery and its items are saved and restored as one.
 
 django-reversion rather than django-simple-history: reversion stores a gallery *with* its items (and links and
 FAQ) in one revision, so "what did the gallery look like on Tuesday" and "restore Tuesday's version" are one
@@ -8,9 +8,10 @@ A restore brings back content only (text, items, order, tags); the workflow stat
 made it, so restoring can never publish or unpublish anything.
 """
 
-from collections.abc import Iterator
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import partial
 
 import reversion
@@ -24,6 +25,7 @@ from galleries.audit import record
 from galleries.caching import purge_gallery
 from galleries.models import FaqEntry, Gallery, GalleryLink, Item, Photo
 from galleries.publication import conceal_photos, expose_photos
+from galleries.workflow import can_edit_gallery
 
 reversion.register(Item, exclude=["editor_note"])
 reversion.register(GalleryLink)
@@ -41,7 +43,6 @@ WORKFLOW_FIELDS = (
     "created_by_id",
     "version",
 )
-_HIDDEN_FIELDS = {*WORKFLOW_FIELDS, "submitted_by", "created_by", "id", "created_at", "updated_at", "gallery"}
 
 
 class ConflictError(Exception):
@@ -52,16 +53,48 @@ class EditRefused(Exception):
     """The person may not edit this gallery in its present state."""
 
 
+def conflict_message(noun: str) -> str:
+    """What every stale save is refused with, whatever was being edited."""
+    return (
+        f"Someone else saved this {noun} while you were editing it, so your changes were not saved. "
+        "Open it again to see their version, then make your changes once more."
+    )
+
+
 def check_version(gallery: Gallery, expected_version: int) -> None:
     """Raise ConflictError if the gallery changed since the editor loaded it at `expected_version`."""
     current = Gallery.objects.filter(pk=gallery.pk).values_list("version", flat=True).first()
     if current is None:
         raise ConflictError("This gallery was deleted while you were editing it.")
     if current != int(expected_version):
-        raise ConflictError(
-            "Someone else saved this gallery while you were editing it, so your changes were not saved. "
-            "Open it again to see their version, then make your changes once more."
-        )
+        raise ConflictError(conflict_message("gallery"))
+
+
+def edit_token(model: type[models.Model], pk, fields: Iterable[str], *, lock: bool = False) -> str | None:
+    """A fingerprint of what a form edits, as the database holds it now; None when the row is gone.
+
+    Rows without a version number (photos, photographers) are checked by it: a form carries the token of
+    the row it was loaded from, and a save whose token no longer matches is as stale as an old version.
+    With `lock`, the row stays locked until the transaction ends, so nobody saves between check and save.
+    """
+    names = sorted(model._meta.get_field(name).attname for name in fields)
+    rows = model._default_manager.filter(pk=pk)
+    if lock and transaction.get_connection().in_atomic_block:
+        rows = rows.select_for_update()
+    values = rows.values(*names).first()
+    if values is None:
+        return None
+    text = json.dumps(values, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def check_unchanged(model: type[models.Model], pk, fields: Iterable[str], token: str, *, noun: str) -> None:
+    """Raise ConflictError if what a form edits changed since the form was loaded with `token`."""
+    current = edit_token(model, pk, fields, lock=True)
+    if current is None:
+        raise ConflictError(f"This {noun} was deleted while you were editing it.")
+    if current != token:
+        raise ConflictError(conflict_message(noun))
 
 
 def _photo_ids(gallery_id: int) -> set[int]:
@@ -88,8 +121,6 @@ def editing_gallery(*, gallery: Gallery, by, expected_version: int, comment: str
     audit row; and for a published gallery, after the commit, exposes new photos, conceals removed ones
     and purges cached pages.
     """
-    from galleries.workflow import can_edit_gallery
-
     with transaction.atomic(), reversion.create_revision():
         locked = Gallery.objects.select_for_update().get(pk=gallery.pk)
         if not can_edit_gallery(by, locked):
@@ -107,15 +138,7 @@ def editing_gallery(*, gallery: Gallery, by, expected_version: int, comment: str
             transaction.on_commit(partial(_after_published_edit, gallery_id=locked.pk, photos_before=photos_before))
 
 
-# Comparing -----------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Change:
-    what: str  # "Gallery", "Item 3", "Link “Sources”"
-    field: str  # the field's label; "" when the whole object was added or removed
-    before: str
-    after: str
+# Versions -----------------------------------------------------------------------------------------------------
 
 
 def versions_of(gallery: Gallery):
@@ -123,80 +146,11 @@ def versions_of(gallery: Gallery):
     return Version.objects.get_for_object(gallery).select_related("revision__user")
 
 
-def _label(model: type[models.Model], data: dict, fallback: str) -> str:
-    if model is Item:
-        return f"Item {int(data.get('position') or 0) + 1}"
-    if model is GalleryLink:
-        return f"Link “{data.get('label', '')}”"
-    if model is FaqEntry:
-        return f"Question “{data.get('question', '')}”"
-    return fallback
-
-
-def _text(model: type[models.Model], name: str, value) -> str:
-    field = model._meta.get_field(name)
-    if value in (None, ""):
-        return ""
-    if field.many_to_many:
-        names = field.related_model.objects.filter(pk__in=value).order_by("pk")
-        return ", ".join(str(obj) for obj in names)
-    if field.many_to_one:
-        obj = field.related_model.objects.filter(pk=value).first()
-        return str(obj) if obj is not None else f"#{value} (deleted)"
-    if field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    return str(value)
-
-
-def _field_changes(model, what: str, before: dict, after: dict) -> list[Change]:
-    changes = []
-    for field in model._meta.get_fields():
-        name = field.name
-        if name in _HIDDEN_FIELDS or (not getattr(field, "concrete", False) and not field.many_to_many):
-            continue
-        if name not in before and name not in after:
-            continue
-        old, new = before.get(name), after.get(name)
-        if field.many_to_many:
-            old, new = sorted(old or []), sorted(new or [])
-        if old != new:
-            changes.append(
-                Change(what, str(field.verbose_name).capitalize(), _text(model, name, old), _text(model, name, new))
-            )
-    return changes
-
-
-def _members(version: Version) -> dict[tuple[type, str], dict]:
-    members = {}
-    for member in version.revision.version_set.select_related("content_type"):
-        model = member.content_type.model_class()
-        if model in (Item, GalleryLink, FaqEntry):
-            members[(model, member.object_id)] = member.field_dict
-    return members
-
-
-def diff_versions(older: Version, newer: Version) -> list[Change]:
-    """Field by field, what changed in the gallery and its items from `older` to `newer`."""
-    changes = _field_changes(Gallery, "Gallery", older.field_dict, newer.field_dict)
-    before, after = _members(older), _members(newer)
-    for key in sorted(before.keys() | after.keys(), key=lambda k: (k[0].__name__, int(k[1]))):
-        model = key[0]
-        if key not in before:
-            changes.append(Change(_label(model, after[key], model.__name__), "", "", "added"))
-        elif key not in after:
-            changes.append(Change(_label(model, before[key], model.__name__), "", "removed", ""))
-        else:
-            changes += _field_changes(model, _label(model, after[key], model.__name__), before[key], after[key])
-    return changes
-
-
 # Restoring ---------------------------------------------------------------------------------------------------
 
 
 def restore_revision(*, gallery: Gallery, version_id: int, by) -> Gallery:
     """Bring the gallery's content and items back to a saved version; the workflow state is left alone."""
-    from galleries.workflow import can_edit_gallery
-
     try:
         version = versions_of(gallery).get(pk=version_id)
     except Version.DoesNotExist:

@@ -24,6 +24,7 @@ from django.utils import timezone
 from galleries import imaging
 from galleries.audit import record
 from galleries.models import Photo, Photographer, originals_storage
+from galleries.tasks import enqueue_render
 from galleries.text import imported_text
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ def ingest_photo(
     uploaded_by=None,
     photographer: Photographer | None = None,
     max_bytes: int | None = None,
+    credit_from_metadata: bool = True,
 ) -> IngestResult:
     """Store an upload as a private original and queue its renditions.
 
@@ -62,6 +64,9 @@ def ingest_photo(
     The photo commits before this returns. Inside someone else's transaction
     Django refuses the call (its rollback would strand the file), unless that
     transaction is an `atomic_ingest()` block, which cleans up after itself.
+
+    Without a `photographer`, the file's creator names the one credited, if one of that name exists; pass
+    `credit_from_metadata=False` for uploaders who may not choose whom a photo credits (galleries.access).
     """
     max_bytes = settings.LOUPE_UPLOAD_MAX_BYTES if max_bytes is None else max_bytes
     if not data:
@@ -81,7 +86,7 @@ def ingest_photo(
 
     inspection = readable(inspection)
     metadata = inspection.metadata
-    if photographer is None and metadata.creator:
+    if photographer is None and metadata.creator and credit_from_metadata:
         photographer = Photographer.objects.filter(name__iexact=metadata.creator.strip()).first()
     photo = Photo(
         sha256=sha256,
@@ -237,8 +242,6 @@ def prefill_photo(*, photo: Photo, metadata: imaging.ImportedMetadata) -> list[s
 
 
 def _enqueue_render(*, photo_id: int) -> None:
-    from galleries.tasks import enqueue_render
-
     enqueue_render(photo_id=photo_id)
 
 

@@ -131,9 +131,6 @@ class Tag(Label):
 
 
 class PhotoQuerySet(models.QuerySet):
-    def ready(self) -> Self:
-        return self.filter(state=Photo.State.READY)
-
     def in_published_galleries(self) -> Self:
         return self.filter(items__gallery__in=Gallery.objects.published()).distinct()
 
@@ -192,6 +189,7 @@ class Photo(TypedText):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        permissions = [("browse_library", "Can see the whole photo library, other people's unpublished work included")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(focal_x__gte=0, focal_x__lte=1, focal_y__gte=0, focal_y__lte=1),
@@ -294,11 +292,6 @@ class GalleryQuerySet(models.QuerySet):
     def for_page(self) -> Self:
         """The gallery row of its page; items, renditions and extras (byline, tags and the rest) are one query each."""
         return self.select_related("section")
-
-    def visible_to(self, user) -> Self:
-        if user.is_authenticated and user.is_staff:
-            return self.all()
-        return self.published()
 
 
 class Gallery(TypedText):

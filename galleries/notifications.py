@@ -2,13 +2,12 @@
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from galleries.mail import send_after_commit
 from galleries.models import Gallery
 from galleries.roles import EDITORS
-from galleries.text import one_line
 
 
 def _send(*, gallery: Gallery, template: str, subject: str, recipients: list[str], **extra) -> None:
@@ -23,8 +22,8 @@ def _send(*, gallery: Gallery, template: str, subject: str, recipients: list[str
         **extra,
     }
     body = render_to_string(f"galleries/email/{template}.txt", context)
-    # A subject is one header line: a title saved with a line break (by an import, say) must not stop the mail.
-    send_mail(one_line(f"[{settings.SITE_NAME}] {subject}"), body, None, recipients)
+    # Sent by a task: a mail server that is down must not turn a step that is done into an error.
+    send_after_commit(subject=f"[{settings.SITE_NAME}] {subject}", body=body, recipients=recipients, about=gallery)
 
 
 def _submitter_address(gallery: Gallery) -> list[str]:

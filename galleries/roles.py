@@ -8,25 +8,36 @@ imports nothing from newsroom.
 from django.apps import apps as global_apps
 
 PHOTOGRAPHERS = "Photographers"
+STAFF_PHOTOGRAPHERS = "Staff photographers"
 EDITORS = "Editors"
 MODERATORS = "Moderators"
 
 _CRUD = ("add", "change", "delete", "view")
 
+# The whole library, other people's unpublished photos and drafts included: picture editors and staff
+# photographers, never every contributor and freelancer (see galleries.access).
+BROWSE_LIBRARY = ("galleries", "browse_library")
+
+_PHOTOGRAPHER_MODELS = [
+    ("galleries", "photo", ("add", "change", "view")),
+    ("galleries", "gallery", ("add", "change", "view")),
+    # Delete, so a photographer can take a photo back out of a draft.
+    ("galleries", "item", ("add", "change", "delete", "view")),
+    ("galleries", "photographer", ("view",)),
+    ("galleries", "section", ("view",)),
+    ("galleries", "tag", ("view",)),
+]
+
 # (app_label, model, actions) and custom (app_label, codename). Photographers never get a permission that
 # moves a gallery past review: what they may do to a gallery is further limited by workflow.can_edit_gallery.
 ROLES: dict[str, dict[str, list]] = {
     PHOTOGRAPHERS: {
-        "models": [
-            ("galleries", "photo", ("add", "change", "view")),
-            ("galleries", "gallery", ("add", "change", "view")),
-            # Delete, so a photographer can take a photo back out of a draft.
-            ("galleries", "item", ("add", "change", "delete", "view")),
-            ("galleries", "photographer", ("view",)),
-            ("galleries", "section", ("view",)),
-            ("galleries", "tag", ("view",)),
-        ],
+        "models": _PHOTOGRAPHER_MODELS,
         "custom": [("galleries", "submit_gallery")],
+    },
+    STAFF_PHOTOGRAPHERS: {
+        "models": _PHOTOGRAPHER_MODELS,
+        "custom": [("galleries", "submit_gallery"), BROWSE_LIBRARY],
     },
     EDITORS: {
         "models": [
@@ -49,6 +60,7 @@ ROLES: dict[str, dict[str, list]] = {
             ("galleries", "submit_gallery"),
             ("galleries", "approve_gallery"),
             ("galleries", "publish_gallery"),
+            BROWSE_LIBRARY,
         ],
     },
     MODERATORS: {
@@ -80,7 +92,7 @@ def role_permissions(role: str, *, apps=global_apps) -> list:
 
 
 def sync_roles(*, apps=global_apps, exact: bool = True) -> None:
-    """Create the three groups; `exact` replaces their permissions, otherwise only missing ones are added."""
+    """Create the groups; `exact` replaces their permissions, otherwise only missing ones are added."""
     Group = apps.get_model("auth", "Group")
     for role in ROLES:
         group, _ = Group.objects.get_or_create(name=role)

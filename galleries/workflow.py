@@ -31,11 +31,12 @@ from galleries.audit import record
 from galleries.caching import purge_gallery
 from galleries.models import CorrectionNote, Gallery, Item, Photo
 from galleries.publication import conceal_photos, expose_photos
-from galleries.roles import EDITORS, MODERATORS, PHOTOGRAPHERS
+from galleries.roles import EDITORS, MODERATORS, PHOTOGRAPHERS, STAFF_PHOTOGRAPHERS
 
 logger = logging.getLogger(__name__)
 # How far ahead an approval may schedule publication.
 SCHEDULE_HORIZON = timedelta(days=5 * 365)
+CORRECTION_MAX_LENGTH = 1000
 
 Status = Gallery.Status
 
@@ -70,7 +71,7 @@ def is_editor(user) -> bool:
 
 
 def is_photographer(user) -> bool:
-    return _is_active(user) and PHOTOGRAPHERS in _group_names(user)
+    return _is_active(user) and bool({PHOTOGRAPHERS, STAFF_PHOTOGRAPHERS} & _group_names(user))
 
 
 def is_moderator(user) -> bool:
@@ -470,6 +471,11 @@ def add_correction(*, gallery: Gallery, by, text: str) -> CorrectionNote:
     text = (text or "").strip()
     if not text:
         raise TransitionError("Write the correction readers will see.")
+    if len(text) > CORRECTION_MAX_LENGTH:
+        # A note sits above the gallery on every page of it: a correction, not a second article.
+        raise TransitionError(
+            f"A correction can be at most {CORRECTION_MAX_LENGTH} characters; this one has {len(text)}."
+        )
     if not is_editor(by) or not by.has_perm("galleries.add_correctionnote"):
         raise TransitionError("Only editors may post corrections.")
     locked = _lock(gallery)

@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db import transaction
 from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
@@ -225,7 +226,9 @@ class CommentAdmin(ModeratorOnly, admin.ModelAdmin):
     @admin.display(description="Author")
     def author(self, obj):
         return format_html(
-            "<strong><bdi>{}</bdi></strong><br>{}{}<br><small>{} approved · {} rejected/spam/removed</small>",
+            # By typed address, which anyone can type: a history, not proof of who wrote this one.
+            "<strong><bdi>{}</bdi></strong><br>{}{}"
+            "<br><small>{} approved · {} rejected/spam/removed under this address</small>",
             obj.author_name,
             obj.author_email or "no email",
             f" · account {obj.user.get_username()}" if obj.user_id else "",
@@ -246,16 +249,34 @@ class CommentAdmin(ModeratorOnly, admin.ModelAdmin):
 
     def _decide(self, request, queryset, decide, done: str):
         reason = _decision_reason(request)
-        count = 0
+        count, refused = 0, []
+        # The queue tab filters the queryset by state: a selected comment that left it was decided meanwhile.
+        selected = set(request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
+        gone = selected - {str(pk) for pk in queryset.values_list("pk", flat=True)}
         for comment in queryset:
-            decide(comment, reason)
-            count += 1
-        self.message_user(request, f"{count} comment(s) {done}.", messages.SUCCESS)
+            try:
+                decide(comment, reason, comment.status)
+            except CommentRefused:
+                refused.append(comment)
+            else:
+                count += 1
+        if count:
+            self.message_user(request, f"{count} comment(s) {done}.", messages.SUCCESS)
+        if gone or refused:
+            self.message_user(
+                request,
+                f"{len(gone) + len(refused)} of the selected comment(s) were decided by someone else after this "
+                "page was shown, and were left as they are.",
+                messages.WARNING,
+            )
 
     @admin.action(description="Approve selected comments", permissions=["moderate"])
     def approve_selected(self, request, queryset):
         self._decide(
-            request, queryset, lambda c, why: approve_comment(comment=c, by=request.user, note=why), "approved"
+            request,
+            queryset,
+            lambda c, why, shown: approve_comment(comment=c, by=request.user, note=why, expected_status=shown),
+            "approved",
         )
 
     @admin.action(description="Reject selected comments", permissions=["moderate"])
@@ -263,7 +284,9 @@ class CommentAdmin(ModeratorOnly, admin.ModelAdmin):
         self._decide(
             request,
             queryset,
-            lambda c, why: reject_comment(comment=c, by=request.user, reason=why or "Breaks the comment rules."),
+            lambda c, why, shown: reject_comment(
+                comment=c, by=request.user, reason=why or "Breaks the comment rules.", expected_status=shown
+            ),
             "rejected",
         )
 
@@ -272,7 +295,7 @@ class CommentAdmin(ModeratorOnly, admin.ModelAdmin):
         self._decide(
             request,
             queryset,
-            lambda c, why: mark_spam(comment=c, by=request.user, reason=why or "Spam"),
+            lambda c, why, shown: mark_spam(comment=c, by=request.user, reason=why or "Spam", expected_status=shown),
             "marked as spam",
         )
 
@@ -281,7 +304,9 @@ class CommentAdmin(ModeratorOnly, admin.ModelAdmin):
         self._decide(
             request,
             queryset,
-            lambda c, why: remove_comment(comment=c, by=request.user, reason=why or "Removed by a moderator."),
+            lambda c, why, shown: remove_comment(
+                comment=c, by=request.user, reason=why or "Removed by a moderator.", expected_status=shown
+            ),
             "removed",
         )
 

@@ -20,7 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from galleries.text import TypedTextField
 from newsroom.models import Comment
-from newsroom.moderation import comments_closed_reason, issue_form_stamp, setting
+from newsroom.moderation import comments_closed_reason, issue_form_stamp
 
 ROOTS_PER_PAGE = 20
 REPLIES_SHOWN = 3
@@ -218,7 +218,7 @@ class CommentForm(forms.Form):
 
     def clean_body(self) -> str:
         body = self.cleaned_data["body"]
-        limit = setting("LOUPE_COMMENT_MAX_LENGTH")
+        limit = settings.LOUPE_COMMENT_MAX_LENGTH
         if len(body) > limit:
             raise forms.ValidationError(f"Comments can be at most {limit} characters; yours has {len(body)}.")
         return body
@@ -379,7 +379,7 @@ def comment_context(request: HttpRequest, *, gallery, item=None) -> dict:
         "comment_form": form,
         "comments_closed_reason": closed_reason,
         "comment_premoderated": gallery.comment_mode == gallery.CommentMode.PREMODERATED,
-        "comment_max_length": setting("LOUPE_COMMENT_MAX_LENGTH"),
+        "comment_max_length": settings.LOUPE_COMMENT_MAX_LENGTH,
     }
 
 

@@ -17,7 +17,11 @@ class Scene:
     lights: int = 0
 
 
-def paint(scene: Scene, size: tuple[int, int] = (2400, 1600)) -> bytes:
+# A camera's photo, small by today's standards: every rendition width up to 1920 has pixels to come from.
+SCENE_SIZE = (2400, 1600)
+
+
+def paint(scene: Scene, size: tuple[int, int] = SCENE_SIZE) -> bytes:
     """A deterministic landscape, JPEG-encoded like a camera would."""
     rng = random.Random(scene.seed)
     width, height = size

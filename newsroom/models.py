@@ -8,6 +8,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from galleries.models import Gallery
 from galleries.text import TypedText
 
 
@@ -22,8 +23,6 @@ class CommentQuerySet(models.QuerySet):
         `on` narrows it to one gallery whose instance the caller holds: whether that gallery is public
         is then read from the instance rather than from a subquery in every query.
         """
-        from galleries.models import Gallery
-
         approved = self.filter(status=Comment.Status.APPROVED)
         if on is None:
             return approved.filter(gallery__in=Gallery.objects.published())

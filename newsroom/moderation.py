@@ -6,8 +6,10 @@ the first hold wins. Every decision is a function here, called alike from the
 public views, the moderation queue and management commands.
 """
 
+import hashlib
 import logging
 import re
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,7 +19,6 @@ from functools import partial
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core import signing
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
@@ -25,33 +26,18 @@ from django.utils import timezone
 
 from galleries.audit import record
 from galleries.caching import purge_gallery
+from galleries.mail import send_after_commit
 from galleries.models import AuditEvent
 from galleries.popularity import VOTES_PER_ADDRESS_PER_PHOTO
 from galleries.ratelimit import allow
-from galleries.text import one_line
+from galleries.ratelimit import cache as counters
 from newsroom.models import Ban, Comment, CommentReport, CommentVote, WordRule
+from newsroom.trust import approved_comments_of
 
 logger = logging.getLogger(__name__)
 
 STAMP_SALT = "loupe.comments.form-stamp"
 URL_PATTERN = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-
-DEFAULTS = {
-    "LOUPE_COMMENT_MAX_LENGTH": 3000,
-    "LOUPE_COMMENT_MAX_LINKS": 2,
-    "LOUPE_COMMENT_TRUSTED_AFTER": 1,
-    "LOUPE_COMMENT_MIN_SECONDS": 3,
-    "LOUPE_COMMENT_FORM_MAX_AGE": 60 * 60 * 24,
-    "LOUPE_COMMENT_DUPLICATE_HOURS": 24,
-    "LOUPE_COMMENT_RATE_LIMIT": 5,
-    "LOUPE_COMMENT_RATE_WINDOW": 60,
-    "LOUPE_COMMENT_REPORTS_TO_HIDE": 3,
-    "LOUPE_COMMENT_VOTE_RATE_LIMIT": 30,
-}
-
-
-def setting(name: str) -> int:
-    return getattr(settings, name, DEFAULTS[name])
 
 
 class CommentRefused(Exception):
@@ -92,12 +78,18 @@ class Submission:
     ip_hash: str = ""
     honeypot: str = ""
     form_stamp: str = ""
+    # The signed cookie from the reader's earlier comments (newsroom.trust): the only proof an address is theirs.
+    reader_proof: str = ""
     now: datetime = field(default_factory=timezone.now)
 
 
 def issue_form_stamp(*, at: float | None = None) -> str:
-    """The signed time a comment form was shown; bots that post faster than a person can type are caught by it."""
-    return signing.dumps(int(at if at is not None else time.time()), salt=STAMP_SALT)
+    """The signed time a comment form was shown; bots that post faster than a person can type are caught by it.
+
+    A random part makes every stamp its own, so using one twice (see check_bot) is told from two forms shown
+    in the same second.
+    """
+    return signing.dumps([int(at if at is not None else time.time()), secrets.token_hex(8)], salt=STAMP_SALT)
 
 
 def comments_closed_reason(gallery, *, now: datetime | None = None) -> str:
@@ -123,12 +115,23 @@ def check_open(s: Submission) -> Verdict:
 def check_bot(s: Submission) -> Verdict:
     if s.honeypot.strip():
         return reject("A field only robots fill in was filled in.", spam=True)
+    max_age = settings.LOUPE_COMMENT_FORM_MAX_AGE
     try:
-        shown = signing.loads(s.form_stamp, salt=STAMP_SALT, max_age=setting("LOUPE_COMMENT_FORM_MAX_AGE"))
+        shown = signing.loads(s.form_stamp, salt=STAMP_SALT, max_age=max_age)
+    except signing.SignatureExpired:
+        # A person who took long over their words gets the form back, with a fresh stamp and their text.
+        return reject("The form was open too long. Check your comment and send it again.", keep=False)
     except signing.BadSignature:
         return reject("The form was missing, forged or too old.", spam=True)
-    if time.time() - int(shown) < setting("LOUPE_COMMENT_MIN_SECONDS"):
+    # Stamps issued before they carried a random part were the bare time.
+    shown_at = shown[0] if isinstance(shown, list) and shown else shown
+    if not isinstance(shown_at, int) or time.time() - shown_at < settings.LOUPE_COMMENT_MIN_SECONDS:
         return reject("Posted faster than a person can write.", spam=True)
+    # Once per reader's address: a cached page hands the same stamp to everyone who reads it, but one sender
+    # replaying a stamp is a script. The key outlives the stamp, so an expired one cannot come back either.
+    used = "comment-stamp:" + hashlib.sha256(f"{s.form_stamp}|{s.ip_hash}".encode()).hexdigest()[:40]
+    if not counters.add(used, 1, timeout=max_age + 60):
+        return reject("This form was sent already. Check your comment and send it again.", keep=False)
     return APPROVE
 
 
@@ -168,7 +171,7 @@ def check_words(s: Submission) -> Verdict:
 
 
 def check_duplicate(s: Submission) -> Verdict:
-    since = s.now - timedelta(hours=setting("LOUPE_COMMENT_DUPLICATE_HOURS"))
+    since = s.now - timedelta(hours=settings.LOUPE_COMMENT_DUPLICATE_HOURS)
     recent = Comment.objects.filter(created_at__gte=since, body=s.body.strip())
     if s.user is not None and s.user.is_authenticated:
         recent = recent.filter(user=s.user)
@@ -182,7 +185,7 @@ def check_duplicate(s: Submission) -> Verdict:
 
 
 def check_links(s: Submission) -> Verdict:
-    limit = setting("LOUPE_COMMENT_MAX_LINKS")
+    limit = settings.LOUPE_COMMENT_MAX_LINKS
     if len(URL_PATTERN.findall(s.body)) > limit:
         return hold(f"More than {limit} links.")
     return APPROVE
@@ -195,17 +198,15 @@ def check_premoderated(s: Submission) -> Verdict:
 
 
 def check_first_time(s: Submission) -> Verdict:
-    needed = setting("LOUPE_COMMENT_TRUSTED_AFTER")
+    needed = settings.LOUPE_COMMENT_TRUSTED_AFTER
     if not needed:
         return APPROVE
-    mine = Comment.objects.filter(status=Comment.Status.APPROVED)
     if s.user is not None and s.user.is_authenticated:
-        mine = mine.filter(user=s.user)
-    elif s.author_email:
-        mine = mine.filter(author_email__iexact=s.author_email)
+        approved = Comment.objects.filter(status=Comment.Status.APPROVED, user=s.user).count()
     else:
-        return hold("First-time commenter.")
-    if mine.count() < needed:
+        # Never by the typed address alone: anyone can type a trusted reader's e-mail.
+        approved = approved_comments_of(proof=s.reader_proof, email=s.author_email)
+    if approved < needed:
         return hold("First-time commenter.")
     return APPROVE
 
@@ -235,9 +236,9 @@ def evaluate(submission: Submission) -> Verdict:
 
 def is_rate_limited(*, ip_hash: str, user=None, action: str = "comment") -> bool:
     """Count one attempt; True when this reader or address has posted too often in the window."""
-    limit, window = setting("LOUPE_COMMENT_RATE_LIMIT"), setting("LOUPE_COMMENT_RATE_WINDOW")
+    limit, window = settings.LOUPE_COMMENT_RATE_LIMIT, settings.LOUPE_COMMENT_RATE_WINDOW
     if action == "vote":
-        limit = setting("LOUPE_COMMENT_VOTE_RATE_LIMIT")
+        limit = settings.LOUPE_COMMENT_VOTE_RATE_LIMIT
     keys = [f"{action}:ip:{ip_hash}"]
     if user is not None and user.is_authenticated:
         keys.append(f"{action}:user:{user.pk}")
@@ -279,12 +280,13 @@ def post_comment(
     honeypot: str = "",
     form_stamp: str = "",
     notify: bool = False,
+    reader_proof: str = "",
 ) -> Comment:
     """Take a reader's comment through the policy; raises CommentRefused when nothing is stored."""
     body = (body or "").strip()
     if not body:
         raise CommentRefused("Write something before posting.")
-    max_length = setting("LOUPE_COMMENT_MAX_LENGTH")
+    max_length = settings.LOUPE_COMMENT_MAX_LENGTH
     if len(body) > max_length:
         raise CommentRefused(f"Comments can be at most {max_length} characters; this one has {len(body)}.")
     if item is not None and item.gallery_id != gallery.pk:
@@ -316,6 +318,7 @@ def post_comment(
         ip_hash=ip_hash,
         honeypot=honeypot,
         form_stamp=form_stamp,
+        reader_proof=reader_proof,
     )
     verdict = evaluate(submission)
     if not verdict.keep:
@@ -350,10 +353,16 @@ def post_comment(
     return comment
 
 
-def _decide(comment: Comment, *, to: str, by, reason: str, action: str) -> Comment:
+def _decide(comment: Comment, *, to: str, by, reason: str, action: str, expected_status: str | None) -> Comment:
     reason = (reason or "").strip()
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
     before = comment.status
+    if expected_status is not None and before != expected_status:
+        # Two moderators on one comment: the first decision stands, the second is told rather than winning.
+        raise CommentRefused(
+            f"Someone else decided this comment after your page was shown: it is {comment.get_status_display()} "
+            "now. Nothing was changed."
+        )
     now = timezone.now()
     comment.status = to
     comment.decided_at = now
@@ -382,24 +391,56 @@ def _was_ever_approved(comment: Comment) -> bool:
     ).exists()
 
 
-@transaction.atomic
-def approve_comment(*, comment: Comment, by, note: str = "") -> Comment:
-    return _decide(comment, to=Comment.Status.APPROVED, by=by, reason=note, action="comment.approved")
+# Each decision takes `expected_status`, the state the moderator saw: given, a comment decided by someone else
+# since is refused with CommentRefused instead of decided twice.
 
 
 @transaction.atomic
-def reject_comment(*, comment: Comment, by, reason: str) -> Comment:
-    return _decide(comment, to=Comment.Status.REJECTED, by=by, reason=reason, action="comment.rejected")
+def approve_comment(*, comment: Comment, by, note: str = "", expected_status: str | None = None) -> Comment:
+    return _decide(
+        comment,
+        to=Comment.Status.APPROVED,
+        by=by,
+        reason=note,
+        action="comment.approved",
+        expected_status=expected_status,
+    )
 
 
 @transaction.atomic
-def mark_spam(*, comment: Comment, by, reason: str = "Spam") -> Comment:
-    return _decide(comment, to=Comment.Status.SPAM, by=by, reason=reason, action="comment.spam")
+def reject_comment(*, comment: Comment, by, reason: str, expected_status: str | None = None) -> Comment:
+    return _decide(
+        comment,
+        to=Comment.Status.REJECTED,
+        by=by,
+        reason=reason,
+        action="comment.rejected",
+        expected_status=expected_status,
+    )
 
 
 @transaction.atomic
-def remove_comment(*, comment: Comment, by, reason: str) -> Comment:
-    return _decide(comment, to=Comment.Status.REMOVED, by=by, reason=reason, action="comment.removed")
+def mark_spam(*, comment: Comment, by, reason: str = "Spam", expected_status: str | None = None) -> Comment:
+    return _decide(
+        comment,
+        to=Comment.Status.SPAM,
+        by=by,
+        reason=reason,
+        action="comment.spam",
+        expected_status=expected_status,
+    )
+
+
+@transaction.atomic
+def remove_comment(*, comment: Comment, by, reason: str, expected_status: str | None = None) -> Comment:
+    return _decide(
+        comment,
+        to=Comment.Status.REMOVED,
+        by=by,
+        reason=reason,
+        action="comment.removed",
+        expected_status=expected_status,
+    )
 
 
 @transaction.atomic
@@ -469,7 +510,7 @@ def report_comment(
     Comment.objects.filter(pk=comment.pk).update(report_count=F("report_count") + 1)
     comment.refresh_from_db(fields=["report_count", "status"])
     record(comment, "comment.reported", by=user, note=note, data={"reason": reason})
-    threshold = setting("LOUPE_COMMENT_REPORTS_TO_HIDE")
+    threshold = settings.LOUPE_COMMENT_REPORTS_TO_HIDE
     if _reporting_addresses(comment) >= threshold and comment.status == Comment.Status.APPROVED:
         comment.status = Comment.Status.PENDING
         comment.policy_reason = f"Hidden after {comment.report_count} reader reports."
@@ -526,11 +567,8 @@ def _mail(comment: Comment, subject: str, lines: list[str]) -> None:
             f"Stop these emails: {unsubscribe_url(comment)}",
         ]
     )
-    try:
-        send_mail(one_line(subject), body, None, [comment.author_email])
-    except Exception:
-        # The comment is already decided; a mail outage must not turn that into an error page.
-        logger.exception("Could not email commenter about comment %s", comment.pk)
+    # Sent by a task, retried: the comment is already decided, and a mail outage must not undo or hide that.
+    send_after_commit(subject=subject, body=body, recipients=[comment.author_email], about=comment)
 
 
 def notify_published(*, comment_id: int) -> None:

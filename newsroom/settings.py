@@ -273,9 +273,20 @@ LOUPE_REQUIRE_TWO_PEOPLE = env_bool("LOUPE_REQUIRE_TWO_PEOPLE", False)
 LOUPE_COMMENTS_ENABLED = env_bool("LOUPE_COMMENTS_ENABLED", True)
 LOUPE_COMMENT_MAX_DEPTH = env_int("LOUPE_COMMENT_MAX_DEPTH", 3, minimum=1)
 LOUPE_COMMENTS_CLOSE_AFTER_DAYS = env_int("LOUPE_COMMENTS_CLOSE_AFTER_DAYS", 30)
-# Comments a reader (one address, one account) may post per window of seconds.
+# Comment policy (newsroom/moderation.py): length and links allowed, approved comments before a reader's next
+# ones skip the queue, how fast a person can write one, how long a form stays good, how long a repeat counts as
+# a duplicate, reports that hide a comment until a moderator looks.
+LOUPE_COMMENT_MAX_LENGTH = env_int("LOUPE_COMMENT_MAX_LENGTH", 3000, minimum=1)
+LOUPE_COMMENT_MAX_LINKS = env_int("LOUPE_COMMENT_MAX_LINKS", 2)
+LOUPE_COMMENT_TRUSTED_AFTER = env_int("LOUPE_COMMENT_TRUSTED_AFTER", 1)
+LOUPE_COMMENT_MIN_SECONDS = env_int("LOUPE_COMMENT_MIN_SECONDS", 3)
+LOUPE_COMMENT_FORM_MAX_AGE = env_int("LOUPE_COMMENT_FORM_MAX_AGE", 2 * 60 * 60, minimum=1)
+LOUPE_COMMENT_DUPLICATE_HOURS = env_int("LOUPE_COMMENT_DUPLICATE_HOURS", 24)
+LOUPE_COMMENT_REPORTS_TO_HIDE = env_int("LOUPE_COMMENT_REPORTS_TO_HIDE", 3, minimum=1)
+# Comments a reader (one address, one account) may post per window of seconds; comment votes per window.
 LOUPE_COMMENT_RATE_LIMIT = env_int("LOUPE_COMMENT_RATE_LIMIT", 5, minimum=1)
 LOUPE_COMMENT_RATE_WINDOW = env_int("LOUPE_COMMENT_RATE_WINDOW", 60, minimum=1)
+LOUPE_COMMENT_VOTE_RATE_LIMIT = env_int("LOUPE_COMMENT_VOTE_RATE_LIMIT", 30, minimum=1)
 # Failed admin sign-ins allowed per address, and per account name, in a window of seconds.
 LOUPE_LOGIN_FAILURE_LIMIT = env_int("LOUPE_LOGIN_FAILURE_LIMIT", 10, minimum=1)
 LOUPE_LOGIN_FAILURE_WINDOW = env_int("LOUPE_LOGIN_FAILURE_WINDOW", 15 * 60, minimum=1)

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from galleries.caching import same_origin_post
 from galleries.models import Gallery
 from galleries.ratelimit import client_ip, hash_ip
+from newsroom import trust
 from newsroom.comments import (
     REPLIES_PER_FETCH,
     CommentForm,
@@ -81,6 +82,7 @@ def post(request: HttpRequest) -> HttpResponse:
             honeypot=data["website"],
             form_stamp=data["stamp"],
             notify=data["notify"],
+            reader_proof=request.COOKIES.get(trust.COOKIE, ""),
         )
     except CommentRefused as refusal:
         form.add_error(None, str(refusal))
@@ -88,8 +90,13 @@ def post(request: HttpRequest) -> HttpResponse:
     level, text = OUTCOME_MESSAGES[comment.status]
     messages.add_message(request, level, text)
     if comment.status == Comment.Status.APPROVED:
-        return redirect(with_notice(comment_location(comment)))
-    return redirect(with_notice(f"{(item or gallery).get_absolute_url()}#comments"))
+        response = redirect(with_notice(comment_location(comment)))
+    else:
+        response = redirect(with_notice(f"{(item or gallery).get_absolute_url()}#comments"))
+    if comment.user_id is None:
+        # Once a moderator approves it, this comment is what lets the reader's next ones skip the queue.
+        trust.remember_comment(response, proof=request.COOKIES.get(trust.COOKIE, ""), comment=comment)
+    return response
 
 
 def _form_page(request: HttpRequest, form: CommentForm, *, status: int) -> HttpResponse:

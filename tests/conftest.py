@@ -10,6 +10,12 @@ collect_ignore = [] if importlib.util.find_spec("playwright") else ["e2e"]
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Personas, demo logins and sign-ins all hash passwords; the production hasher's cost would dwarf the tests.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _isolated_storage(settings, tmp_path):
     """Every test writes its files under its own temporary directory."""
     storages = {name: dict(config) for name, config in settings.STORAGES.items()}

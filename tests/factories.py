@@ -1,10 +1,14 @@
+import hashlib
 import io
 
 import factory
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
 from django.utils import timezone
 from PIL import Image
 
+from galleries import imaging
 from galleries.ingest import ingest_photo
 from galleries.models import Gallery, Item, Photo, Photographer, Rendition, Section, Tag
 from galleries.tasks import render_photo
@@ -56,33 +60,81 @@ class TagFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"tag-{n}")
 
 
+# The tiny blurred preview a render stores on the photo; any valid one will do where nothing is encoded.
+PLACEHOLDER = "data:image/webp;base64,UklGRiwAAABXRUJQVlA4ICAAAACQAQCdASoQAAsABABoJZQAAudZt7gA/vDDPZsZv1tAAA=="
+
+
 class PhotoFactory(factory.django.DjangoModelFactory):
-    """A photo stored through the real upload path, from a JPEG made with Pillow."""
+    """A photo stored through the real upload path, from a JPEG made with Pillow.
+
+    Its renditions are, by default, sketched: the rows a render leaves (same widths, formats, social card,
+    content-addressed names, private until published) over files of a few bytes, with no pixel encoded.
+    That is all pages, feeds and the admin read. `rendered=True` runs the real render job instead, for
+    tests of the files themselves: imaging, ingest, rendering, publication and what public files carry.
+    """
 
     class Meta:
         model = Photo
 
     # Passed to _create (not a Param, which would be dropped) so every photo is a distinct file.
     seq = factory.Sequence(lambda n: n)
+    rendered = False
     photographer = factory.SubFactory(PhotographerFactory)
     alt_text = "A test photograph."
 
     @classmethod
-    def _create(cls, model_class, *args, seq=0, **kwargs):
+    def _create(cls, model_class, *args, seq=0, rendered=False, **kwargs):
         color = (seq * 37 % 256, seq * 91 % 256, seq * 53 % 256)
         photo = ingest_photo(
             data=jpeg_bytes(size=(400 + seq % 200, 300), color=color),
             filename=f"photo-{seq}.jpg",
             photographer=kwargs.pop("photographer", None),
         ).photo
-        # Tests run inside a transaction that never commits, so the render the
-        # upload queued for after the commit runs here, in-process, as a worker would.
-        render_photo.call(photo_id=photo.pk)
-        photo.refresh_from_db()
-        for name, value in kwargs.items():
-            setattr(photo, name, value)
-        photo.save()
+        if rendered:
+            # Tests run inside a transaction that never commits, so the render the
+            # upload queued for after the commit runs here, in-process, as a worker would.
+            render_photo.call(photo_id=photo.pk)
+            photo.refresh_from_db()
+        else:
+            sketch_renditions(photo, dominant_color="#{:02x}{:02x}{:02x}".format(*color))
+        if kwargs:
+            for name, value in kwargs.items():
+                setattr(photo, name, value)
+            photo.save()
         return photo
+
+
+def sketch_renditions(photo: Photo, *, dominant_color: str = "#808080") -> list[Rendition]:
+    """What the render job leaves for `photo`, rows and private files alike, without encoding a pixel.
+
+    The widths follow the render's rules (every responsive width the original reaches, else its own width;
+    a social card cropped to 1200x630's shape and no larger), so pages built on these rows match real ones.
+    """
+    width, height = photo.width, photo.height
+    widths = [w for w in imaging.RESPONSIVE_WIDTHS if w <= width] or [width]
+    specs = [
+        (Rendition.Purpose.RESPONSIVE, fmt, w, max(1, round(w * height / width)))
+        for w in widths
+        for fmt in imaging.RENDITION_FORMATS
+    ]
+    target = imaging.SOCIAL_SIZE[0] / imaging.SOCIAL_SIZE[1]
+    card = (round(height * target), height) if width / height > target else (width, round(width / target))
+    if card[0] > imaging.SOCIAL_SIZE[0]:
+        card = imaging.SOCIAL_SIZE
+    specs.append((Rendition.Purpose.SOCIAL, "jpeg", *card))
+    storage, rows = storages["renditions"], []
+    for purpose, fmt, w, h in specs:
+        data = f"{purpose} {fmt} {w}x{h}".encode()
+        digest = hashlib.sha256(photo.sha256.encode() + data).hexdigest()[:40]
+        name = storage.save(f"{digest[:2]}/{digest}.{imaging.EXTENSIONS[fmt]}", ContentFile(data))
+        rows.append(
+            Rendition(photo=photo, purpose=purpose, format=fmt, width=w, height=h, name=name, size_bytes=len(data))
+        )
+    Rendition.objects.bulk_create(rows)
+    photo.state, photo.state_reason = Photo.State.READY, ""
+    photo.placeholder, photo.dominant_color = PLACEHOLDER, dominant_color
+    photo.save(update_fields=["state", "state_reason", "placeholder", "dominant_color", "updated_at"])
+    return rows
 
 
 class GalleryFactory(factory.django.DjangoModelFactory):
@@ -110,10 +162,11 @@ class GalleryFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def items(self, create, extracted, **kwargs):
+        # items__photo__rendered=True gives every photo real renditions.
         if not create or not extracted:
             return
         for position in range(extracted):
-            ItemFactory(gallery=self, position=position)
+            ItemFactory(gallery=self, position=position, **kwargs)
 
 
 class ItemFactory(factory.django.DjangoModelFactory):
@@ -146,19 +199,22 @@ class RenditionFactory(factory.django.DjangoModelFactory):
 def add_renditions(photo, *, public=True, widths=(480, 960, 1600), formats=("avif", "webp", "jpeg")) -> list:
     """The responsive set and the 1200x630 social card of one photo, as the ingestion pipeline makes them."""
     made = [
-        RenditionFactory(photo=photo, format=fmt, width=width, is_public=public) for fmt in formats for width in widths
+        RenditionFactory.build(photo=photo, format=fmt, width=width, is_public=public)
+        for fmt in formats
+        for width in widths
     ]
     made.append(
-        RenditionFactory(
+        RenditionFactory.build(
             photo=photo, purpose=Rendition.Purpose.SOCIAL, format="jpeg", width=1200, height=630, is_public=public
         )
     )
-    return made
+    # One insert for the set: the 200-item page tests add two thousand of these.
+    return Rendition.objects.bulk_create(made)
 
 
-def published_gallery(*, items=3, public=True, **kwargs) -> Gallery:
+def published_gallery(*, items=3, public=True, rendered=False, **kwargs) -> Gallery:
     """A published gallery whose photos have renditions and whose photographer is credited."""
-    gallery = GalleryFactory(published=True, items=items, **kwargs)
+    gallery = GalleryFactory(published=True, items=items, items__photo__rendered=rendered, **kwargs)
     photographers = set()
     for item in gallery.items.select_related("photo__photographer"):
         add_renditions(item.photo, public=public)

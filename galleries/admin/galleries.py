@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin import actions as admin_actions
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
@@ -11,6 +12,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 
+from galleries.access import photos_visible_to
 from galleries.admin.captions import CaptionsGridMixin
 from galleries.admin.thumbnails import thumbnail
 from galleries.admin.transitions import TransitionsMixin
@@ -25,11 +27,21 @@ from galleries.history import (
 )
 from galleries.library import AppendOrder, Dropped, append_photos, move_item, renumber_items
 from galleries.models import AuditEvent, CorrectionNote, FaqEntry, Gallery, GalleryLink, Item, Photo
-from galleries.workflow import available_transitions, can_edit_gallery, galleries_visible_to, is_editor, is_owner
+from galleries.removal import DeletionRefused, after_recovery, delete_gallery, deletion_refusal
+from galleries.workflow import (
+    CORRECTION_MAX_LENGTH,
+    available_transitions,
+    can_edit_gallery,
+    galleries_visible_to,
+    is_editor,
+    is_owner,
+)
 
 # django-reversion hands a revision's extra context on to changeform_view, which runs inside the revert: the
 # workflow state to write back over the reverted row travels there, under this key.
 _KEEP_STATE = "loupe_keep_workflow_state"
+# Set when the revert brings back a deleted gallery, whose public files must then come down.
+_RECOVERED = "loupe_recovered"
 
 
 def _change_comment(form, formsets) -> str:
@@ -66,6 +78,12 @@ class ItemInline(admin.TabularInline):
     def get_queryset(self, request):
         # The gallery too: each row's label is the item's str(), which names its gallery.
         return super().get_queryset(request).select_related("gallery", "photo").prefetch_related("photo__renditions")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "photo":
+            # The choices name photos: only those this person may see in the library.
+            kwargs["queryset"] = photos_visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_add_permission(self, request, obj=None):
         # New items come from the upload area or the library field, which set the photo and position.
@@ -137,6 +155,8 @@ class GalleryAdminForm(forms.ModelForm):
         label="Add library photos",
         help_text="Photo IDs from the library, separated by commas; they are appended in this order.",
     )
+    # The photos the person editing may add; GalleryAdmin.get_form sets it for each request.
+    library = Photo.objects.none()
 
     class Meta:
         model = Gallery
@@ -175,7 +195,7 @@ class GalleryAdminForm(forms.ModelForm):
             ids = [int(value) for value in raw]
         except ValueError:
             raise ValidationError("Use photo IDs (numbers), separated by commas.") from None
-        photos = Photo.objects.in_bulk(ids)
+        photos = self.library.in_bulk(ids)
         missing = [str(pk) for pk in ids if pk not in photos]
         if missing:
             raise ValidationError(f"No photo with ID {', '.join(missing)} in the library.")
@@ -189,6 +209,21 @@ class GalleryAdminForm(forms.ModelForm):
             except ConflictError as conflict:
                 raise ValidationError(str(conflict), code="conflict") from None
         return cleaned
+
+
+@admin.action(permissions=["delete"], description="Delete selected galleries")
+def delete_selected(model_admin, request, queryset):
+    """Replaces the stock action of this name, which deletes without asking the workflow."""
+    refusals = [deletion_refusal(gallery) for gallery in queryset]
+    if any(refusals):
+        for refusal in filter(None, refusals):
+            model_admin.message_user(request, refusal, messages.ERROR)
+        return None
+    try:
+        return admin_actions.delete_selected(model_admin, request, queryset)
+    except DeletionRefused as refusal:  # published by someone else between the check and the deletion
+        model_admin.message_user(request, str(refusal), messages.ERROR)
+        return None
 
 
 @admin.register(Gallery)
@@ -234,7 +269,7 @@ class GalleryAdmin(TransitionsMixin, CaptionsGridMixin, UploadsMixin, VersionAdm
         ),
     ]
     inlines = [ItemInline, CorrectionInline, GalleryLinkInline, FaqEntryInline]
-    actions = ["submit_selected", "approve_selected"]
+    actions = ["submit_selected", "approve_selected", delete_selected]
 
     def get_queryset(self, request):
         # The workflow decides who sees which galleries: editors all, photographers their own.
@@ -252,7 +287,9 @@ class GalleryAdmin(TransitionsMixin, CaptionsGridMixin, UploadsMixin, VersionAdm
         # form factory refuses to be asked for it.
         if kwargs.get("fields"):
             kwargs["fields"] = [name for name in kwargs["fields"] if name != "version"]
-        return super().get_form(request, obj, change, **kwargs)
+        form = super().get_form(request, obj, change, **kwargs)
+        form.library = photos_visible_to(request.user)
+        return form
 
     @admin.display(description="Version")
     def version_number(self, gallery: Gallery) -> int:
@@ -276,6 +313,26 @@ class GalleryAdmin(TransitionsMixin, CaptionsGridMixin, UploadsMixin, VersionAdm
         if not super().has_view_permission(request, obj):
             return False
         return obj is None or is_editor(request.user) or is_owner(request.user, obj)
+
+    # Deleting ----------------------------------------------------------------------------------------------
+
+    def delete_view(self, request, object_id, extra_context=None):
+        gallery = self.get_object(request, object_id)
+        refusal = deletion_refusal(gallery) if gallery is not None else ""
+        if not refusal:
+            try:
+                return super().delete_view(request, object_id, extra_context)
+            except DeletionRefused as error:  # published by someone else since the page was shown
+                refusal = str(error)
+        self.message_user(request, refusal, messages.ERROR)
+        return redirect(reverse("admin:galleries_gallery_change", args=[gallery.pk]))
+
+    def delete_model(self, request, obj):
+        delete_gallery(gallery=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for gallery in queryset:
+            delete_gallery(gallery=gallery, by=request.user)
 
     # Saving ------------------------------------------------------------------------------------------------
 
@@ -309,14 +366,19 @@ class GalleryAdmin(TransitionsMixin, CaptionsGridMixin, UploadsMixin, VersionAdm
         if not is_editor(request.user):
             raise PermissionDenied
         state = {"status": Gallery.Status.DRAFT, "publish_at": None, "published_at": None}
-        return super().recover_view(request, version_id, {**(extra_context or {}), _KEEP_STATE: state})
+        extra_context = {**(extra_context or {}), _KEEP_STATE: state, _RECOVERED: True}
+        return super().recover_view(request, version_id, extra_context)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         extra_context = dict(extra_context or {})
         state = extra_context.pop(_KEEP_STATE, None)
+        recovered = extra_context.pop(_RECOVERED, False)
         if state and object_id:
             # Runs inside the revert's transaction, after django-reversion wrote the old row back.
             Gallery.objects.filter(pk=object_id).update(**state)
+            if recovered and request.method == "POST":
+                # A preview (GET) is rolled back; a recovery commits, and nothing of a draft stays public.
+                after_recovery(gallery=Gallery.objects.get(pk=object_id), by=request.user)
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except (ConflictError, EditRefused) as refusal:
@@ -425,4 +487,5 @@ class GalleryAdmin(TransitionsMixin, CaptionsGridMixin, UploadsMixin, VersionAdm
             "review_items": items,
             "upload_orders": AppendOrder.CHOICES,
             "upload_max_bytes": settings.LOUPE_UPLOAD_MAX_BYTES,
+            "correction_max_length": CORRECTION_MAX_LENGTH,
         }

@@ -1,4 +1,3 @@
-from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -7,7 +6,9 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from galleries import imaging
-from galleries.models import INSTAGRAM_HANDLE, Gallery, Photographer, web_url
+from galleries.access import galleries_shown_to, photos_visible_to
+from galleries.admin.conflicts import ConflictCheckedAdmin, ConflictCheckedForm
+from galleries.models import INSTAGRAM_HANDLE, Gallery, Photo, Photographer, web_url
 
 PORTRAIT_WIDTH = 1200
 
@@ -18,10 +19,14 @@ def reencode_portrait(data: bytes) -> bytes:
     return imaging.encode(image, "jpeg")
 
 
-class PhotographerAdminForm(forms.ModelForm):
+class PhotographerAdminForm(ConflictCheckedForm):
+    conflict_noun = "photographer"
+
     class Meta:
         model = Photographer
         fields = ["name", "slug", "agency", "bio", "portrait", "user", "website", "instagram", "social_links"]
+
+    conflict_fields = tuple(Meta.fields)
 
     def clean_portrait(self):
         portrait = self.cleaned_data.get("portrait")
@@ -51,7 +56,7 @@ class PhotographerAdminForm(forms.ModelForm):
 
 
 @admin.register(Photographer)
-class PhotographerAdmin(admin.ModelAdmin):
+class PhotographerAdmin(ConflictCheckedAdmin, admin.ModelAdmin):
     form = PhotographerAdminForm
     list_display = ["name", "agency", "user", "website"]
     prepopulated_fields = {"slug": ["name"]}
@@ -64,12 +69,21 @@ class PhotographerAdmin(admin.ModelAdmin):
         ("Work", {"fields": ["their_photos", "their_galleries"]}),
     ]
 
+    def get_object(self, request, object_id, from_field=None):
+        photographer = super().get_object(request, object_id, from_field)
+        if photographer is not None:
+            # What the page lists of their work: only what this person may see of the library.
+            photographer.photos_shown = photos_visible_to(request.user).filter(photographer=photographer)
+            photographer.galleries_shown = galleries_shown_to(request.user).filter(photographers=photographer)
+        return photographer
+
     @admin.display(description="Photos")
     def their_photos(self, photographer: Photographer) -> str:
         if not photographer.pk:
             return "-"
-        photos = list(photographer.photos.order_by("-created_at")[:20])
-        total = photographer.photos.count()
+        shown = getattr(photographer, "photos_shown", Photo.objects.none())
+        photos = list(shown.order_by("-created_at")[:20])
+        total = shown.count()
         url = reverse("admin:galleries_photo_changelist") + f"?photographer__id__exact={photographer.pk}"
         items = format_html_join(
             "",
@@ -82,7 +96,7 @@ class PhotographerAdmin(admin.ModelAdmin):
     def their_galleries(self, photographer: Photographer) -> str:
         if not photographer.pk:
             return "-"
-        galleries = Gallery.objects.filter(photographers=photographer).order_by("-created_at")
+        galleries = getattr(photographer, "galleries_shown", Gallery.objects.none()).order_by("-created_at")
         if not galleries:
             return "None yet."
         return format_html(

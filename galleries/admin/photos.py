@@ -13,12 +13,23 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from galleries import imaging
+from galleries.access import (
+    can_browse_library,
+    can_change_attribution,
+    galleries_shown_to,
+    photos_visible_to,
+    request_rerender,
+)
+from galleries.admin.conflicts import ConflictCheckedAdmin, ConflictCheckedForm
 from galleries.admin.thumbnails import thumbnail
+from galleries.audit import record
 from galleries.library import galleries_using
-from galleries.models import Photo
-from galleries.tasks import reframe_photo, rerender_photos
+from galleries.models import Gallery, Photo
+from galleries.tasks import reframe_photo
 from galleries.text import typed_text
 from galleries.workflow import can_edit_photo
+
+ATTRIBUTION_FIELDS = ("uploaded_by", "photographer")
 
 
 class UsedFilter(admin.SimpleListFilter):
@@ -36,7 +47,29 @@ class UsedFilter(admin.SimpleListFilter):
         return queryset
 
 
-class PhotoAdminForm(forms.ModelForm):
+def uncovered_areas(before: list, after: list) -> list:
+    """The blur areas of `before` that no area of `after` still covers: what a save would show unblurred."""
+
+    def covers(outer: dict, inner: dict) -> bool:
+        return (
+            outer["x"] <= inner["x"]
+            and outer["y"] <= inner["y"]
+            and outer["x"] + outer["w"] >= inner["x"] + inner["w"]
+            and outer["y"] + outer["h"] >= inner["y"] + inner["h"]
+        )
+
+    areas = [area for area in after or [] if isinstance(area, dict) and set(area) == {"x", "y", "w", "h"}]
+    return [old for old in before or [] if isinstance(old, dict) and not any(covers(new, old) for new in areas)]
+
+
+class PhotoAdminForm(ConflictCheckedForm):
+    conflict_noun = "photo"
+    confirm_unblur = forms.BooleanField(
+        required=False,
+        label="Yes, remove the blur",
+        help_text="Needed to take a blur area off a photo readers can see; the removal is recorded.",
+    )
+
     class Meta:
         model = Photo
         fields = [
@@ -60,6 +93,8 @@ class PhotoAdminForm(forms.ModelForm):
             "focal_x": forms.NumberInput(attrs={"step": "0.01", "min": 0, "max": 1, "class": "loupe-focal-x"}),
             "focal_y": forms.NumberInput(attrs={"step": "0.01", "min": 0, "max": 1, "class": "loupe-focal-y"}),
         }
+
+    conflict_fields = tuple(Meta.fields)
 
     def clean_redactions(self):
         redactions = self.cleaned_data["redactions"] or []
@@ -85,6 +120,22 @@ class PhotoAdminForm(forms.ModelForm):
         keywords = [" ".join(typed_text(k, one_line=True).split()) for k in keywords]
         return [k for k in keywords if k]
 
+    def clean(self):
+        cleaned = super().clean()
+        self.unblurred = []
+        if self.instance.pk is None or "redactions" not in cleaned:
+            return cleaned
+        uncovered = uncovered_areas(self.instance.redactions, cleaned["redactions"])
+        if uncovered and Photo.objects.filter(pk=self.instance.pk).in_published_galleries().exists():
+            if not cleaned.get("confirm_unblur"):
+                self.add_error(
+                    "redactions",
+                    "This takes a blur area off a photo readers can see. If that is what you mean, tick "
+                    "“Yes, remove the blur” and save again.",
+                )
+            self.unblurred = uncovered
+        return cleaned
+
 
 def _refuse_used_photos(model_admin, request, photos) -> bool:
     using = galleries_using(list(photos))
@@ -108,7 +159,7 @@ def delete_selected(model_admin, request, queryset):
 
 
 @admin.register(Photo)
-class PhotoAdmin(admin.ModelAdmin):
+class PhotoAdmin(ConflictCheckedAdmin, admin.ModelAdmin):
     form = PhotoAdminForm
     list_display = ["list_thumbnail", "__str__", "photographer", "state", "used_in_count", "taken_at", "created_at"]
     list_display_links = ["list_thumbnail", "__str__"]
@@ -170,12 +221,17 @@ class PhotoAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(used_in_total=Count("items__gallery", distinct=True))
-            .prefetch_related("renditions")
-        )
+        queryset = super().get_queryset(request)
+        if not can_browse_library(request.user):
+            # The whole library is for those allowed to browse it; the rest see their own and published photos.
+            queryset = queryset.filter(pk__in=photos_visible_to(request.user).values("pk"))
+        return queryset.annotate(used_in_total=Count("items__gallery", distinct=True)).prefetch_related("renditions")
+
+    def get_object(self, request, object_id, from_field=None):
+        photo = super().get_object(request, object_id, from_field)
+        if photo is not None:
+            photo.galleries_shown = galleries_shown_to(request.user)
+        return photo
 
     def has_change_permission(self, request, obj=None):
         if not super().has_change_permission(request, obj):
@@ -188,9 +244,20 @@ class PhotoAdmin(admin.ModelAdmin):
             return fieldsets
         # The visual editor for whoever may change the photo; its fields stay below it, for keyboards and no-JS.
         return [
-            (name, {**options, "fields": ["framing", *options["fields"]]} if name == "Framing" else options)
+            (
+                name,
+                {**options, "fields": ["framing", *options["fields"], "confirm_unblur"]}
+                if name == "Framing"
+                else options,
+            )
             for name, options in fieldsets
         ]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not can_change_attribution(request.user):
+            readonly += ATTRIBUTION_FIELDS
+        return readonly
 
     def get_urls(self):
         upright = self.admin_site.admin_view(self.upright_view)
@@ -227,12 +294,33 @@ class PhotoAdmin(admin.ModelAdmin):
 
     @admin.action(permissions=["change"], description="Re-render selected photos")
     def rerender(self, request, queryset):
-        queued = rerender_photos(photos=list(queryset))
-        self.message_user(request, f"{queued} photo{pluralize(queued)} queued for re-rendering.", messages.SUCCESS)
+        queued, refused = request_rerender(photos=list(queryset.select_related("photographer")), by=request.user)
+        if refused:
+            names = ", ".join(f"“{photo}”" for photo in refused)
+            self.message_user(
+                request,
+                f"Only editors re-render photos that are not your own or are past draft: {names} left as they are.",
+                messages.ERROR,
+            )
+        if queued:
+            self.message_user(request, f"{queued} photo{pluralize(queued)} queued for re-rendering.", messages.SUCCESS)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         changed = set(form.changed_data)
+        if change and set(ATTRIBUTION_FIELDS) & changed:
+            record(
+                obj,
+                "photo.attribution_changed",
+                by=request.user,
+                data={
+                    name: {"before": form.initial.get(name), "after": getattr(obj, f"{name}_id")}
+                    for name in ATTRIBUTION_FIELDS
+                    if name in changed
+                },
+            )
+        if change and getattr(form, "unblurred", None):
+            record(obj, "photo.blur_removed", by=request.user, data={"areas": form.unblurred})
         if change and {"focal_x", "focal_y", "redactions"} & changed:
             # Blur areas and the focal point change the pixels readers get, so the renditions are made again.
             reframe_photo(photo=obj, by=request.user, blur_changed="redactions" in changed)
@@ -262,7 +350,9 @@ class PhotoAdmin(admin.ModelAdmin):
 
     @admin.display(description="Used in")
     def used_in(self, photo: Photo) -> str:
-        galleries = galleries_using([photo]).get(photo.pk, [])
+        # Only galleries this person may open: other people's draft titles are theirs.
+        visible = set(getattr(photo, "galleries_shown", Gallery.objects.none()).values_list("pk", flat=True))
+        galleries = [g for g in galleries_using([photo]).get(photo.pk, []) if g.pk in visible]
         if not galleries:
             return "Not in any gallery."
         return format_html(

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from galleries.history import ConflictError, check_version
 from galleries.models import Gallery
 from galleries.text import TypedTextField
 from galleries.workflow import (
@@ -68,8 +69,15 @@ class TransitionsMixin:
         gallery = self.get_object(request, str(object_id))
         if gallery is None or not self.has_view_permission(request, gallery):
             raise PermissionDenied
+        # The page's buttons carry the version they were shown with: approving, or correcting, a gallery
+        # that someone changed since would vouch for words nobody on this page has read.
+        shown = request.POST.get("version", "")
         try:
+            if shown:
+                check_version(gallery, int(shown) if shown.isascii() and shown.isdigit() else -1)
             message = self._apply_transition(request, gallery, name)
+        except ConflictError as conflict:
+            self.message_user(request, str(conflict), messages.ERROR)
         except TransitionError as error:
             self.message_user(request, str(error), messages.ERROR)
         else:

@@ -9,9 +9,10 @@ from django.shortcuts import redirect
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 
+from galleries.access import can_change_attribution, photos_visible_to
 from galleries.ingest import UploadRejected, ingest_photo
 from galleries.library import AppendOrder, Dropped, append_photos
-from galleries.models import Gallery, Photo
+from galleries.models import Gallery
 
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
@@ -41,13 +42,22 @@ class UploadsMixin:
                         f"The file is larger than the {settings.LOUPE_UPLOAD_MAX_BYTES // (1024 * 1024)} MB limit."
                     )
                 result = ingest_photo(
-                    data=upload.read(), filename=upload.name, uploaded_by=request.user, photographer=photographer
+                    data=upload.read(),
+                    filename=upload.name,
+                    uploaded_by=request.user,
+                    photographer=photographer,
+                    # An Artist tag naming another photographer must not credit them with this upload.
+                    credit_from_metadata=can_change_attribution(request.user),
                 )
             except ValidationError as error:
                 errors.append((upload.name, " ".join(error.messages)))
                 continue
             except UploadRejected as error:
                 errors.append((upload.name, str(error)))
+                continue
+            if not result.created and not photos_visible_to(request.user).filter(pk=result.photo.pk).exists():
+                # The same file is someone else's unpublished photo: its captions and place are not theirs to take.
+                errors.append((upload.name, "This photo is already in the library; ask a picture editor to add it."))
                 continue
             dropped.append((result, upload.name))
         if wants_json:
@@ -82,7 +92,7 @@ class UploadsMixin:
             return JsonResponse({"error": 'Send {"hashes": [...]}.'}, status=400)
         # Anything but a SHA-256 in hex names no photo; it never reaches the database.
         hashes = [value for value in hashes if SHA256_HEX.fullmatch(value)]
-        known = dict(Photo.objects.filter(sha256__in=hashes).values_list("sha256", "pk"))
+        known = dict(photos_visible_to(request.user).filter(sha256__in=hashes).values_list("sha256", "pk"))
         return JsonResponse({"known": known})
 
     def upload_append_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
@@ -97,7 +107,8 @@ class UploadsMixin:
             return JsonResponse({"error": 'Send {"order": ..., "photos": [{"photo": id, "name": ...}]}.'}, status=400)
         if order not in (AppendOrder.NAME, AppendOrder.TAKEN):
             return JsonResponse({"error": "Order by name or taken."}, status=400)
-        photos = Photo.objects.in_bulk([pk for pk in names if 0 < pk < 2**63])  # SQLite overflows past 64 bits
+        # Only photos this person may see; SQLite overflows past 64 bits.
+        photos = photos_visible_to(request.user).in_bulk([pk for pk in names if 0 < pk < 2**63])
         items = append_photos(
             gallery=gallery,
             dropped=[Dropped(photo=photo, name=names[pk]) for pk, photo in photos.items()],

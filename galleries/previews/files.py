@@ -6,6 +6,7 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
+from galleries.access import can_browse_library, photos_visible_to
 from galleries.imaging import CONTENT_TYPES
 from galleries.models import Item, Photo, Rendition
 from galleries.previews.links import active_link
@@ -45,13 +46,17 @@ def _serve(rendition: Rendition) -> FileResponse:
 
 @require_safe
 def rendition_preview(request: HttpRequest, name: str) -> FileResponse:
-    """Any rendition for those who see the photo library in the admin; for moderators, whose queue shows
+    """A rendition of a photo its viewer may see in the admin's library; for moderators, whose queue shows
     the photo a comment is about, only renditions of photos readers can already see."""
     user = request.user
     if not (user.is_authenticated and user.is_active and user.is_staff):
         raise PermissionDenied
     rendition = get_object_or_404(Rendition, name=name)
-    if not user.has_perm("galleries.view_photo"):
+    if user.has_perm("galleries.view_photo"):
+        # The library's own rule: other people's unpublished work is for those who may browse all of it.
+        if not can_browse_library(user) and not photos_visible_to(user).filter(pk=rendition.photo_id).exists():
+            raise PermissionDenied
+    else:
         published = Photo.objects.in_published_galleries().filter(pk=rendition.photo_id).exists()
         if not (is_moderator(user) and published):
             raise PermissionDenied

@@ -8,6 +8,8 @@ from django.core.files.storage import storages
 from django.test import Client
 from PIL import Image, ImageChops, ImageStat
 
+from galleries.admin.photos import PhotoAdminForm
+from galleries.history import edit_token
 from galleries.imaging import SOCIAL_SIZE, render_image
 from galleries.models import AuditEvent, Photo, Rendition
 from galleries.publication import expose_photos
@@ -58,6 +60,8 @@ def change_form_data(photo: Photo, **changes) -> dict:
         "focal_y": photo.focal_y,
         "redactions": json.dumps(photo.redactions),
         "uploaded_by": "",
+        # The form was loaded from the photo as it is now: not a stale save.
+        "edit_token": edit_token(Photo, photo.pk, PhotoAdminForm.conflict_fields),
     }
     return data | changes
 
@@ -107,7 +111,7 @@ def upright_url(photo: Photo) -> str:
 
 
 def test_anonymous_visitors_are_sent_to_log_in():
-    photo = PhotoFactory()
+    photo = PhotoFactory(rendered=True)
 
     response = Client().get(upright_url(photo))
 
@@ -116,20 +120,23 @@ def test_anonymous_visitors_are_sent_to_log_in():
 
 def test_readers_without_staff_access_are_sent_to_log_in(client, reader):
     client.force_login(reader)
-    assert client.get(upright_url(PhotoFactory())).status_code == 302
+    assert client.get(upright_url(PhotoFactory(rendered=True))).status_code == 302
 
 
 def test_photographer_cannot_see_someone_elses_original(client, photographer_user):
     client.force_login(photographer_user)
 
-    response = client.get(upright_url(PhotoFactory()))
+    unpublished = client.get(upright_url(PhotoFactory(rendered=True)))
+    response = client.get(upright_url(ItemFactory(gallery=GalleryFactory(published=True)).photo))
 
+    # Someone else's unpublished photo is not in their library at all; a published one is, but not its original.
+    assert unpublished.status_code == 404
     assert response.status_code == 403
     assert response["Content-Type"] != "image/jpeg"
 
 
 def test_photographer_frames_their_own_photo_until_a_gallery_is_submitted(client, photographer_user):
-    photo = PhotoFactory(uploaded_by=photographer_user)
+    photo = PhotoFactory(rendered=True, uploaded_by=photographer_user)
     client.force_login(photographer_user)
     assert client.get(upright_url(photo)).status_code == 200
 
@@ -170,7 +177,7 @@ def test_unknown_photo_is_404_for_editors(client, editor):
 
 
 def test_change_page_offers_the_framing_editor_with_its_fields_as_fallback(client, editor):
-    photo = PhotoFactory()
+    photo = PhotoFactory(rendered=True)
     client.force_login(editor)
 
     page = client.get(f"/admin/galleries/photo/{photo.pk}/change/").text
@@ -182,7 +189,7 @@ def test_change_page_offers_the_framing_editor_with_its_fields_as_fallback(clien
 
 
 def test_photographer_sees_someone_elses_photo_read_only_without_the_editor(client, photographer_user):
-    photo = PhotoFactory()
+    photo = ItemFactory(gallery=GalleryFactory(published=True)).photo
     client.force_login(photographer_user)
 
     page = client.get(f"/admin/galleries/photo/{photo.pk}/change/")
@@ -206,7 +213,7 @@ def test_photographer_sees_someone_elses_photo_read_only_without_the_editor(clie
     ],
 )
 def test_the_fields_stay_the_source_of_truth_and_bad_areas_are_refused(client, editor, redactions):
-    photo = PhotoFactory()
+    photo = PhotoFactory(rendered=True)
     client.force_login(editor)
 
     response = client.post(f"/admin/galleries/photo/{photo.pk}/change/", change_form_data(photo, redactions=redactions))

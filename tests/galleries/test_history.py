@@ -4,7 +4,7 @@ from reversion.models import Version
 from galleries import history, workflow
 from galleries.history import ConflictError, EditRefused
 from galleries.models import AuditEvent, Gallery, Item, Photo
-from tests.factories import GalleryFactory, ItemFactory, PhotoFactory, TagFactory
+from tests.factories import GalleryFactory, ItemFactory, PhotoFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -81,31 +81,6 @@ def test_photographer_cannot_edit_a_gallery_in_review(gallery, photographer_user
         history.editing_gallery(gallery=gallery, by=photographer_user, expected_version=gallery.version),
     ):
         pass
-
-
-def test_diff_lists_changes_field_by_field(gallery, photographer_user):
-    edit(gallery, photographer_user)
-    first_item = gallery.items.order_by("position").first()
-    tag = TagFactory(name="Fisheries")
-    photo = PhotoFactory()  # an upload commits on its own, before the edit that places it
-    with history.editing_gallery(gallery=gallery, by=photographer_user, expected_version=gallery.version):
-        gallery.title = "Harbour at night"
-        gallery.save()
-        gallery.tags.add(tag)
-        first_item.caption = "A new caption."
-        first_item.save()
-        ItemFactory(gallery=gallery, position=2, headline="Homeward", photo=photo)
-
-    newer, older = history.versions_of(gallery)[:2]
-    changes = history.diff_versions(older, newer)
-
-    assert history.Change("Gallery", "Title", "Harbour", "Harbour at night") in changes
-    assert history.Change("Gallery", "Tags", "", "Fisheries") in changes
-    assert history.Change("Item 1", "Caption", "A caption in the photographer's own words.", "A new caption.") in (
-        changes
-    )
-    assert history.Change("Item 3", "", "", "added") in changes
-    assert not any(change.field in {"Status", "Version"} for change in changes)
 
 
 def test_restore_brings_back_content_and_items_but_not_the_state(gallery, photographer_user, editor):

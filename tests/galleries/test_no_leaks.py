@@ -49,6 +49,7 @@ def _gallery(state: str, *, photographer, tag, section, by_photographer, editor,
             headline=f"Headline {state} zqx {position}",
             caption=f"Caption {state} zqx {position}.",
             photo__photographer=photographer,
+            photo__rendered=True,
         )
         render_photo.call(photo_id=item.photo_id)
     gallery.cover = gallery.items.first().photo

@@ -70,7 +70,7 @@ def test_ingest_inside_a_plain_transaction_is_refused_before_writing_anything():
 
 
 def test_deleting_a_photo_deletes_its_original_and_renditions(django_capture_on_commit_callbacks):
-    photo = PhotoFactory()
+    photo = PhotoFactory(rendered=True)
     renditions = list(photo.renditions.values_list("name", flat=True))
     assert renditions and storages["originals"].exists(photo.original.name)
 
@@ -99,7 +99,7 @@ def sweep(*args: str) -> str:
 
 
 def test_sweep_deletes_old_unreferenced_originals_and_nothing_else():
-    photo = PhotoFactory()
+    photo = PhotoFactory(rendered=True)
     os.utime(storages["originals"].path(photo.original.name), (0, 0))  # referenced, however old
     old = orphan("ab/abandoned.jpeg", hours_old=30)
     young = orphan("cd/in-flight.jpeg", hours_old=1)

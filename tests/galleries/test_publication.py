@@ -14,7 +14,7 @@ def public_names(photo) -> list[str]:
 
 
 def test_expose_copies_renditions_to_the_public_storage():
-    photo = PhotoFactory()
+    photo = PhotoFactory(rendered=True)
     assert public_names(photo) == []
 
     expose_photos(photos=[photo])
@@ -26,7 +26,7 @@ def test_expose_copies_renditions_to_the_public_storage():
 
 
 def test_conceal_removes_public_copies_unless_another_published_gallery_shows_the_photo():
-    shared, alone = PhotoFactory(), PhotoFactory()
+    shared, alone = PhotoFactory(rendered=True), PhotoFactory(rendered=True)
     withdrawn = GalleryFactory(withdrawn=True)
     ItemFactory(gallery=withdrawn, photo=shared)
     ItemFactory(gallery=withdrawn, photo=alone)
@@ -41,7 +41,7 @@ def test_conceal_removes_public_copies_unless_another_published_gallery_shows_th
 
 
 def test_staff_see_a_private_rendition_with_safe_headers(client, editor):
-    rendition = PhotoFactory().renditions.get(format="webp", width=320)
+    rendition = PhotoFactory(rendered=True).renditions.get(format="webp", width=320)
     client.force_login(editor)
 
     response = client.get(rendition.preview_url)
@@ -56,7 +56,7 @@ def test_staff_see_a_private_rendition_with_safe_headers(client, editor):
 
 @pytest.mark.parametrize("who", ["anonymous", "reader"])
 def test_readers_cannot_fetch_private_renditions(client, reader, who):
-    rendition = PhotoFactory().renditions.get(format="jpeg", width=320)
+    rendition = PhotoFactory(rendered=True).renditions.get(format="jpeg", width=320)
     if who == "reader":
         client.force_login(reader)
 
@@ -69,7 +69,7 @@ def test_readers_cannot_fetch_private_renditions(client, reader, who):
 def test_a_new_blur_saved_while_files_go_up_leaves_none_of_them_public(monkeypatch):
     from galleries.models import Photo
 
-    photo = PhotoFactory()
+    photo = PhotoFactory(rendered=True)
     public = storages["default"]
     save = public.save
 

@@ -1,14 +1,10 @@
 from io import StringIO
 
 import pytest
-from django.conf import settings
-from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
-from django.urls import reverse
 
 from galleries.roles import ROLES, sync_roles
-from newsroom.admin_site import LoupeAdminSite, ThrottledLoginForm
 
 pytestmark = pytest.mark.django_db
 
@@ -108,13 +104,3 @@ def test_moderators_hold_the_listed_comment_models_and_nothing_named_like_them()
     listed = {f"{app}.{action}_{model}" for app, model, actions in ROLES["Moderators"]["models"] for action in actions}
 
     assert codenames("Moderators") == listed | {"newsroom.moderate_comments"}
-
-
-def test_the_admin_is_loupes_own_site_with_the_throttled_sign_in(client):
-    assert isinstance(admin.site, LoupeAdminSite)
-    assert admin.site.login_form is ThrottledLoginForm
-
-    response = client.get(reverse("admin:login"))
-
-    assert isinstance(response.context["form"], ThrottledLoginForm)
-    assert f"{settings.SITE_NAME} newsroom" in response.text

@@ -55,7 +55,7 @@ def keys(client, bucket: str) -> dict[str, str]:
 
 
 def test_originals_go_to_the_private_bucket_and_published_renditions_to_the_public_one(s3):
-    item = ItemFactory(gallery=GalleryFactory(published=True))
+    item = ItemFactory(gallery=GalleryFactory(published=True), photo__rendered=True)
     photo = item.photo
 
     expose_photos(photos=[photo])
@@ -74,7 +74,7 @@ def test_originals_go_to_the_private_bucket_and_published_renditions_to_the_publ
 
 
 def test_sweep_originals_walks_the_private_bucket(s3):
-    photo = PhotoFactory()
+    photo = PhotoFactory(rendered=True)
     s3.put_object(Bucket="loupe-private", Key="originals/ab/abandoned.jpeg", Body=b"left behind by a crash")
     out = io.StringIO()
 

@@ -83,7 +83,7 @@ def test_failing_render_is_retried_then_marked_failed_with_the_reason(monkeypatc
 
 
 def test_a_job_left_by_a_dead_worker_is_picked_up_again(django_capture_on_commit_callbacks):
-    photo = PhotoFactory()
+    photo = PhotoFactory(rendered=True)
     Photo.objects.filter(pk=photo.pk).update(state=Photo.State.PROCESSING)
     photo.renditions.all().delete()
 
@@ -99,7 +99,7 @@ def test_a_job_left_by_a_dead_worker_is_picked_up_again(django_capture_on_commit
 
 
 def test_rerender_command_shows_progress_and_refuses_unknown_ids(django_capture_on_commit_callbacks):
-    photos = [PhotoFactory(), PhotoFactory()]
+    photos = [PhotoFactory(rendered=True), PhotoFactory(rendered=True)]
     out = io.StringIO()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -111,7 +111,7 @@ def test_rerender_command_shows_progress_and_refuses_unknown_ids(django_capture_
 
 
 def test_photo_in_a_published_gallery_is_exposed_as_soon_as_it_renders(django_capture_on_commit_callbacks):
-    item = ItemFactory(gallery=GalleryFactory(published=True))
+    item = ItemFactory(gallery=GalleryFactory(published=True), photo__rendered=True)
     photo = item.photo
 
     with django_capture_on_commit_callbacks(execute=True):

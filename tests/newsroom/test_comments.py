@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from galleries.models import Gallery
+from newsroom import trust
 from newsroom.comments import REPLIES_PER_FETCH, REPLIES_SHOWN, ROOTS_PER_PAGE, comment_context, render_comment_body
 from newsroom.models import Comment, CommentVote
 from newsroom.moderation import issue_form_stamp
@@ -37,9 +38,11 @@ def gallery():
 
 
 @pytest.fixture
-def trusted(gallery):
-    """Ada has an approved comment already, so hers are published straight away."""
-    return CommentFactory(gallery=gallery, author_name="Ada Reader", author_email="ada@example.org")
+def trusted(gallery, client):
+    """Ada has an approved comment already, and her browser holds its proof, so hers are published at once."""
+    comment = CommentFactory(gallery=gallery, author_name="Ada Reader", author_email="ada@example.org")
+    client.cookies[trust.COOKIE] = trust.sign_proof([comment.pk])
+    return comment
 
 
 def test_first_comment_waits_for_review_and_the_reader_is_told(client, gallery):

@@ -1,11 +1,19 @@
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from galleries.models import AuditEvent, Gallery, Item, Photo, Photographer
 from newsroom.models import Comment
 
 pytestmark = pytest.mark.django_db
+
+# Small painted scenes load in a second instead of twenty; nothing checked here depends on the pixels.
+SCENE_SIZE = "480x320"
+
+
+@pytest.fixture
+def demo():
+    call_command("load_demo", "--scene-size", SCENE_SIZE)
 
 
 def counts():
@@ -20,24 +28,22 @@ def counts():
 
 
 def test_load_demo_twice_changes_nothing(capsys):
-    call_command("load_demo")
+    call_command("load_demo", "--scene-size", SCENE_SIZE)
     first = counts()
     passwords = list(get_user_model().objects.order_by("pk").values_list("password", flat=True))
-    call_command("load_demo")
+    call_command("load_demo", "--scene-size", SCENE_SIZE)
     assert counts() == first
     assert list(get_user_model().objects.order_by("pk").values_list("password", flat=True)) == passwords
 
 
-def test_load_demo_has_two_published_galleries_and_a_draft(client):
-    call_command("load_demo")
+def test_load_demo_has_two_published_galleries_and_a_draft(demo, client):
     assert Gallery.objects.published().count() == 2
     assert Gallery.objects.filter(status=Gallery.Status.DRAFT).count() == 1
     assert client.login(username="editor", password="loupe-editor-demo")
     assert client.get("/admin/").status_code == 200
 
 
-def test_load_demo_publishes_through_the_workflow():
-    call_command("load_demo")
+def test_load_demo_publishes_through_the_workflow(demo):
     published = Gallery.objects.published()
     events = AuditEvent.objects.filter(action__in=["gallery.submit", "gallery.approve", "gallery.publish"])
     assert events.count() == 3 * published.count()
@@ -45,8 +51,7 @@ def test_load_demo_publishes_through_the_workflow():
     assert not Photo.objects.filter(items__gallery__in=published).exclude(state=Photo.State.READY).exists()
 
 
-def test_load_demo_comments_are_threads_readers_see_on_the_gallery_and_on_a_photo(client):
-    call_command("load_demo")
+def test_load_demo_comments_are_threads_readers_see_on_the_gallery_and_on_a_photo(demo, client):
     gallery = Gallery.objects.get(slug="night-shift-at-the-harbour")
     on_gallery = client.get(gallery.get_absolute_url()).content.decode()
     assert "My grandfather drove one of those cranes." in on_gallery
@@ -57,3 +62,14 @@ def test_load_demo_comments_are_threads_readers_see_on_the_gallery_and_on_a_phot
     on_photo = client.get(reply.item.get_absolute_url()).content.decode()
     assert "They weigh the crates empty first" in on_photo
     assert "My grandfather drove" not in on_photo
+
+
+def test_load_demo_paints_its_photos_at_the_scene_size_asked_for(demo):
+    assert set(Photo.objects.values_list("width", "height")) == {(480, 320)}
+
+
+@pytest.mark.parametrize("size", ["480", "480x", "x320", "4\uff180x320", "20x20", "100000x100000"])
+def test_load_demo_refuses_a_scene_size_no_upload_could_have(size):
+    with pytest.raises(CommandError, match="scene-size"):
+        call_command("load_demo", "--scene-size", size)
+    assert not Photo.objects.exists()

@@ -18,6 +18,7 @@ from newsroom.moderation import (
     remove_comment,
     report_comment,
 )
+from newsroom.trust import sign_proof
 from tests.factories import CommentFactory, GalleryFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,11 +30,13 @@ def gallery():
 
 
 def post(gallery, **overrides) -> Comment:
-    """Post as a reader who already has an approved comment, so only the check under test decides."""
+    """Post as a reader who proves an approved comment already, so only the check under test decides."""
     email = overrides.pop("author_email", "ada@example.org")
-    if not Comment.objects.filter(author_email=email, status="approved").exists():
-        CommentFactory(gallery=gallery, author_email=email, body="An earlier, approved comment.")
+    earlier = Comment.objects.filter(author_email=email, status="approved").first()
+    if earlier is None:
+        earlier = CommentFactory(gallery=gallery, author_email=email, body="An earlier, approved comment.")
     arguments = {
+        "reader_proof": sign_proof([earlier.pk]),
         "gallery": gallery,
         "body": "A thoughtful comment.",
         "author_name": "Ada",
@@ -173,14 +176,16 @@ def test_duplicate_of_the_same_authors_recent_comment_is_refused(gallery):
 
 def test_first_time_commenter_is_held_until_trusted(gallery, settings):
     settings.LOUPE_COMMENT_TRUSTED_AFTER = 2
-    stamp = issue_form_stamp(at=time.time() - 30)
-    arguments = {"gallery": gallery, "author_name": "New", "author_email": "new@example.org", "form_stamp": stamp}
+    arguments = {"gallery": gallery, "author_name": "New", "author_email": "new@example.org"}
 
-    first = post_comment(body="First", **arguments)
+    def stamp() -> str:
+        return issue_form_stamp(at=time.time() - 30)
+
+    first = post_comment(body="First", form_stamp=stamp(), **arguments)
     approve_comment(comment=first, by=None)
-    second = post_comment(body="Second", **arguments)
+    second = post_comment(body="Second", form_stamp=stamp(), reader_proof=sign_proof([first.pk]), **arguments)
     approve_comment(comment=second, by=None)
-    third = post_comment(body="Third", **arguments)
+    third = post_comment(body="Third", form_stamp=stamp(), reader_proof=sign_proof([first.pk, second.pk]), **arguments)
 
     assert (first.status, second.status, third.status) == ("pending", "pending", "approved")
 

@@ -19,12 +19,6 @@ LOGIN = reverse("admin:login")
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Every sign-in attempt hashes a password; the production hasher's cost would be most of the run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _sign_in(client, username: str, password: str, address: str = "198.51.100.7"):
     return client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR=address)
 

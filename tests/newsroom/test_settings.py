@@ -1,4 +1,5 @@
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -120,3 +121,43 @@ def test_embedded_default_keeps_everything_under_the_data_dir(tmp_path):
     assert out[1] == str(tmp_path / "private")
     assert out[2].endswith("ImmediateBackend")
     assert out[3].endswith("FileBasedCache")
+
+
+def _loupe_names(text: str) -> set[str]:
+    return set(re.findall(r"\bLOUPE_[A-Z0-9_]*[A-Z0-9]\b", text))
+
+
+def test_every_loupe_setting_the_code_reads_is_defined_in_settings_with_its_default():
+    defined = _loupe_names((ROOT / "newsroom" / "settings.py").read_text())
+    code = [path for app in ("galleries", "newsroom") for path in (ROOT / app).rglob("*.py")]
+    read = set().union(*(re.findall(r"settings\.(LOUPE_[A-Z0-9_]+)", path.read_text()) for path in code))
+
+    assert read <= defined
+    assert not [path.name for path in code if re.search(r"getattr\(settings,", path.read_text())]
+
+
+def test_every_loupe_variable_is_in_the_readme_configuration_table():
+    settings_text = (ROOT / "newsroom" / "settings.py").read_text()
+    variables = set(re.findall(r'env_(?:str|int|bool|list)\("(LOUPE_[A-Z0-9_]+)"', settings_text))
+    table = [line for line in (ROOT / "README.md").read_text().splitlines() if line.startswith("| `")]
+
+    assert variables - _loupe_names("\n".join(table)) == set()
+
+
+def test_comment_policy_knobs_come_from_the_environment():
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='newsroom.settings'; django.setup();"
+        "from django.conf import settings as s; print(s.LOUPE_COMMENT_MAX_LENGTH, s.LOUPE_COMMENT_VOTE_RATE_LIMIT)"
+    )
+    clean = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "LOUPE_", "DATABASE"))}
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, "LOUPE_COMMENT_MAX_LENGTH": "500"},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout.split()
+
+    assert out == ["500", "30"]
