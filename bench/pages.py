@@ -152,6 +152,7 @@ def build() -> None:
     from galleries.models import Gallery, Item, Photo, Photographer, Rendition, Section, Tag
     from newsroom.models import Comment
     from newsroom.moderation import approve_comment, issue_form_stamp
+    from newsroom.trust import COOKIE, sign_proof
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", verbosity=0, interactive=False)
@@ -194,6 +195,9 @@ def build() -> None:
         roots = made([], 80, 0)
         replies = made(roots, 80, 80)
         made(replies, COMMENTS - 160, 160)
+
+    def comments_of(email: str) -> list[int]:
+        return list(Comment.objects.filter(author_email=email).values_list("pk", flat=True)[:5])
 
     def gallery(slug: str, size: int) -> Gallery:
         photos = Photo.objects.bulk_create(
@@ -288,8 +292,10 @@ def build() -> None:
                         for pk in story.items.values_list("pk", flat=True)
                     ],
                     "galleries": [story.pk for story in mixed],
-                    # Readers with a published comment are trusted: theirs are published at once.
+                    # Readers with a published comment are trusted, proven by the signed cookie their browser got
+                    # when they posted it: theirs are published at once.
                     "readers": [email for _, email in readers],
+                    "proofs": [f"{COOKIE}={sign_proof(comments_of(email))}" for _, email in readers],
                     # A form shown a minute ago, as a reader who took a minute to write would send it.
                     "stamp": issue_form_stamp(at=time.time() - 60),
                 },
@@ -335,11 +341,13 @@ def mixed_request(mix: dict, *, origin: str, roll: int, worker: int, n: int, non
     headers = {"Origin": origin, "X-Forwarded-For": address, "Content-Type": "application/x-www-form-urlencoded"}
     if roll <= READS + VOTES:
         return "POST", random.choice(mix["votes"]), headers, b""
+    reader = random.randrange(len(mix["readers"]))
+    headers["Cookie"] = mix["proofs"][reader]
     body = urllib.parse.urlencode(
         {
             "gallery": random.choice(mix["galleries"]),
             "author_name": "Reader",
-            "author_email": random.choice(mix["readers"]),
+            "author_email": mix["readers"][reader],
             "website": "",
             "stamp": mix["stamp"],
             "body": f"Seen from the quay, note {nonce}-{worker}-{n}",
@@ -353,6 +361,7 @@ local pages = {%(pages)s}
 local votes = {%(votes)s}
 local galleries = {%(galleries)s}
 local readers = {%(readers)s}
+local proofs = {%(proofs)s}
 local threads = 0
 local n = 0
 local nonce = 0
@@ -382,8 +391,10 @@ function request()
   if roll <= %(reads)d + %(votes_share)d then
     return wrk.format("POST", votes[math.random(#votes)], headers, "")
   end
+  local reader = math.random(#readers)
+  headers["Cookie"] = proofs[reader]
   local body = "gallery=" .. galleries[math.random(#galleries)] .. "&author_name=Reader&author_email="
-    .. readers[math.random(#readers)] .. "&website=&stamp=%(stamp)s&body=Seen+from+the+quay%%2C+note+"
+    .. readers[reader] .. "&website=&stamp=%(stamp)s&body=Seen+from+the+quay%%2C+note+"
     .. nonce .. "-" .. worker .. "-" .. n
   return wrk.format("POST", "/comments/post/", headers, body)
 end
@@ -401,6 +412,7 @@ def mixed_script(mix: dict, *, origin: str, path: Path) -> Path:
             "votes": strings(mix["votes"]),
             "galleries": strings(mix["galleries"]),
             "readers": strings(urllib.parse.quote(email, safe="") for email in mix["readers"]),
+            "proofs": strings(mix["proofs"]),
             "stamp": urllib.parse.quote(mix["stamp"], safe=""),
             "origin": origin,
             "reads": READS,

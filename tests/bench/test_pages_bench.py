@@ -48,6 +48,7 @@ def test_mixed_load_is_95_reads_4_votes_and_1_comment_in_100(bench):
         "votes": ["/galleries/a/photos/1/vote/"],
         "galleries": [1, 2, 3],
         "readers": ["reader0@example.org"],
+        "proofs": ["loupe_commenter=signed"],
         "stamp": "stamp:signed",
     }
     made = [bench.mixed_request(mix, origin="http://h", roll=roll, worker=1, n=roll, nonce=1) for roll in range(1, 101)]
@@ -62,15 +63,25 @@ def test_mixed_load_is_95_reads_4_votes_and_1_comment_in_100(bench):
     assert len({headers["X-Forwarded-For"] for _, _, headers, _ in writes}) == len(writes)
     form = urllib.parse.parse_qs(posts[0][3].decode())
     assert form["stamp"] == ["stamp:signed"] and form["author_email"] == ["reader0@example.org"]
+    # Trusted as a reader is: by the signed cookie from their approved comment, not by the typed address.
+    assert posts[0][2]["Cookie"] == "loupe_commenter=signed"
 
 
 def test_wrk_script_is_the_mixed_load_with_every_value_filled_in(bench, tmp_path):
-    mix = {"pages": ["/g/a/"], "votes": ["/g/a/v/"], "galleries": [7], "readers": ["r@x.org"], "stamp": "a:b"}
+    mix = {
+        "pages": ["/g/a/"],
+        "votes": ["/g/a/v/"],
+        "galleries": [7],
+        "readers": ["r@x.org"],
+        "proofs": ["c=p"],
+        "stamp": "a:b",
+    }
 
     script = bench.mixed_script(mix, origin="http://127.0.0.1:8000", path=tmp_path / "mixed.lua").read_text()
 
     assert "%(" not in script
     assert 'local pages = {"/g/a/"}' in script and 'local readers = {"r%40x.org"}' in script
+    assert 'local proofs = {"c=p"}' in script
     assert "stamp=a%3Ab&" in script and "roll <= 95 then" in script and "roll <= 95 + 4 then" in script
 
 

@@ -92,7 +92,7 @@ def test_their_draft_titles_stay_out_of_my_gallery_list_and_photographer_pages(
     photographer = their_draft.photographers.get()
 
     assert SECRET not in client.get(reverse("admin:galleries_gallery_changelist")).text
-    page = client.get(reverse("admin:newsroom_photographer_change", args=[photographer.pk]))
+    page = client.get(reverse("admin:galleries_photographer_change", args=[photographer.pk]))
     assert page.status_code == 200
     assert SECRET not in page.text
 
