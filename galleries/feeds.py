@@ -6,9 +6,10 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
-from galleries.markup import plain_text, texts_without_control_characters
+from galleries.markup import plain_text
 from galleries.models import Gallery, Item, Photographer, Rendition, Tag
 from galleries.presentation import absolute, build_picture
+from galleries.text import texts_without_control_characters
 
 FEED_SIZE = 20
 MEDIA_NS = "http://search.yahoo.com/mrss/"

@@ -23,8 +23,8 @@ from django.utils.text import slugify
 from galleries.audit import record
 from galleries.ingest import UploadRejected, atomic_ingest, ingest_photo
 from galleries.library import natural_key
-from galleries.markup import has_control_characters, texts_without_control_characters
 from galleries.models import INSTAGRAM_HANDLE, FaqEntry, Gallery, GalleryLink, Item, Photographer, Section, Tag, web_url
+from galleries.text import has_control_characters, texts_without_control_characters
 
 MANIFEST = "gallery.toml"
 CAPTIONS = "captions.csv"
@@ -339,6 +339,8 @@ def _create(plan: Plan, *, directory: Path, by) -> Gallery:
                 credit_override=row.credit,
             )
         )
+    for item in items:
+        item.clean_typed_text()  # bulk_create() does not save() each row, where typed text is cleaned
     Item.objects.bulk_create(items)
     record(gallery, "gallery.imported", by=by, to_state=gallery.status, data={"folder": directory.name})
     return gallery

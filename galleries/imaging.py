@@ -22,8 +22,6 @@ from xml.sax.saxutils import escape
 import pillow_heif
 from PIL import Image, ImageCms, ImageFile, ImageFilter, IptcImagePlugin, UnidentifiedImageError
 
-from galleries.markup import without_control_characters
-
 pillow_heif.register_heif_opener()
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF", "AVIF", "TIFF")
@@ -455,14 +453,14 @@ def read_metadata(image: Image.Image) -> ImportedMetadata:
         taken_at = _parse_date(taken_at)
 
     def text(name: str) -> str:
-        # Cameras pad fields with NULs and other controls, which PostgreSQL and XML refuse.
-        return without_control_characters(str(found.get(name, ""))).strip()
+        # As the file says it: the controls cameras pad fields with go where the text enters Loupe (ingest).
+        return str(found.get(name, "")).strip()
 
     place = ", ".join(dict.fromkeys(text(part) for part in _PLACE_PARTS if text(part)))
     keywords = found.get("keywords") or []
     if isinstance(keywords, str):
         keywords = [keywords]
-    words = (without_control_characters(word).strip() for k in keywords for word in str(k).split(";"))
+    words = (word.strip() for k in keywords for word in str(k).split(";"))
     return ImportedMetadata(
         headline=text("headline")[:300],
         caption=text("caption"),
@@ -535,7 +533,7 @@ def _has_trailing_data(fmt: str | None, data: bytes) -> bool:
 def _profile_name(icc: bytes) -> str:
     try:
         description = ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(icc)))
-        return without_control_characters(description).strip()
+        return description.strip()
     except (OSError, ImageCms.PyCMSError, TypeError, ValueError):
         return ""
 

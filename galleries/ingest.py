@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from datetime import timedelta
 from functools import partial
 
@@ -23,9 +23,9 @@ from django.utils import timezone
 
 from galleries import imaging
 from galleries.audit import record
-from galleries.markup import without_control_characters
 from galleries.models import Photo, Photographer, originals_storage
 from galleries.tasks import enqueue_render
+from galleries.text import imported_text
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +84,7 @@ def ingest_photo(
     except imaging.ImageRejected as error:
         raise UploadRejected(str(error)) from error
 
+    inspection = readable(inspection)
     metadata = inspection.metadata
     if photographer is None and metadata.creator and credit_from_metadata:
         photographer = Photographer.objects.filter(name__iexact=metadata.creator.strip()).first()
@@ -93,7 +94,7 @@ def ingest_photo(
         file_size=len(data),
         width=inspection.width,
         height=inspection.height,
-        original_filename=without_control_characters(filename.replace("\\", "/").rsplit("/", 1)[-1])[:255],
+        original_filename=imported_text(filename.replace("\\", "/").rsplit("/", 1)[-1], one_line=True)[:255],
         uploaded_by=uploaded_by,
         photographer=photographer,
         imported_metadata=metadata.as_dict(),
@@ -207,6 +208,26 @@ def _unreferenced(storage, names: list[str], cutoff) -> Iterator[tuple[str, int]
         except FileNotFoundError:
             continue  # deleted meanwhile
         yield name, size
+
+
+def readable(inspection: imaging.Inspection) -> imaging.Inspection:
+    """What imaging read from a file, with its text as Loupe keeps it: the one place imported metadata is cleaned.
+
+    Cameras pad fields with NULs and other controls, which PostgreSQL (in JSON too) and XML refuse; a caption
+    written elsewhere may carry the invisible characters typed text loses.
+    """
+    metadata = inspection.metadata
+    texts = {
+        name: imported_text(getattr(metadata, name), one_line=name not in ("caption", "alt_text"))
+        for name in (f.name for f in fields(metadata))
+        if isinstance(getattr(metadata, name), str)
+    }
+    keywords = (imported_text(word, one_line=True) for word in metadata.keywords)
+    return replace(
+        inspection,
+        metadata=replace(metadata, **texts, keywords=list(dict.fromkeys(word for word in keywords if word))),
+        removed=[imported_text(line, one_line=True) for line in inspection.removed],
+    )
 
 
 def prefill_photo(*, photo: Photo, metadata: imaging.ImportedMetadata) -> list[str]:

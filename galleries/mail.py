@@ -17,7 +17,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from galleries.audit import record
-from galleries.markup import one_line
+from galleries.text import one_line
 
 logger = logging.getLogger(__name__)
 

@@ -9,43 +9,15 @@ from django.utils.html import linebreaks
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import normalize_newlines
 
+from galleries.text import CONTROLS
+
 ALLOWED_TAGS = {"p", "br", "a", "em", "strong", "i", "b", "blockquote", "q", "cite"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "q": {"cite"}, "blockquote": {"cite"}}
 _TAG = re.compile(r"<[a-zA-Z/!]")
-# C0 controls but tab, line feed and carriage return, and DEL: no writer means them, PostgreSQL refuses NUL in
-# text, and XML (feeds, sitemaps) allows none of them.
-_CONTROLS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
-_CONTROL_CHARACTERS = re.compile(f"[{_CONTROLS}]")
-_LINE_BREAKS = re.compile(r"[\t\r\n]+")
 # What only nh3 handles as it should: markup, entities, no-break spaces, control characters. Carriage
 # returns are normalised first, as nh3 would.
-_NEEDS_CLEANING = re.compile(f"[<>&\ufeff\xa0{_CONTROLS}]")
-_NEEDS_CLEANING_ESCAPED = re.compile(f"[\ufeff{_CONTROLS}]")
-
-
-def without_control_characters(text: str, replacement: str = "") -> str:
-    """Text as it may be stored: control characters other than tab and line breaks replaced (removed by default)."""
-    return _CONTROL_CHARACTERS.sub(replacement, text)
-
-
-def has_control_characters(text: str) -> bool:
-    return _CONTROL_CHARACTERS.search(text) is not None
-
-
-def texts_without_control_characters(value):
-    """`value` with control characters removed from every text in it, however deep in lists, tuples and dicts."""
-    if isinstance(value, str):
-        return without_control_characters(value)
-    if isinstance(value, list | tuple):
-        return type(value)(texts_without_control_characters(part) for part in value)
-    if isinstance(value, dict):
-        return {key: texts_without_control_characters(part) for key, part in value.items()}
-    return value
-
-
-def one_line(text: str) -> str:
-    """Text for a title, a name or a mail subject: no control characters, and a space for each run of breaks."""
-    return _LINE_BREAKS.sub(" ", without_control_characters(text))
+_NEEDS_CLEANING = re.compile(f"[<>&\ufeff\xa0{CONTROLS}]")
+_NEEDS_CLEANING_ESCAPED = re.compile(f"[\ufeff{CONTROLS}]")
 
 
 URL_SCHEMES = {"http", "https", "mailto"}

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import LazyObject, empty
 
-from galleries.markup import one_line, without_control_characters
+from galleries.text import TypedText
 
 INSTAGRAM_HANDLE = re.compile(r"[A-Za-z0-9._]{1,30}")
 _validate_web_url = URLValidator(schemes=["http", "https"])
@@ -32,28 +32,6 @@ def web_url(value: str) -> str:
     except ValidationError:
         return ""
     return value
-
-
-class TypedText(models.Model):
-    """A model whose text people type or paste in forms: control characters go before it is checked and saved.
-
-    A vertical tab pasted from a word processor is invisible in the form, but makes the page invalid HTML.
-    """
-
-    class Meta:
-        abstract = True
-
-    def clean_fields(self, exclude=None):
-        for field in self._meta.concrete_fields:
-            if exclude and field.name in exclude:
-                continue
-            value = getattr(self, field.attname)
-            if isinstance(value, str) and isinstance(field, models.CharField):
-                # One line: a title or a name with a line break would break the mail subjects that carry it.
-                setattr(self, field.attname, one_line(value))
-            elif isinstance(value, str) and isinstance(field, models.TextField):
-                setattr(self, field.attname, without_control_characters(value))
-        super().clean_fields(exclude=exclude)
 
 
 class _OriginalsStorage(LazyObject):
@@ -545,7 +523,7 @@ class PreviewLinkQuerySet(models.QuerySet):
         return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
 
 
-class PreviewLink(models.Model):
+class PreviewLink(TypedText):
     """A link that shows one gallery, in any state, to someone without a login; only its hash is stored."""
 
     gallery = models.ForeignKey(Gallery, on_delete=models.CASCADE, related_name="preview_links")
@@ -571,7 +549,7 @@ class PreviewLink(models.Model):
         return self.revoked_at is None and self.expires_at > timezone.now()
 
 
-class AuditEvent(models.Model):
+class AuditEvent(TypedText):
     """One row per important change: who did what to which object, and why."""
 
     actor = models.ForeignKey(

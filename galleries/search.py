@@ -4,15 +4,18 @@ from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, StringAgg, Subquery, TextField, Value
 from django.db.models.functions import Coalesce, Concat
 
-from galleries.markup import without_control_characters
 from galleries.models import Gallery, Item
+from galleries.text import typed_text
 
 MAX_QUERY_LENGTH = 200
 
 
 def clean_query(query: str) -> str:
-    """What is searched for, and shown as searched for: words apart by single spaces, no control characters."""
-    return " ".join(without_control_characters(query, " ").split())[:MAX_QUERY_LENGTH].strip()
+    """What is searched for, and shown as searched for: words apart by single spaces, cleaned as typed text.
+
+    The search box is where its text enters: a zero-width space inside a word would otherwise match nothing.
+    """
+    return " ".join(typed_text(query, one_line=True).split())[:MAX_QUERY_LENGTH].strip()
 
 
 def search_galleries(query: str) -> QuerySet[Gallery]:

@@ -28,7 +28,6 @@ from django.utils import timezone
 
 from galleries import notifications
 from galleries.audit import record
-from galleries.markup import without_control_characters
 from galleries.models import CorrectionNote, Gallery, Item, Photo
 from galleries.pagecache import gallery_fragment, purge_pages
 from galleries.publication import conceal_photos, expose_photos
@@ -366,12 +365,12 @@ def recall_gallery(*, gallery: Gallery, by) -> Gallery:
 @transaction.atomic
 def request_changes(*, gallery: Gallery, by, note: str, item_notes: dict[int, str] | None = None) -> Gallery:
     """Send the gallery back to draft; `item_notes` ({item pk: note}) replace every item's editor note."""
-    note = without_control_characters(note or "").strip()
+    note = (note or "").strip()
     if not note:
         raise TransitionError("Say what needs to change: the note is what the photographer will read.")
     locked = _lock(gallery)
     transition = check_transition(locked, "request_changes", by=by)
-    item_notes = {int(pk): without_control_characters(text or "").strip() for pk, text in (item_notes or {}).items()}
+    item_notes = {int(pk): (text or "").strip() for pk, text in (item_notes or {}).items()}
     item_notes = {pk: text for pk, text in item_notes.items() if text}
     items = {item.pk: item for item in locked.items.all()}
     strangers = sorted(set(item_notes) - set(items))
@@ -445,7 +444,7 @@ def publish_gallery(*, gallery: Gallery, by=None) -> Gallery:
 @transaction.atomic
 def withdraw_gallery(*, gallery: Gallery, by, reason: str) -> Gallery:
     """Take a published gallery off the site; its pages answer 410 Gone with `reason`."""
-    reason = without_control_characters(reason or "").strip()
+    reason = (reason or "").strip()
     if not reason:
         raise TransitionError("Give the reason readers will see in place of the gallery.")
     locked = _lock(gallery)
@@ -469,7 +468,7 @@ def reopen_gallery(*, gallery: Gallery, by) -> Gallery:
 @transaction.atomic
 def add_correction(*, gallery: Gallery, by, text: str) -> CorrectionNote:
     """A dated "Updated:" note on a published gallery, shown to readers."""
-    text = without_control_characters(text or "").strip()
+    text = (text or "").strip()
     if not text:
         raise TransitionError("Write the correction readers will see.")
     if len(text) > CORRECTION_MAX_LENGTH:

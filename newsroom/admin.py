@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 
 from galleries.audit import record
 from galleries.models import Rendition
+from galleries.text import TypedTextField
 from newsroom.markup import render_comment_body
 from newsroom.models import Ban, Comment, CommentReport, WordRule
 from newsroom.moderation import (
@@ -28,6 +29,16 @@ from newsroom.moderation import (
 )
 
 # --- Moderation queue ---------------------------------------------------------
+
+
+class DecisionForm(forms.Form):
+    # The reason box above the queue, kept in the audit log and on bans: one line, as both show it.
+    decision_reason = TypedTextField(required=False)
+
+
+def _decision_reason(request) -> str:
+    form = DecisionForm(request.POST)
+    return form.cleaned_data["decision_reason"] if form.is_valid() else ""
 
 
 def _thumbnail(photo) -> str:
@@ -207,14 +218,17 @@ class CommentAdmin(ModeratorOnly, admin.ModelAdmin):
         if obj.parent is None:
             return "Top-level comment"
         return format_html(
-            "In reply to <strong>{}</strong>:<br><q>{}</q>", obj.parent.author_name, truncatechars(obj.parent.body, 200)
+            "In reply to <strong><bdi>{}</bdi></strong>:<br><q>{}</q>",
+            obj.parent.author_name,
+            truncatechars(obj.parent.body, 200),
         )
 
     @admin.display(description="Author")
     def author(self, obj):
         return format_html(
             # By typed address, which anyone can type: a history, not proof of who wrote this one.
-            "<strong>{}</strong><br>{}{}<br><small>{} approved · {} rejected/spam/removed under this address</small>",
+            "<strong><bdi>{}</bdi></strong><br>{}{}"
+            "<br><small>{} approved · {} rejected/spam/removed under this address</small>",
             obj.author_name,
             obj.author_email or "no email",
             f" · account {obj.user.get_username()}" if obj.user_id else "",
@@ -230,11 +244,11 @@ class CommentAdmin(ModeratorOnly, admin.ModelAdmin):
         return format_html(
             "{}{}",
             obj.policy_reason or "—",
-            format_html_join("", "<br>Report: {}", ((text,) for text in reports)),
+            format_html_join("", "<br>Report: <bdi>{}</bdi>", ((text,) for text in reports)),
         )
 
     def _decide(self, request, queryset, decide, done: str):
-        reason = request.POST.get("decision_reason", "").strip()
+        reason = _decision_reason(request)
         count, refused = 0, []
         # The queue tab filters the queryset by state: a selected comment that left it was decided meanwhile.
         selected = set(request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
@@ -298,7 +312,7 @@ class CommentAdmin(ModeratorOnly, admin.ModelAdmin):
 
     @admin.action(description="Ban the authors of selected comments", permissions=["moderate"])
     def ban_authors(self, request, queryset):
-        reason = request.POST.get("decision_reason", "").strip()
+        reason = _decision_reason(request)
         days = request.POST.get("ban_days", "").strip()
         if not reason:
             self.message_user(request, "Write the reason for the ban in the reason box.", messages.ERROR)

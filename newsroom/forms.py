@@ -1,14 +1,16 @@
 from django import forms
 from django.conf import settings
 
+from galleries.text import TypedTextField
+
 
 class CommentForm(forms.Form):
-    body = forms.CharField(
+    body = TypedTextField(
         label="Your comment",
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="Plain text; web addresses become links.",
     )
-    author_name = forms.CharField(label="Name", max_length=80, required=False, help_text="Shown with your comment.")
+    author_name = TypedTextField(label="Name", max_length=80, required=False, help_text="Shown with your comment.")
     # 254, the longest address mail can deliver to, and the length of the column.
     author_email = forms.EmailField(label="Email", max_length=254, required=False, help_text="Never shown.")
     notify = forms.BooleanField(label="Email me when my comment is published or gets a reply", required=False)
@@ -44,3 +46,9 @@ class CommentForm(forms.Form):
             if not cleaned.get("author_email") and "author_email" not in self.errors:
                 self.add_error("author_email", "Give your email address; it is never shown.")
         return cleaned
+
+
+class ReportForm(forms.Form):
+    # Both optional here: report_comment() says what is missing, in the words the report page shows.
+    reason = forms.CharField(required=False)
+    note = TypedTextField(required=False, widget=forms.Textarea)

@@ -9,7 +9,8 @@ from django.db.models.functions import Lower, RowNumber
 from django.urls import reverse
 from django.utils import timezone
 
-from galleries.models import Gallery, TypedText
+from galleries.models import Gallery
+from galleries.text import TypedText
 
 
 def new_unsubscribe_token() -> str:
@@ -125,7 +126,7 @@ class CommentQuerySet(models.QuerySet):
         return self.filter(root=root, pk__gt=after).for_thread_display().order_by("id")
 
 
-class Comment(models.Model):
+class Comment(TypedText):
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for review"
         APPROVED = "approved", "Approved"
@@ -198,7 +199,7 @@ class Comment(models.Model):
         return self.item if self.item_id else self.gallery
 
 
-class CommentReport(models.Model):
+class CommentReport(TypedText):
     class Reason(models.TextChoices):
         SPAM = "spam", "Spam"
         ABUSE = "abuse", "Abuse or harassment"

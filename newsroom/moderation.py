@@ -26,7 +26,6 @@ from django.utils import timezone
 
 from galleries.audit import record
 from galleries.mail import send_after_commit
-from galleries.markup import one_line, without_control_characters
 from galleries.models import AuditEvent
 from galleries.pagecache import purge_pages
 from galleries.popularity import VOTES_PER_ADDRESS_PER_PHOTO
@@ -284,8 +283,7 @@ def post_comment(
     reader_proof: str = "",
 ) -> Comment:
     """Take a reader's comment through the policy; raises CommentRefused when nothing is stored."""
-    # Control characters never mean anything in a comment, and would make the page it sits on invalid HTML.
-    body = without_control_characters(body or "").strip()
+    body = (body or "").strip()
     if not body:
         raise CommentRefused("Write something before posting.")
     max_length = settings.LOUPE_COMMENT_MAX_LENGTH
@@ -298,7 +296,7 @@ def post_comment(
         author_email = user.email or author_email
     else:
         user = None
-    author_name = one_line(author_name).strip()
+    author_name = (author_name or "").strip()
     if not author_name:
         raise CommentRefused("Give a name to post under.")
     depth, root = 0, None
@@ -356,7 +354,7 @@ def post_comment(
 
 
 def _decide(comment: Comment, *, to: str, by, reason: str, action: str, expected_status: str | None) -> Comment:
-    reason = one_line(reason or "").strip()
+    reason = (reason or "").strip()
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
     before = comment.status
     if expected_status is not None and before != expected_status:
@@ -461,7 +459,7 @@ def ban_commenter(
         email, user, ip_hash = email or comment.author_email, user or comment.user, ip_hash or comment.ip_hash
     if not (email or user or ip_hash):
         raise CommentRefused("Name an email address, an account or an IP hash to ban.")
-    reason = one_line(reason or "").strip()
+    reason = (reason or "").strip()
     if not reason:
         raise CommentRefused("Give a reason for the ban.")
     if until is not None and until <= timezone.now():
@@ -492,7 +490,7 @@ def report_comment(
     """File a reader's report; enough open reports hide the comment until a moderator looks."""
     if reason not in CommentReport.Reason.values:
         raise CommentRefused("Choose a reason for the report.")
-    note = without_control_characters(note).strip()
+    note = (note or "").strip()
     if len(note) > 1000:
         raise CommentRefused("Keep the note under 1000 characters.")
     if comment.status != Comment.Status.APPROVED:

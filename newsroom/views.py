@@ -11,7 +11,7 @@ from galleries.models import Gallery
 from galleries.origins import same_origin_post
 from galleries.ratelimit import client_ip, hash_ip
 from newsroom import trust
-from newsroom.forms import CommentForm
+from newsroom.forms import CommentForm, ReportForm
 from newsroom.locations import comment_location, with_notice
 from newsroom.models import REPLIES_PER_FETCH, Comment, CommentReport
 from newsroom.moderation import (
@@ -132,17 +132,20 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     if is_rate_limited(ip_hash=ip_hash, user=request.user, action="report"):
         return _too_many(request)
     key, new_cookie = reader_key(request)
+    form = ReportForm(request.POST)
+    form.is_valid()  # every field is optional: report_comment() refuses what is missing
+    data = form.cleaned_data
     try:
         report_comment(
             comment=comment,
-            reason=request.POST.get("reason", ""),
-            note=request.POST.get("note", ""),
+            reason=data["reason"],
+            note=data["note"],
             reporter_key=key,
             user=request.user,
             ip_hash=ip_hash,
         )
     except CommentRefused as refusal:
-        context.update(error=str(refusal), note=request.POST.get("note", ""))
+        context.update(error=str(refusal), note=data["note"])
         return render(request, "newsroom/comment_report.html", context, status=400)
     messages.success(request, "Thank you. Moderators will review your report.")
     return remember_reader(redirect(with_notice(f"{comment.target.get_absolute_url()}#comments")), new_cookie)

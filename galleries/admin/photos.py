@@ -24,9 +24,9 @@ from galleries.admin.conflicts import ConflictCheckedAdmin, ConflictCheckedForm
 from galleries.admin.thumbnails import thumbnail
 from galleries.audit import record
 from galleries.library import galleries_using
-from galleries.markup import without_control_characters
 from galleries.models import Gallery, Photo
 from galleries.tasks import reframe_photo
+from galleries.text import typed_text
 from galleries.workflow import can_edit_photo
 
 ATTRIBUTION_FIELDS = ("uploaded_by", "photographer")
@@ -117,7 +117,7 @@ class PhotoAdminForm(ConflictCheckedForm):
         if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
             raise ValidationError('Give keywords as a list of words, like ["flood", "harvest"].')
         # JSON may spell a NUL as \u0000, which PostgreSQL cannot store.
-        keywords = [" ".join(without_control_characters(k).split()) for k in keywords]
+        keywords = [" ".join(typed_text(k, one_line=True).split()) for k in keywords]
         return [k for k in keywords if k]
 
     def clean(self):

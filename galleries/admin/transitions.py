@@ -1,5 +1,6 @@
 import re
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -11,6 +12,7 @@ from django.utils.dateparse import parse_datetime
 
 from galleries.history import ConflictError, check_version
 from galleries.models import Gallery
+from galleries.text import TypedTextField
 from galleries.workflow import (
     TransitionError,
     add_correction,
@@ -35,6 +37,27 @@ def _parse_local_datetime(value: str):
     if parsed is None:
         raise TransitionError("Give the publication time as a date and time, like 2026-05-01 08:00.")
     return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+
+
+class StepNotesForm(forms.Form):
+    """What an editor writes with a workflow step: a note, a reason, a correction, a note on each item."""
+
+    note = TypedTextField(required=False, widget=forms.Textarea)
+    reason = TypedTextField(required=False, widget=forms.Textarea)
+    text = TypedTextField(required=False, widget=forms.Textarea)
+
+    def __init__(self, data):
+        super().__init__(data)
+        for key in data:
+            if re.fullmatch(r"item_note_[0-9]{1,18}", key):
+                self.fields[key] = TypedTextField(required=False, widget=forms.Textarea)
+
+    def item_notes(self) -> dict[int, str]:
+        return {
+            int(key.removeprefix("item_note_")): value
+            for key, value in self.cleaned_data.items()
+            if key.startswith("item_note_") and value
+        }
 
 
 class TransitionsMixin:
@@ -63,6 +86,9 @@ class TransitionsMixin:
 
     def _apply_transition(self, request: HttpRequest, gallery: Gallery, name: str) -> str:
         by, post = request.user, request.POST
+        notes = StepNotesForm(post)
+        notes.is_valid()  # every field is optional: the workflow refuses a step without the text it needs
+        written = notes.cleaned_data
         if name == "submit":
             submit_gallery(gallery=gallery, by=by)
             return "Submitted for review. The editors have been told."
@@ -70,12 +96,7 @@ class TransitionsMixin:
             recall_gallery(gallery=gallery, by=by)
             return "Taken back to draft."
         if name == "request_changes":
-            item_notes = {
-                int(key.removeprefix("item_note_")): value
-                for key, value in post.items()
-                if re.fullmatch(r"item_note_[0-9]{1,18}", key) and value.strip()
-            }
-            request_changes(gallery=gallery, by=by, note=post.get("note", ""), item_notes=item_notes)
+            request_changes(gallery=gallery, by=by, note=written["note"], item_notes=notes.item_notes())
             return "Sent back to the photographer with your note."
         if name == "approve":
             publish_at = _parse_local_datetime(post.get("publish_at", ""))
@@ -87,13 +108,13 @@ class TransitionsMixin:
             publish_gallery(gallery=gallery, by=by)
             return "Published."
         if name == "withdraw":
-            withdraw_gallery(gallery=gallery, by=by, reason=post.get("reason", ""))
+            withdraw_gallery(gallery=gallery, by=by, reason=written["reason"])
             return "Withdrawn. Its pages now tell readers why."
         if name == "reopen":
             reopen_gallery(gallery=gallery, by=by)
             return "Reopened as a draft."
         if name == "correct":
-            add_correction(gallery=gallery, by=by, text=post.get("text", ""))
+            add_correction(gallery=gallery, by=by, text=written["text"])
             return "Correction posted."
         raise TransitionError("There is no such step in the workflow.")
 

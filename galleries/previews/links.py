@@ -13,7 +13,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from galleries.audit import record
-from galleries.markup import without_control_characters
 from galleries.models import Gallery, PreviewLink
 from galleries.workflow import is_editor
 
@@ -43,7 +42,7 @@ def create_preview_link(
         link = PreviewLink.objects.create(
             gallery=gallery,
             token_hash=_hash(token),
-            label=without_control_characters(label).strip()[:200],
+            label=label.strip()[:200],
             expires_at=timezone.now() + expires_in,
             created_by=by,
         )

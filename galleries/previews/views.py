@@ -4,6 +4,7 @@ page that makes and revokes links."""
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django import forms
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
@@ -22,6 +23,7 @@ from galleries.previews.links import (
     create_preview_link,
     revoke_preview_link,
 )
+from galleries.text import TypedTextField
 from galleries.views import render_gallery_page, render_item_page
 from galleries.workflow import galleries_visible_to, is_editor
 
@@ -76,6 +78,11 @@ def item_preview(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     return _private(render_item_page(request, gallery, item, preview=True))
 
 
+class LinkLabelForm(forms.Form):
+    # Who the link is for, as the editors' list shows it; optional.
+    label = TypedTextField(required=False)
+
+
 @staff_member_required
 def preview_links(request: HttpRequest, pk: int) -> HttpResponse:
     """An editor's page to make and revoke a gallery's preview links; a new link is shown once, here."""
@@ -86,9 +93,9 @@ def preview_links(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             expires_in = timedelta(days=int(request.POST.get("days") or LINK_DEFAULT_AGE.days))
-            _, token = create_preview_link(
-                gallery=gallery, by=request.user, expires_in=expires_in, label=request.POST.get("label", "")
-            )
+            form = LinkLabelForm(request.POST)
+            label = form.cleaned_data["label"] if form.is_valid() else ""
+            _, token = create_preview_link(gallery=gallery, by=request.user, expires_in=expires_in, label=label)
         except (ValueError, OverflowError, PreviewLinkError) as error:
             # int() and timedelta() say what they could not do, not what the editor should type.
             message = str(error) if isinstance(error, PreviewLinkError) else LINK_LIFETIME_ERROR

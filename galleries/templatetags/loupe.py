@@ -4,8 +4,9 @@ from django import template
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.safestring import SafeString, mark_safe
 
-from galleries.markup import plain_text, render_markup, without_control_characters
+from galleries.markup import plain_text, render_markup
 from galleries.presentation import build_picture
+from galleries.text import without_control_characters
 
 register = template.Library()
 _JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}

@@ -304,30 +304,6 @@ def test_iptc_fills_in_where_xmp_is_silent_and_exif_last():
     assert metadata.taken_at == datetime(2024, 6, 1, 5, 15, tzinfo=UTC)
 
 
-def test_metadata_text_loses_the_control_characters_cameras_pad_it_with():
-    exif = files.tagged_exif()
-    exif[0x013B] = "Kofi Mensah\0\0\0old owner"  # EXIF text ends at its first NUL
-    exif[0x8298] = " \0Loupe Desk"  # the editor's notice alone, as the EXIF standard writes it
-    iptc = files.iptc_segment(
-        {
-            (2, 120): ["The first ferry\x0b leaves Apapa.\n\nAt dawn.\0"],
-            (2, 110): ["Kofi\x01 Mensah for Loupe"],
-            (2, 90): ["La\x7fgos"],
-            (2, 25): ["ferry\x00", "\x1b"],
-        }
-    )
-    data = files.with_segment(files.encode(files.photograph(), exif=exif), iptc)
-
-    metadata = imaging.inspect_image(data, max_pixels=LIMIT).metadata
-
-    assert metadata.caption == "The first ferry leaves Apapa.\n\nAt dawn."
-    assert metadata.credit_line == "Kofi Mensah for Loupe"
-    assert metadata.creator == "Kofi Mensah"
-    assert metadata.copyright == "Loupe Desk"
-    assert metadata.place_name == "Lagos"
-    assert metadata.keywords == ["ferry"]
-
-
 def test_exif_copyright_keeps_the_photographers_and_the_editors_notices():
     exif = files.tagged_exif()
     exif[0x8298] = "Kofi Mensah 2024\0Loupe Desk 2025"

@@ -4,7 +4,7 @@ import pytest
 from django.core.files.storage import storages
 from django.db import IntegrityError, connection
 
-from galleries import ingest
+from galleries import imaging, ingest
 from galleries.ingest import UploadRejected, ingest_photo
 from galleries.models import AuditEvent, Photo
 from tests.factories import PhotographerFactory
@@ -40,6 +40,53 @@ def phone_photo() -> bytes:
             }
         ),
     )
+
+
+def test_metadata_text_loses_the_control_characters_cameras_pad_it_with():
+    exif = files.tagged_exif()
+    exif[0x013B] = "Kofi Mensah\0\0\0old owner"  # EXIF text ends at its first NUL
+    exif[0x8298] = " \0Loupe Desk"  # the editor's notice alone, as the EXIF standard writes it
+    iptc = files.iptc_segment(
+        {
+            (2, 120): ["The first ferry\x0b leaves Apapa.\n\nAt dawn.\0"],
+            (2, 110): ["Kofi\x01 Mensah for Loupe"],
+            (2, 90): ["La\x7fgos"],
+            (2, 25): ["ferry\x00", "\x1b"],
+        }
+    )
+    data = files.with_segment(files.encode(files.photograph(), exif=exif), iptc)
+
+    # Imaging reads what the file says; the text is cleaned where it enters Loupe, at ingest.
+    metadata = ingest.readable(imaging.inspect_image(data, max_pixels=100_000_000)).metadata
+
+    assert metadata.caption == "The first ferry leaves Apapa.\n\nAt dawn."
+    assert metadata.credit_line == "Kofi Mensah for Loupe"
+    assert metadata.creator == "Kofi Mensah"
+    assert metadata.copyright == "Loupe Desk"
+    assert metadata.place_name == "Lagos"
+    assert metadata.keywords == ["ferry"]
+
+
+@pytest.mark.django_db
+def test_imported_metadata_loses_invisible_tricks_and_keeps_right_to_left_text(django_capture_on_commit_callbacks):
+    iptc = files.iptc_segment(
+        {
+            (2, 120): ["\u202egpj.exe\u202c Nets drying\u200b at dawn."],
+            (2, 110): ["أمارا أوكافور\u2067 for Loupe"],
+            (2, 80): ["עמרה\u200b אוקפור"],
+            (2, 25): ["ne\u200bts", "\ufeff"],
+        }
+    )
+    data = files.with_segment(files.encode(files.photograph((600, 400)), quality=90), iptc)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        photo = ingest_photo(data=data, filename="\u202egpj.exe").photo
+
+    photo.refresh_from_db()
+    assert photo.caption == "gpj.exe Nets drying at dawn."
+    assert photo.credit_line == "أمارا أوكافور for Loupe"
+    assert photo.imported_metadata["creator"] == "עמרה אוקפור"
+    assert (photo.keywords, photo.original_filename) == (["nets"], "gpj.exe")
 
 
 @pytest.mark.django_db

@@ -1,7 +1,9 @@
 """Text no one means to send: NUL and other control characters, in addresses and in what is typed."""
 
 import contextlib
+import time
 from datetime import timedelta
+from functools import partial
 from urllib.parse import quote
 
 import pytest
@@ -14,9 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from galleries.models import CorrectionNote, FaqEntry, Gallery, GalleryLink, Item, Photo, Photographer, Tag
-from galleries.workflow import add_correction, submit_gallery, withdraw_gallery
+from galleries.workflow import submit_gallery
 from newsroom.models import Ban, Comment, CommentReport, WordRule
-from newsroom.moderation import post_comment, report_comment
+from newsroom.moderation import issue_form_stamp, post_comment, report_comment
 from tests.factories import CommentFactory, GalleryFactory, published_gallery
 
 pytestmark = pytest.mark.django_db
@@ -76,6 +78,83 @@ def test_report_note_loses_control_characters():
     report_comment(comment=comment, reason="spam", note="Links\x00 to a shop", reporter_key="k")
 
     assert CommentReport.objects.get().note == "Links to a shop"
+
+
+ARABIC_NAME = "أمارا أوكافور"
+HEBREW_BODY = "האור בתמונה השלישית מדהים.\n\nתודה!"  # noqa: RUF001 -- Hebrew, as readers write it
+
+
+def test_the_comment_form_removes_invisible_tricks_and_keeps_right_to_left_text():
+    gallery = published_gallery(items=1)
+    client = Client(headers={"Origin": "http://testserver"})
+    form = {
+        "gallery": gallery.pk,
+        "body": f"\u202e{HEBREW_BODY}\u200b",
+        "author_name": f"\u2067{ARABIC_NAME}\u2069\u200d",
+        "author_email": "amara@example.org",
+        "stamp": issue_form_stamp(at=time.time() - 60),
+    }
+
+    client.post(reverse("comments:post"), form)
+
+    comment = Comment.objects.get()
+    assert (comment.author_name, comment.body) == (ARABIC_NAME, HEBREW_BODY)
+
+
+def test_a_name_of_nothing_but_invisible_characters_is_refused_by_the_comment_form():
+    gallery = published_gallery(items=1)
+    client = Client(headers={"Origin": "http://testserver"})
+    form = {
+        "gallery": gallery.pk,
+        "body": "Lovely light.",
+        "author_name": "\u200b\u202e\u200f",
+        "author_email": "amara@example.org",
+        "stamp": issue_form_stamp(at=time.time() - 60),
+    }
+
+    response = client.post(reverse("comments:post"), form)
+
+    assert response.status_code == 400 and not Comment.objects.exists()
+    assert "Give the name to show with your comment." in response.text
+
+
+def test_the_report_form_removes_invisible_tricks_from_the_note():
+    comment = CommentFactory(status=Comment.Status.APPROVED)
+    client = Client(headers={"Origin": "http://testserver"})
+
+    client.post(
+        reverse("comments:report", args=[comment.pk]), {"reason": "spam", "note": "Links\u200b to\u202e a shop"}
+    )
+
+    assert CommentReport.objects.get().note == "Links to a shop"
+
+
+def test_reader_names_are_isolated_on_the_page_so_they_cannot_reorder_what_follows():
+    gallery = published_gallery(items=1)
+    root = CommentFactory(gallery=gallery, author_name=ARABIC_NAME, status=Comment.Status.APPROVED)
+    middle = CommentFactory(gallery=gallery, parent=root, author_name="עמרה", status=Comment.Status.APPROVED)
+    CommentFactory(gallery=gallery, parent=middle, author_name="Bo", status=Comment.Status.APPROVED)
+
+    html = Client().get(gallery.get_absolute_url()).text
+
+    assert f'<bdi class="comment-author">{ARABIC_NAME}</bdi>' in html
+    assert "in reply to <bdi>עמרה</bdi>" in html
+
+
+def test_the_moderation_queue_isolates_names_and_report_notes(moderator):
+    root = CommentFactory(author_name=ARABIC_NAME, status=Comment.Status.APPROVED)
+    reply = CommentFactory(gallery=root.gallery, parent=root, author_name="עמרה", status=Comment.Status.PENDING)
+    report_comment(comment=root, reason="spam", note="שלום", reporter_key="k")
+    client = Client()
+    client.force_login(moderator)
+
+    pending = client.get(reverse("admin:newsroom_comment_changelist"), {"queue": "pending"}).text
+    reported = client.get(reverse("admin:newsroom_comment_changelist"), {"queue": "reported"}).text
+
+    assert f"In reply to <strong><bdi>{ARABIC_NAME}</bdi></strong>" in pending
+    assert "<strong><bdi>עמרה</bdi></strong>" in pending and str(reply.pk) in pending
+    assert f"<strong><bdi>{ARABIC_NAME}</bdi></strong>" in reported
+    assert "Report: <bdi>Spam: שלום</bdi>" in reported
 
 
 def test_moderators_reason_box_and_ban_length_take_only_what_can_be_stored(moderator):
@@ -140,15 +219,18 @@ def test_a_session_cookie_holding_a_nul_is_ignored(client):
     assert response.status_code == 200 and gallery.title in response.text
 
 
-def test_workflow_notes_lose_control_characters(editor, django_capture_on_commit_callbacks):
+def test_workflow_notes_lose_control_characters(client, editor, django_capture_on_commit_callbacks):
     gallery = published_gallery(items=1)
+    client.force_login(editor)
 
+    # The workflow buttons' form is where an editor's note enters.
     with django_capture_on_commit_callbacks(execute=True):
-        note = add_correction(gallery=gallery, by=editor, text="The ferry\x00 left at six,\x0b not five.")
-        withdraw_gallery(gallery=gallery, by=editor, reason="The family\x00 asked us to.")
+        step = partial(reverse, "admin:galleries_gallery_transition")
+        client.post(step(args=[gallery.pk, "correct"]), {"text": "The ferry\x00 left at six,\x0b not five."})
+        client.post(step(args=[gallery.pk, "withdraw"]), {"reason": "The family\x00 asked us to.\u202e"})
 
     gallery.refresh_from_db()
-    assert note.text == "The ferry left at six, not five."
+    assert CorrectionNote.objects.get(gallery=gallery).text == "The ferry left at six, not five."
     assert gallery.withdrawn_reason == "The family asked us to."
 
 

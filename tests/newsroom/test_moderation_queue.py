@@ -41,7 +41,7 @@ def test_moderator_sees_pending_comments_with_their_context(client, moderator, g
 
     assert pending.body in page
     assert parent.body not in page.replace("The harbour at dawn.</q>", "")  # parent only as thread context
-    assert "In reply to <strong>Bo</strong>" in page
+    assert "In reply to <strong><bdi>Bo</bdi></strong>" in page
     assert gallery.title in page
     assert f"Photo {item.number}: {item.headline}" in page
     assert "1 approved · 1 rejected/spam/removed" in page
