@@ -291,7 +291,7 @@ def test_a_reply_never_names_a_comment_a_moderator_hid(
     # Read once first, so any cached page or fragment would still hold the name.
     before = _public_roads(client, gallery=gallery, item=item, root=root, reply=reply)
     assert all("Bea Reply" in body for body in before)
-    assert "in reply to Sam Hidden" in before[0]
+    assert "in reply to <bdi>Sam Hidden</bdi>" in before[0]
 
     with django_capture_on_commit_callbacks(execute=True):
         getattr(moderation, HIDDEN_PARENT[status])(comment=answer, by=moderator, reason="Breaks the rules.")
