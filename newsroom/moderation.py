@@ -6,6 +6,7 @@ the first hold wins. Every decision is a function here, called alike from the
 public views, the moderation queue and management commands.
 """
 
+import hashlib
 import logging
 import re
 import time
@@ -264,8 +265,28 @@ def _after_commit(comment: Comment, *, approved_now: bool = False, visibility_ch
             transaction.on_commit(partial(notify_reply, comment_id=comment.pk))
 
 
+def _fingerprint(*, gallery, item, parent, user, author_email: str, ip_hash: str, body: str, now: datetime) -> str:
+    # The same reader, place and words within the same hour. Unique in the table, so two identical posts
+    # that pass check_duplicate's SELECT at the same moment cannot both be stored.
+    reader = f"user:{user.pk}" if user is not None else f"email:{author_email.lower()}" if author_email else ip_hash
+    place = f"{gallery.pk}:{getattr(item, 'pk', '')}:{getattr(parent, 'pk', '')}"
+    hour = int(now.timestamp() // 3600)
+    return hashlib.sha256(f"{reader}\n{place}\n{hour}\n{body}".encode()).hexdigest()
+
+
+def post_comment(**kwargs) -> Comment:
+    """Take a reader's comment through the policy; raises CommentRefused when nothing is stored."""
+    try:
+        return _post_comment(**kwargs)
+    except IntegrityError as error:
+        if "fingerprint" not in str(error):
+            raise
+        # The twin of a post that was stored a moment ago, by another request.
+        raise CommentRefused("You have already posted this comment.") from None
+
+
 @transaction.atomic
-def post_comment(
+def _post_comment(
     *,
     gallery,
     body: str,
@@ -279,7 +300,6 @@ def post_comment(
     form_stamp: str = "",
     notify: bool = False,
 ) -> Comment:
-    """Take a reader's comment through the policy; raises CommentRefused when nothing is stored."""
     # Control characters never mean anything in a comment, and would make the page it sits on invalid HTML.
     body = without_control_characters(body or "").strip()
     if not body:
@@ -340,6 +360,16 @@ def post_comment(
         policy_reason=verdict.reason[:300],
         notify_on_reply=notify,
         decided_at=submission.now if status != Comment.Status.PENDING else None,
+        fingerprint=_fingerprint(
+            gallery=gallery,
+            item=item,
+            parent=parent,
+            user=user,
+            author_email=author_email.strip(),
+            ip_hash=ip_hash,
+            body=body,
+            now=submission.now,
+        ),
     )
     record(comment, "comment.posted", by=user, to_state=status, note=verdict.reason)
     _after_commit(

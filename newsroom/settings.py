@@ -43,6 +43,19 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
     return number
 
 
+def env_float(name: str, default: float) -> float:
+    value = env_str(name)
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from None
+    if not 0 < number < float("inf"):
+        raise ImproperlyConfigured(f"{name} must be a positive number, not {value!r}.")
+    return number
+
+
 def env_list(name: str, default: list[str] | None = None) -> list[str]:
     value = env_str(name)
     if not value:
@@ -136,10 +149,19 @@ if DATABASE_URL:
     except ValueError as error:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {error}") from None
     if _database["ENGINE"] == "django.db.backends.postgresql":
+        from psycopg_pool import ConnectionPool
+
         _database.setdefault("OPTIONS", {})["pool"] = {
             "min_size": env_int("LOUPE_DB_POOL_MIN", 1),
             "max_size": env_int("LOUPE_DB_POOL_MAX", 10, minimum=1),
+            # After the database restarts, every pooled connection is dead: each is tried before it is
+            # handed out, so no request pays for one. A request waits at most this long for a connection.
+            "check": ConnectionPool.check_connection,
+            "timeout": env_int("LOUPE_DB_POOL_TIMEOUT", 5, minimum=1),
+            "reconnect_timeout": 24 * 3600,
         }
+        # Fail fast while the database is unreachable instead of hanging on the operating system's timeout.
+        _database["OPTIONS"].setdefault("connect_timeout", env_int("LOUPE_DB_CONNECT_TIMEOUT", 3, minimum=1))
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     _database = {
@@ -165,12 +187,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # its own, so a flood of cached pages cannot push the limits out.
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
+    # Redis down or hung must not take pages with it: short timeouts, and after a failure the cache is
+    # skipped for a few seconds (newsroom/cache.py). Pages then render uncached; rate limits count in
+    # each process's memory instead, a stricter rule since each process counts alone.
     _redis = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "newsroom.cache.ResilientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env_str("LOUPE_CACHE_PREFIX", "loupe"),
+        "OPTIONS": {
+            "socket_connect_timeout": env_float("LOUPE_REDIS_TIMEOUT", 0.25),
+            "socket_timeout": env_float("LOUPE_REDIS_TIMEOUT", 0.25),
+            "retry_after": env_float("LOUPE_REDIS_RETRY_AFTER", 5.0),
+        },
     }
-    CACHES = {"default": _redis, "counters": _redis}
+    CACHES = {"default": _redis, "counters": {**_redis, "OPTIONS": {**_redis["OPTIONS"], "fallback": "local"}}}
 else:
     CACHES = {
         "default": {
@@ -267,6 +297,9 @@ LOUPE_UPLOAD_MIN_SIDE = env_int("LOUPE_UPLOAD_MIN_SIDE", 200, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
+# How long a render keeps retrying (with growing pauses) while storage is unreachable before the photo is
+# marked failed; periodic queues such photos again once the storage answers.
+LOUPE_STORAGE_RETRY_SECONDS = env_int("LOUPE_STORAGE_RETRY_SECONDS", 15 * 60)
 
 # Newsroom policy.
 LOUPE_REQUIRE_TWO_PEOPLE = env_bool("LOUPE_REQUIRE_TWO_PEOPLE", False)
