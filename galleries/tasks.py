@@ -289,7 +289,7 @@ def recover_abandoned_jobs(*, worker_ids: list[str] | None = None) -> list[int]:
                 # The photo gets a new job; this row is closed as failed.
                 if photo is not None and _requeue_or_fail(photo):
                     photos.append(photo.pk)
-                    transaction.on_commit(partial(enqueue_render, photo_id=photo.pk))
+                    enqueue_with_change(render_photo, photo_id=photo.pk)
                 job.status = TaskResultStatus.FAILED
                 job.finished_at = now
                 job.exception_class_path = "galleries.tasks.WorkerLost"

@@ -25,6 +25,8 @@ _BROKEN = (RedisError, OSError)
 def _guarded(method_name: str, *, missing):
     def method(self, *args, **kwargs):
         if self._is_open():
+            if method_name == "incr" and args and self.fallback != "local":
+                self._dropped_increments.add(self.make_and_validate_key(args[0], version=kwargs.get("version")))
             return self._fallback_call(method_name, missing, args, kwargs)
         try:
             result = getattr(super(ResilientRedisCache, self), method_name)(*args, **kwargs)

@@ -108,6 +108,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "newsroom.middleware.JsonErrorsMiddleware",
     "newsroom.middleware.reject_null_characters",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions and CSRF: a cached public page is answered without them.
@@ -268,15 +269,15 @@ if S3_BUCKET:
 else:
     STORAGES = {
         "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "BACKEND": "galleries.storage.WholeFileSystemStorage",
             "OPTIONS": {"location": MEDIA_ROOT, "base_url": MEDIA_URL},
         },
         "renditions": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "BACKEND": "galleries.storage.WholeFileSystemStorage",
             "OPTIONS": {"location": DATA_DIR / "renditions", "base_url": None},
         },
         "originals": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "BACKEND": "galleries.storage.WholeFileSystemStorage",
             "OPTIONS": {"location": DATA_DIR / "private", "base_url": None},
         },
     }
