@@ -36,9 +36,8 @@ MAX_RENDER_ATTEMPTS = 3
 # A job still "processing" after this long belongs to a worker that died. Workers that beat
 # (manage.py worker) have theirs recovered much sooner: see recover_abandoned_jobs.
 STALE_AFTER = timedelta(minutes=15)
-# A worker writes its heartbeat this often; one silent for WORKER_LOST_AFTER is taken for dead.
+# A worker writes its heartbeat this often; one silent for LOUPE_WORKER_LOST_SECONDS is taken for dead.
 HEARTBEAT_EVERY = timedelta(seconds=10)
-WORKER_LOST_AFTER = timedelta(seconds=45)
 # Why a photo failed when the storage, not the photo, was at fault; such photos are retried once it is back.
 STORAGE_OUTAGE = "Storage was unavailable"
 MAX_RETRY_DELAY = 300
@@ -46,6 +45,10 @@ MAX_RETRY_DELAY = 300
 
 class StorageUnavailable(Exception):
     """Reading or writing a file failed for a reason that is not the file's: the storage is down or slow."""
+
+
+def worker_lost_after() -> timedelta:
+    return timedelta(seconds=settings.LOUPE_WORKER_LOST_SECONDS)
 
 
 def queued_in_database() -> bool:
@@ -228,7 +231,7 @@ def requeue_stuck_renders() -> int:
     """Put back in the queue the photos a killed worker left behind; fail those that keep killing theirs.
 
     The one rule `periodic`, `manage.py worker` and `rerender --stuck` share. A job held by a worker whose
-    heartbeat stopped more than WORKER_LOST_AFTER ago goes back in the queue at once (its photo too); without
+    heartbeat stopped more than LOUPE_WORKER_LOST_SECONDS ago goes back in the queue at once (its photo too); without
     heartbeats (in-process tasks, a lost job row), a photo queued or processing for STALE_AFTER is. Each
     stuck photo is touched once per STALE_AFTER, so a long but healthy queue is not flooded with duplicates
     (a duplicate job would find the photo ready and skip it anyway). A photo whose render was cut short
@@ -272,7 +275,7 @@ def recover_abandoned_jobs(*, worker_ids: list[str] | None = None) -> list[int]:
     from django_tasks_db.models import DBTaskResult  # needs the app registry; settings may not install it
 
     now = timezone.now()
-    lost = now - WORKER_LOST_AFTER
+    lost = now - worker_lost_after()
     live = set(TaskWorker.objects.filter(seen_at__gte=lost).values_list("worker_id", flat=True))
     photos = []
     with transaction.atomic():

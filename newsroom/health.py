@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 
 from galleries.models import Gallery, TaskWorker
 from galleries.storage import PROBE_NAME
-from galleries.tasks import WORKER_LOST_AFTER, queued_in_database
+from galleries.tasks import queued_in_database, worker_lost_after
 
 
 def _timed(probe) -> dict:
@@ -34,7 +34,7 @@ def _database() -> dict:
         cursor.execute("SELECT 1")
     details = {"publishing": Gallery.objects.publishing().count()}
     if queued_in_database():
-        live = TaskWorker.objects.filter(seen_at__gte=timezone.now() - WORKER_LOST_AFTER).count()
+        live = TaskWorker.objects.filter(seen_at__gte=timezone.now() - worker_lost_after()).count()
         details["workers"] = live
         if not live:
             details["status"] = "degraded"

@@ -240,7 +240,14 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 
 S3_BUCKET = env_str("LOUPE_S3_BUCKET")
 if S3_BUCKET:
+    from botocore.config import Config
+
+    _s3_timeout = env_float("LOUPE_S3_TIMEOUT", 10.0)
     _s3 = {
+        # A hung storage server costs a request or a job seconds, not botocore's default minute per try.
+        "client_config": Config(
+            connect_timeout=_s3_timeout, read_timeout=_s3_timeout, retries={"max_attempts": 3, "mode": "standard"}
+        ),
         "endpoint_url": env_str("LOUPE_S3_ENDPOINT_URL") or None,
         "region_name": env_str("LOUPE_S3_REGION") or None,
         "access_key": env_str("LOUPE_S3_ACCESS_KEY_ID") or None,
@@ -301,6 +308,8 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 # How long a render keeps retrying (with growing pauses) while storage is unreachable before the photo is
 # marked failed; periodic queues such photos again once the storage answers.
 LOUPE_STORAGE_RETRY_SECONDS = env_int("LOUPE_STORAGE_RETRY_SECONDS", 15 * 60)
+# A task worker whose heartbeat is older than this is taken for dead and its job queued again.
+LOUPE_WORKER_LOST_SECONDS = env_int("LOUPE_WORKER_LOST_SECONDS", 45, minimum=15)
 
 # Newsroom policy.
 LOUPE_REQUIRE_TWO_PEOPLE = env_bool("LOUPE_REQUIRE_TWO_PEOPLE", False)

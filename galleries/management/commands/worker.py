@@ -4,7 +4,8 @@
   worker carries on where it was; the job it held is put back in the queue.
 - A heartbeat row (TaskWorker) is written every HEARTBEAT_EVERY from a thread of its own. The jobs of a
   worker whose heartbeat stops (SIGKILL, out of memory, a lost machine) are queued again by the next live
-  worker or `periodic` within WORKER_LOST_AFTER plus a beat, not after the 15 minutes of the fallback rule.
+  worker or `periodic` within LOUPE_WORKER_LOST_SECONDS (45) plus RECOVER_EVERY (30), well inside two
+  minutes, not after the 15 minutes of the fallback rule.
 """
 
 import contextlib

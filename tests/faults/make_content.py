@@ -1,0 +1,66 @@
+"""Content for the fault suite, made the way uploads make it: `python -m tests.faults.make_content ...`.
+
+Runs as a process of its own against the suite's services (through their proxies), prints JSON.
+"""
+
+import argparse
+import io
+import json
+import os
+import sys
+
+import django
+
+
+def _jpeg(index: int, size: int) -> bytes:
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (size, size * 2 // 3), ((index * 37) % 256, (index * 91) % 256, (index * 53) % 256))
+    draw = ImageDraw.Draw(image)
+    for step in range(0, size, 17):
+        draw.line((step, 0, size - step, size), fill=((index * 7 + step) % 256, step % 256, 90), width=3)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--photos", type=int, default=3)
+    parser.add_argument("--size", type=int, default=360)
+    parser.add_argument("--label", default="gallery")
+    parser.add_argument("--photos-only", action="store_true")
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+    django.setup()
+    from django.contrib.auth import get_user_model
+
+    from galleries.ingest import ingest_photo
+    from galleries.models import Gallery, Item, Photo
+
+    editor = get_user_model().objects.get(username="editor")
+    photos = []
+    for index in range(args.photos):
+        data = _jpeg(index + abs(hash(args.label)) % 1000, args.size)
+        photo = ingest_photo(data=data, filename=f"{args.label}-{index}.jpg", uploaded_by=editor).photo
+        Photo.objects.filter(pk=photo.pk).update(alt_text=f"Photo {index} of {args.label}.")
+        photos.append(photo.pk)
+    result = {"photos": photos}
+    if not args.photos_only:
+        gallery = Gallery.objects.create(
+            title=f"Fault suite: {args.label}",
+            slug=f"faults-{args.label}",
+            dek="A gallery made by the fault suite.",
+            status=Gallery.Status.IN_REVIEW,
+            created_by=editor,
+            submitted_by=editor,
+        )
+        Item.objects.bulk_create(Item(gallery=gallery, photo_id=pk, position=n) for n, pk in enumerate(photos))
+        Gallery.objects.filter(pk=gallery.pk).update(cover_id=photos[0])
+        result["gallery"] = gallery.pk
+        result["slug"] = gallery.slug
+    json.dump(result, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
