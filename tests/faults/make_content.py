@@ -30,6 +30,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=360)
     parser.add_argument("--label", default="gallery")
     parser.add_argument("--photos-only", action="store_true")
+    parser.add_argument("--publish", action="store_true", help="Approve the gallery, publishing it at once.")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
     django.setup()
@@ -38,7 +39,9 @@ def main() -> None:
     from galleries.ingest import ingest_photo
     from galleries.models import Gallery, Item, Photo
 
-    editor = get_user_model().objects.get(username="editor")
+    editor, _ = get_user_model().objects.get_or_create(
+        username="editor", defaults={"is_staff": True, "is_superuser": True, "email": "editor@example.org"}
+    )
     photos = []
     for index in range(args.photos):
         data = _jpeg(index + abs(hash(args.label)) % 1000, args.size)
@@ -59,6 +62,10 @@ def main() -> None:
         Gallery.objects.filter(pk=gallery.pk).update(cover_id=photos[0])
         result["gallery"] = gallery.pk
         result["slug"] = gallery.slug
+        if args.publish:
+            from galleries.workflow import approve_gallery
+
+            approve_gallery(gallery=gallery, by=editor)
     json.dump(result, sys.stdout)
 
 
