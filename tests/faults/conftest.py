@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -186,7 +187,7 @@ class Stack:
         }
         for process in self.processes.values():
             process.start()
-        wait_for(lambda: requests.get(f"{self.url}/health/", timeout=2).status_code == 200, timeout=60, what="web")
+        wait_for(lambda: requests.get(f"{self.url}/health/", timeout=10).status_code == 200, timeout=180, what="web")
 
     def _worker(self, worker_id: str) -> Process:
         args = [PYTHON, "manage.py", "worker", "--worker-id", worker_id, "--no-reload", "--interval", "0.5"]
@@ -278,10 +279,11 @@ def record(name: str, line: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory):
+def stack():
     if not shutil_which_gunicorn():
         pytest.skip("gunicorn is not installed")
-    stack = Stack(tmp_path_factory.mktemp("faults"))
+    # Not pytest's tmp_path: its old folders are pruned, and the processes' logs must outlive the run.
+    stack = Stack(Path(tempfile.mkdtemp(prefix="loupe-faults-")))
     try:
         stack.prepare()
         stack.start()
