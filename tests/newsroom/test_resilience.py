@@ -185,3 +185,25 @@ def test_two_identical_comments_posted_at_once_are_stored_once(monkeypatch):
         race_at_filter(monkeypatch, Comment.objects, lambda n: _post_twin(gallery, n), racers=4)
 
     assert Comment.objects.filter(body="The same words, sent twice.").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_the_database_drops_every_connection_the_next_query_works():
+    if connection.vendor != "postgresql" or not connection.pool:
+        pytest.skip("the connection pool is PostgreSQL's")
+    import psycopg
+
+    from galleries.models import Gallery
+
+    Gallery.objects.count()
+    connection.close()  # back to the pool, where a restart of the database kills it
+    params = connection.get_connection_params()
+    with psycopg.connect(
+        host=params.get("host"), port=params.get("port"), user=params.get("user"), dbname="postgres", autocommit=True
+    ) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [connection.settings_dict["NAME"]],
+        )
+
+    assert Gallery.objects.count() == 0
