@@ -64,7 +64,7 @@ def storage_problems() -> list[str]:
             try:
                 storage.connection.meta.client.head_bucket(Bucket=bucket)
             except Exception as error:
-                code = getattr(error, "response", {}).get("Error", {}).get("Code", "")
+                code = (getattr(error, "response", None) or {}).get("Error", {}).get("Code", "")
                 if code in {"404", "NoSuchBucket", "403", "AccessDenied"}:
                     problems.append(f"The {alias} bucket {bucket!r} does not exist or is not Loupe's ({code}).")
                 # Unreachable is an outage, not a configuration error: Loupe starts and waits for it.

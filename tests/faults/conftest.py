@@ -208,7 +208,8 @@ class Stack:
 
     def sql(self, query: str, *params):
         with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{DATABASE}", autocommit=True) as conn:
-            return conn.execute(query, params).fetchall()
+            cursor = conn.execute(query, params)
+            return cursor.fetchall() if cursor.description else []
 
     def s3(self):
         import boto3

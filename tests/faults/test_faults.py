@@ -188,9 +188,21 @@ def test_redis_down(stack):
 
 
 def test_storage_cut_during_rendering(stack):
+    # Workers held back until the originals are stored, so that every render meets the outage.
+    for name in ("worker-a", "worker-b"):
+        stack.processes[name].kill()
     made = stack.make_content("storage-render", photos=4, photos_only=True)
     stack.storage.cut()
-    time.sleep(8)
+    for name in ("worker-a", "worker-b"):
+        stack.processes[name].start()
+    waiting = "SELECT count(*) FROM galleries_photo WHERE state_reason LIKE 'Storage was unavailable%%'"
+    wait_for(
+        lambda: stack.sql(waiting)[0][0],
+        timeout=60,
+        what="a render to meet the outage",
+    )
+    time.sleep(5)
+    assert not stack.photos_ready(made["photos"])
     stack.storage.restore()
     restored = time.monotonic()
 
@@ -209,6 +221,7 @@ def test_storage_cut_during_publication(stack):
         for _ in range(10):
             _never_seen_without_pictures(stack, made, _page_status(stack, f"/galleries/{made['slug']}/"))
             time.sleep(0.5)
+        assert not stack.gallery_fully_public(made["gallery"])
     finally:
         stack.storage.restore()
     restored = time.monotonic()
@@ -269,7 +282,7 @@ def test_concurrent_duplicate_comments_and_votes(stack):
 
 def test_json_upload_endpoint_answers_json_while_the_database_is_cut(stack):
     editor = stack.signed_in()
-    gallery = stack.sql("SELECT id FROM galleries_gallery ORDER BY id LIMIT 1")[0][0]
+    gallery = stack.make_content("json-errors", photos=1)["gallery"]
     url = f"{stack.url}/admin/galleries/gallery/{gallery}/upload/known/"
     stack.db.cut()
     try:
