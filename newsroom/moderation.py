@@ -274,19 +274,8 @@ def _fingerprint(*, gallery, item, parent, user, author_email: str, ip_hash: str
     return hashlib.sha256(f"{reader}\n{place}\n{hour}\n{body}".encode()).hexdigest()
 
 
-def post_comment(**kwargs) -> Comment:
-    """Take a reader's comment through the policy; raises CommentRefused when nothing is stored."""
-    try:
-        return _post_comment(**kwargs)
-    except IntegrityError as error:
-        if "fingerprint" not in str(error):
-            raise
-        # The twin of a post that was stored a moment ago, by another request.
-        raise CommentRefused("You have already posted this comment.") from None
-
-
 @transaction.atomic
-def _post_comment(
+def post_comment(
     *,
     gallery,
     body: str,
@@ -300,6 +289,7 @@ def _post_comment(
     form_stamp: str = "",
     notify: bool = False,
 ) -> Comment:
+    """Take a reader's comment through the policy; raises CommentRefused when nothing is stored."""
     # Control characters never mean anything in a comment, and would make the page it sits on invalid HTML.
     body = without_control_characters(body or "").strip()
     if not body:
@@ -345,32 +335,39 @@ def _post_comment(
         "hold": Comment.Status.PENDING,
         "reject": Comment.Status.SPAM if verdict.spam else Comment.Status.REJECTED,
     }[verdict.action]
-    comment = Comment.objects.create(
-        gallery=gallery,
-        item=item,
-        parent=parent,
-        root=root,
-        depth=depth,
-        user=user,
-        author_name=author_name[:80],
-        author_email=author_email.strip(),
-        ip_hash=ip_hash,
-        body=body,
-        status=status,
-        policy_reason=verdict.reason[:300],
-        notify_on_reply=notify,
-        decided_at=submission.now if status != Comment.Status.PENDING else None,
-        fingerprint=_fingerprint(
-            gallery=gallery,
-            item=item,
-            parent=parent,
-            user=user,
-            author_email=author_email.strip(),
-            ip_hash=ip_hash,
-            body=body,
-            now=submission.now,
-        ),
-    )
+    try:
+        with transaction.atomic():
+            comment = Comment.objects.create(
+                gallery=gallery,
+                item=item,
+                parent=parent,
+                root=root,
+                depth=depth,
+                user=user,
+                author_name=author_name[:80],
+                author_email=author_email.strip(),
+                ip_hash=ip_hash,
+                body=body,
+                status=status,
+                policy_reason=verdict.reason[:300],
+                notify_on_reply=notify,
+                decided_at=submission.now if status != Comment.Status.PENDING else None,
+                fingerprint=_fingerprint(
+                    gallery=gallery,
+                    item=item,
+                    parent=parent,
+                    user=user,
+                    author_email=author_email.strip(),
+                    ip_hash=ip_hash,
+                    body=body,
+                    now=submission.now,
+                ),
+            )
+    except IntegrityError as error:
+        if "fingerprint" not in str(error):
+            raise
+        # The twin of a post another request stored a moment ago: check_duplicate's SELECT could not see it.
+        raise CommentRefused("You have already posted this comment.") from None
     record(comment, "comment.posted", by=user, to_state=status, note=verdict.reason)
     _after_commit(
         comment,
