@@ -7,6 +7,7 @@ import argparse
 import io
 import json
 import os
+import random
 import sys
 
 import django
@@ -15,10 +16,14 @@ import django
 def _jpeg(index: int, size: int) -> bytes:
     from PIL import Image, ImageDraw
 
+    # Random shapes: every photo of every run is a new file (the same bytes would be deduplicated on upload).
+    shapes = random.Random(os.urandom(16))
     image = Image.new("RGB", (size, size * 2 // 3), ((index * 37) % 256, (index * 91) % 256, (index * 53) % 256))
     draw = ImageDraw.Draw(image)
-    for step in range(0, size, 17):
-        draw.line((step, 0, size - step, size), fill=((index * 7 + step) % 256, step % 256, 90), width=3)
+    for _ in range(12):
+        x, y = shapes.randrange(size), shapes.randrange(size * 2 // 3)
+        colour = (shapes.randrange(256), shapes.randrange(256), shapes.randrange(256))
+        draw.rectangle((x, y, x + shapes.randrange(10, size // 3), y + shapes.randrange(10, size // 4)), fill=colour)
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=85)
     return buffer.getvalue()
@@ -44,7 +49,7 @@ def main() -> None:
     )
     photos = []
     for index in range(args.photos):
-        data = _jpeg(index + abs(hash(args.label)) % 1000, args.size)
+        data = _jpeg(index, args.size)
         photo = ingest_photo(data=data, filename=f"{args.label}-{index}.jpg", uploaded_by=editor).photo
         Photo.objects.filter(pk=photo.pk).update(alt_text=f"Photo {index} of {args.label}.")
         photos.append(photo.pk)
