@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
@@ -13,33 +14,65 @@ from galleries.models import Gallery, Item, Photo, Rendition
 
 logger = logging.getLogger(__name__)
 
+# Files copied at once when a gallery is published.
+COPY_THREADS = 6
+
 
 def expose_photos(*, photos: Iterable[Photo]) -> None:
-    """Copy the renditions of ready photos to the public storage, one photo at a time.
+    """Copy the renditions of ready photos to the public storage.
 
     Safe to run again after any failure: files already there are kept, and each photo is marked public
-    as soon as its own files are up, which is what the editor's progress counts.
+    as soon as its own files are up, which is what the editor's progress counts. Photos are copied a few
+    at a time: each copy waits on the storage's round trips, not on the processor.
     """
     ids = _ids(photos)
-    private, public = storages["renditions"], storages["default"]
-    for photo_id in ids:
-        renditions = list(Rendition.objects.filter(photo=photo_id, photo__state=Photo.State.READY))
-        for rendition in renditions:
-            if rendition.is_public or public.exists(rendition.name):
-                continue
-            with private.open(rendition.name, "rb") as source:
-                content = ContentFile(source.read())
-            content.content_type = CONTENT_TYPES[rendition.format]
-            saved = public.save(rendition.name, content)
-            if saved != rendition.name:
-                # Another process copied the same immutable file meanwhile.
-                public.delete(saved)
-        Rendition.objects.filter(pk__in=[r.pk for r in renditions if not r.is_public]).update(is_public=True)
+    pending: dict[int, list[Rendition]] = {}
+    for rendition in Rendition.objects.filter(photo__in=ids, photo__state=Photo.State.READY, is_public=False):
+        pending.setdefault(rendition.photo_id, []).append(rendition)
+    failures = []
+    for renditions, failure in _copy_each(list(pending.values())):
+        if failure is not None:
+            failures.append(failure)
+        else:
+            Rendition.objects.filter(pk__in=[r.pk for r in renditions]).update(is_public=True)
     # A new blur area or focal point saved while the files were being copied queues the photo again and
     # takes its files down after that commit; one that committed before the copy ended would find them not
     # yet up. Whatever this call put up for a photo that is no longer ready comes down again here.
     requeued = Photo.objects.filter(pk__in=ids).exclude(state=Photo.State.READY)
     _remove_public_copies(list(requeued.values_list("pk", flat=True)))
+    if failures:
+        raise failures[0]
+
+
+def _copy_each(groups: list[list[Rendition]]):
+    """Copy each group of files to the public storage, yielding (group, exception or None) as each ends."""
+    if len(groups) <= 1:
+        for group in groups:
+            try:
+                _copy_to_public(group)
+            except Exception as error:
+                yield group, error
+            else:
+                yield group, None
+        return
+    with ThreadPoolExecutor(max_workers=min(COPY_THREADS, len(groups))) as pool:
+        copies = {pool.submit(_copy_to_public, group): group for group in groups}
+        for copy in as_completed(copies):
+            yield copies[copy], copy.exception()
+
+
+def _copy_to_public(renditions: list[Rendition]) -> None:
+    private, public = storages["renditions"], storages["default"]
+    for rendition in renditions:
+        if public.exists(rendition.name):
+            continue
+        with private.open(rendition.name, "rb") as source:
+            content = ContentFile(source.read())
+        content.content_type = CONTENT_TYPES[rendition.format]
+        saved = public.save(rendition.name, content)
+        if saved != rendition.name:
+            # Another process copied the same immutable file meanwhile.
+            public.delete(saved)
 
 
 def conceal_photos(*, photos: Iterable[Photo]) -> None:
