@@ -228,3 +228,17 @@ def test_an_original_that_cannot_be_read_is_retried_not_failed(settings, tmp_pat
 
 def test_a_new_gallery_factory_is_visible_as_before():
     assert Gallery.objects.published().filter(pk=GalleryFactory(published=True).pk).exists()
+
+
+def test_the_editor_sees_how_many_photos_are_public_while_a_gallery_is_publishing(
+    client, settings, editor, approved_but_unexposed
+):
+    settings.TASKS = NO_WORKER
+    editor.is_superuser = True
+    editor.save(update_fields=["is_superuser"])
+    workflow.approve_gallery(gallery=approved_but_unexposed, by=editor)
+    client.force_login(editor)
+
+    page = client.get(f"/admin/galleries/gallery/{approved_but_unexposed.pk}/change/")
+
+    assert "Publishing: 0 of 4 photos public." in page.content.decode()
