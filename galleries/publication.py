@@ -64,8 +64,8 @@ def _copy_each(groups: list[list[Rendition]]):
 def _copy_to_public(renditions: list[Rendition]) -> None:
     private, public = storages["renditions"], storages["default"]
     for rendition in renditions:
-        if public.exists(rendition.name):
-            continue
+        # Only rows not yet marked public come here, so the file is almost never there already; when it is
+        # (a copy made before a crash), save() finds it and the duplicate goes again below.
         with private.open(rendition.name, "rb") as source:
             content = ContentFile(source.read())
         content.content_type = CONTENT_TYPES[rendition.format]

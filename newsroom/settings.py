@@ -160,9 +160,10 @@ if DATABASE_URL:
             "check": ConnectionPool.check_connection,
             "timeout": env_int("LOUPE_DB_POOL_TIMEOUT", 5, minimum=1),
             # psycopg's pool doubles its pause between reconnection attempts without limit: after a long outage
-            # it would wait minutes before trying again. Giving up after 10 s lets the next request start a
-            # fresh attempt instead, so the web processes resume within seconds of the database's return.
-            "reconnect_timeout": 10,
+            # it would wait minutes before trying again, and requests would time out waiting for it. Giving up
+            # after 3 s lets the next request start a fresh attempt at once, so no request waits longer than
+            # that for the database once it is back.
+            "reconnect_timeout": 3,
         }
         # Fail fast while the database is unreachable instead of hanging on the operating system's timeout.
         _database["OPTIONS"].setdefault("connect_timeout", env_int("LOUPE_DB_CONNECT_TIMEOUT", 3, minimum=1))

@@ -5,9 +5,7 @@ server (moto, on loopback) each sit behind a FaultProxy. gunicorn with two worke
 and one `periodic` talk to the proxies only; the tests read the truth straight from PostgreSQL and S3.
 """
 
-import contextlib
 import json
-import logging
 import os
 import signal
 import socket
@@ -81,16 +79,16 @@ class Process:
 
 class Stack:
     def __init__(self, tmp: Path):
-        from moto.server import ThreadedMotoServer
-
         self.tmp = tmp
         self.logs = tmp / "logs"
         self.logs.mkdir()
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log would drown the results
-        self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        # A process of its own, as a real storage server would be: not sharing this one's interpreter lock.
+        s3_port = _free_port()
+        self.moto = Process("s3", [PYTHON, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(s3_port)], {}, self.logs)
+        self.moto.env = dict(os.environ)
         self.moto.start()
-        s3_port = self.moto.get_host_and_port()[1]
         self.s3_direct = f"http://127.0.0.1:{s3_port}"
+        wait_for(lambda: requests.get(self.s3_direct, timeout=2).status_code < 500, timeout=60, what="moto")
         self.db = FaultProxy(5432, name="postgresql")
         self.cache = FaultProxy(6379, name="redis")
         self.storage = FaultProxy(s3_port, name="s3")
@@ -201,8 +199,7 @@ class Stack:
             process.stop()
         for proxy in (self.db, self.cache, self.storage):
             proxy.close()
-        with contextlib.suppress(Exception):
-            self.moto.stop()
+        self.moto.stop()
 
     # Ground truth, read around the proxies ------------------------------------------------------------------
 
