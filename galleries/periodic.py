@@ -69,8 +69,14 @@ JOBS: list[Callable[[], str]] = [
 ]
 
 
-def run_jobs(jobs: list[Callable[[], str]], write: Callable[[str], None]) -> None:
-    """Run each job once; one that fails is logged and the others still run."""
+# After a run that lost the database, the next comes this soon (or sooner with --every): the loop picks its
+# work up within seconds of the database's return, not a whole interval later.
+RETRY_AFTER_OUTAGE = 5.0
+
+
+def run_jobs(jobs: list[Callable[[], str]], write: Callable[[str], None]) -> bool:
+    """Run each job once; one that fails is logged and the others still run. False if the database failed."""
+    healthy = True
     if not connection.in_atomic_block:
         # A long-lived loop must not keep a connection the database has dropped.
         try:
@@ -84,15 +90,17 @@ def run_jobs(jobs: list[Callable[[], str]], write: Callable[[str], None]) -> Non
             # A database hiccup must not end the loop; the next run picks the work up.
             logger.exception("%s failed", job.__name__)
             if isinstance(error, DatabaseError) and not connection.in_atomic_block:
+                healthy = False
                 # The connection may be dead: the next job asks for a fresh one.
                 with contextlib.suppress(DatabaseError):
                     connections.close_all()
             continue
         if said:
             write(said)
+    return healthy
 
 
-def repeat(run_once: Callable[[], None], *, every: float | None, runs: int | None = None) -> None:
+def repeat(run_once: Callable[[], bool | None], *, every: float | None, runs: int | None = None) -> None:
     """Call `run_once`, then again every `every` seconds until SIGTERM, Ctrl-C or `runs` runs.
 
     A stop request waits for the current run to finish: a half-done publication is worse than a late one.
@@ -102,11 +110,11 @@ def repeat(run_once: Callable[[], None], *, every: float | None, runs: int | Non
     done = 0
     try:
         while True:
-            run_once()
+            healthy = run_once() is not False
             done += 1
             if every is None or stopping or (runs is not None and done >= runs):
                 return
-            deadline = time.monotonic() + every
+            deadline = time.monotonic() + (every if healthy else min(every, RETRY_AFTER_OUTAGE))
             while time.monotonic() < deadline and not stopping:
                 time.sleep(min(1.0, every))
             if stopping:

@@ -242,3 +242,20 @@ def test_the_editor_sees_how_many_photos_are_public_while_a_gallery_is_publishin
     page = client.get(f"/admin/galleries/gallery/{approved_but_unexposed.pk}/change/")
 
     assert "Publishing: 0 of 4 photos public." in page.content.decode()
+
+
+def test_periodic_runs_again_within_seconds_after_losing_the_database(monkeypatch):
+    import signal
+    import time
+
+    from galleries import periodic
+
+    monkeypatch.setattr(periodic, "RETRY_AFTER_OUTAGE", 0.2)
+    monkeypatch.setattr(signal, "signal", lambda *args: None)  # leave the test runner's handlers alone
+    runs = []
+    started = time.monotonic()
+
+    periodic.repeat(lambda: runs.append(time.monotonic()) or len(runs) > 1, every=60, runs=2)
+
+    assert len(runs) == 2
+    assert time.monotonic() - started < 5
