@@ -152,12 +152,23 @@ if DATABASE_URL:
     if _database["ENGINE"] == "django.db.backends.postgresql":
         from psycopg_pool import ConnectionPool
 
+        def _check_pooled_connection(connection) -> None:
+            # psycopg's pool pauses longer after each dead connection it meets (1 s, 2 s, 4 s…), so a pool
+            # full of connections a database restart killed would make requests time out one by one. At the
+            # first dead one, every idle connection is tested at once and the dead ones replaced.
+            try:
+                ConnectionPool.check_connection(connection)
+            except Exception:
+                if pool := getattr(connection, "_pool", None):
+                    pool.check()
+                raise
+
         _database.setdefault("OPTIONS", {})["pool"] = {
             "min_size": env_int("LOUPE_DB_POOL_MIN", 1),
             "max_size": env_int("LOUPE_DB_POOL_MAX", 10, minimum=1),
             # After the database restarts, every pooled connection is dead: each is tried before it is
             # handed out, so no request pays for one. A request waits at most this long for a connection.
-            "check": ConnectionPool.check_connection,
+            "check": _check_pooled_connection,
             "timeout": env_int("LOUPE_DB_POOL_TIMEOUT", 5, minimum=1),
             # psycopg's pool doubles its pause between reconnection attempts without limit: after a long outage
             # it would wait minutes before trying again, and requests would time out waiting for it. Giving up
