@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format e2e bench venv clean
+.PHONY: run test lint format e2e faults bench venv clean
 
 $(VENV)/.created:
 	@python=$$(./scripts/find-python) || exit 1; \
@@ -50,6 +50,12 @@ test: $(VENV)/.installed-dev
 e2e: $(VENV)/.installed-e2e node_modules/.installed
 	@test -x "$${LOUPE_CHROMIUM:-/usr/bin/chromium}" || { echo "make e2e needs Chromium: apt-get install chromium"; exit 1; }
 	$(PY) -m pytest tests/e2e -m e2e -p no:cacheprovider $(PYTEST_ARGS)
+
+# Faults: gunicorn, two workers and periodic against PostgreSQL, Redis and an S3-protocol server (moto) on
+# loopback, each behind a proxy the tests cut, hang and restore. Needs PostgreSQL on 127.0.0.1:5432 and Redis on
+# 127.0.0.1:6379 (it uses the database loupe_faults_suite and Redis db 14).
+faults: $(VENV)/.installed-dev
+	$(PY) -m pytest tests/faults -m faults -p no:cacheprovider -s $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

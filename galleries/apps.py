@@ -24,6 +24,9 @@ class GalleriesConfig(AppConfig):
     verbose_name = "Galleries"
 
     def ready(self) -> None:
-        from galleries import history  # noqa: F401  (registers models with django-reversion)
+        from galleries import (
+            history,  # noqa: F401  (registers models with django-reversion)
+            storage,  # noqa: F401  (registers the storage check)
+        )
 
         post_migrate.connect(_top_up_roles, sender=self, dispatch_uid="galleries.top_up_roles")

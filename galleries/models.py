@@ -147,6 +147,12 @@ class PhotoQuerySet(models.QuerySet):
     def in_published_galleries(self) -> Self:
         return self.filter(pk__in=Item.objects.published().values("photo"))
 
+    def owed_public_files(self) -> Self:
+        """Ready photos of galleries that are published or being published: the photos whose renditions
+        belong in the public storage. The rule publication, withdrawal and the repair pass all follow."""
+        published = Gallery.objects.filter(status=Gallery.Status.PUBLISHED)
+        return self.filter(state=Photo.State.READY).filter(Q(items__gallery__in=published) | Q(pk__in=published.values("cover"))).distinct()
+
 
 class Photo(TypedText):
     class State(models.TextChoices):
@@ -294,11 +300,19 @@ class _PublishedGalleries(ModelIterable):
 
 class GalleryQuerySet(models.QuerySet):
     def published(self) -> Self:
-        """What readers may see; the one road public code takes to content."""
-        published = self.filter(status=Gallery.Status.PUBLISHED, published_at__lte=timezone.now())
+        """What readers may see; the one road public code takes to content.
+
+        A gallery that is still `publishing` (its photos being copied to the public storage) is not yet
+        shown: readers never meet a published story without its pictures.
+        """
+        published = self.filter(status=Gallery.Status.PUBLISHED, published_at__lte=timezone.now(), publishing=False)
         if published._iterable_class is ModelIterable:
             published._iterable_class = _PublishedGalleries
         return published
+
+    def publishing(self) -> Self:
+        """Published by the desk, but their photos are not all public yet."""
+        return self.filter(status=Gallery.Status.PUBLISHED, publishing=True)
 
     def for_listing(self) -> Self:
         return self.select_related("section", "cover").prefetch_related(
@@ -337,6 +351,11 @@ class Gallery(TypedText):
     status = models.CharField(max_length=12, choices=Status, default=Status.DRAFT, db_index=True)
     publish_at = models.DateTimeField(null=True, blank=True, help_text="Approved galleries go live at this time.")
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    publishing = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Published, but its photos are still being made public; readers see it once they all are.",
+    )
     withdrawn_reason = models.TextField(blank=True)
     review_note = models.TextField(blank=True, help_text="The editor's note when changes were requested.")
     comment_mode = models.CharField(max_length=12, choices=CommentMode, default=CommentMode.OPEN)
@@ -572,3 +591,19 @@ class AuditEvent(TypedText):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_repr}"
+
+
+class TaskWorker(models.Model):
+    """A running `manage.py worker`: its heartbeat is how a job it held is known to be abandoned."""
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    host = models.CharField(max_length=255, blank=True)
+    pid = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-seen_at"]
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} on {self.host} (pid {self.pid})"

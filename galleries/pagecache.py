@@ -127,6 +127,9 @@ class PageCacheMiddleware:
             and not response.streaming
         ):
             version = version or _version()
+            if version is None:
+                # The shared cache is away: a copy kept now could not be purged, so none is kept.
+                return response
             headers = tuple(
                 (name, value) for name, value in response.items() if name.lower() not in {"vary", "content-length"}
             )

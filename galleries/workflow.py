@@ -2,7 +2,12 @@
 
 Every transition locks the gallery row, checks the table below, changes the row with a conditional UPDATE
 (so two racing requests cannot both win), bumps `version` and writes an AuditEvent, all in one
-transaction. Files, caches and mail follow only after the transaction commits.
+transaction. What the change requires afterwards (public files, cache purges, mail) is enqueued in that same
+transaction and done by workers, retried until done (galleries.tasks.enqueue_with_change).
+
+Publication: readers see a published gallery only once every one of its photos is public. Until then it is
+published but `publishing` (the admin shows "publishing: 31 of 45 photos public"), and published() leaves it
+out. A worker copies the files and clears the flag; periodic's repair pass finishes any it left half done.
 
 Editing policy, as the newsroom's standards desk set it:
 - A photographer edits only their own galleries, and only while they are drafts. Once submitted, the
@@ -32,6 +37,7 @@ from galleries.models import CorrectionNote, Gallery, Item, Photo
 from galleries.pagecache import gallery_fragment, purge_pages
 from galleries.publication import conceal_photos, expose_photos
 from galleries.roles import EDITORS, MODERATORS, PHOTOGRAPHERS, STAFF_PHOTOGRAPHERS
+from galleries.tasks import enqueue_with_change, notify, settle_gallery
 
 logger = logging.getLogger(__name__)
 # How far ahead an approval may schedule publication.
@@ -329,20 +335,8 @@ def _after_commit(func: Callable, **kwargs) -> None:
     transaction.on_commit(partial(func, **kwargs))
 
 
-def _photo_ids(gallery_id: int) -> list[int]:
-    gallery = Gallery.objects.get(pk=gallery_id)
-    ids = set(Item.objects.filter(gallery_id=gallery_id).values_list("photo_id", flat=True))
-    if gallery.cover_id:
-        ids.add(gallery.cover_id)
-    return sorted(ids)
-
-
-def _expose(*, gallery_id: int) -> None:
-    expose_photos(photos=Photo.objects.filter(pk__in=_photo_ids(gallery_id)))
-
-
-def _conceal(*, gallery_id: int) -> None:
-    conceal_photos(photos=Photo.objects.filter(pk__in=_photo_ids(gallery_id)))
+def _notify(kind: str, gallery_id: int) -> None:
+    enqueue_with_change(notify, kind=kind, gallery_id=gallery_id)
 
 
 @transaction.atomic
@@ -350,7 +344,7 @@ def submit_gallery(*, gallery: Gallery, by) -> Gallery:
     locked = _lock(gallery)
     transition = check_transition(locked, "submit", by=by)
     _move(gallery, locked, transition, by=by, submitted_by=by)
-    _after_commit(notifications.notify_submitted, gallery_id=locked.pk)
+    _notify("submitted", locked.pk)
     return gallery
 
 
@@ -393,7 +387,7 @@ def request_changes(*, gallery: Gallery, by, note: str, item_notes: dict[int, st
     )
     if was_scheduled:
         _after_commit(purge_pages, changed=[gallery_fragment(locked.pk)])
-    _after_commit(notifications.notify_changes_requested, gallery_id=locked.pk)
+    _notify("changes_requested", locked.pk)
     return gallery
 
 
@@ -423,15 +417,14 @@ def approve_gallery(*, gallery: Gallery, by, publish_at: datetime | None = None)
     locked.items.exclude(editor_note="").update(editor_note="")
     if not scheduled:
         _publish(gallery, locked, by=by)
-    _after_commit(notifications.notify_approved, gallery_id=locked.pk)
+    _notify("approved", locked.pk)
     return gallery
 
 
 def _publish(gallery: Gallery, locked: Gallery, *, by, now: datetime | None = None) -> Gallery:
     transition = check_transition(locked, "publish", by=by, now=now)
-    _move(gallery, locked, transition, by=by, published_at=timezone.now(), withdrawn_reason="")
-    _after_commit(_expose, gallery_id=locked.pk)
-    _after_commit(purge_pages, changed=[gallery_fragment(locked.pk)])
+    _move(gallery, locked, transition, by=by, published_at=timezone.now(), withdrawn_reason="", publishing=True)
+    enqueue_with_change(settle_gallery, gallery_id=locked.pk)
     return gallery
 
 
@@ -449,10 +442,11 @@ def withdraw_gallery(*, gallery: Gallery, by, reason: str) -> Gallery:
         raise TransitionError("Give the reason readers will see in place of the gallery.")
     locked = _lock(gallery)
     transition = check_transition(locked, "withdraw", by=by)
-    _move(gallery, locked, transition, by=by, note=reason, withdrawn_reason=reason)
-    _after_commit(_conceal, gallery_id=locked.pk)
+    _move(gallery, locked, transition, by=by, note=reason, withdrawn_reason=reason, publishing=False)
+    enqueue_with_change(settle_gallery, gallery_id=locked.pk)
+    # The 410 reaches readers at once; the worker's purge after the files come down covers a lost one.
     _after_commit(purge_pages, changed=[gallery_fragment(locked.pk)])
-    _after_commit(notifications.notify_withdrawn, gallery_id=locked.pk)
+    _notify("withdrawn", locked.pk)
     return gallery
 
 

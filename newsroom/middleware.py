@@ -1,6 +1,13 @@
 """Requests refused or repaired before any view sees them."""
 
+import logging
+
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.db import DatabaseError
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
+
+logger = logging.getLogger("django.request")
 
 
 def reject_null_characters(get_response):
@@ -21,3 +28,35 @@ def reject_null_characters(get_response):
         return get_response(request)
 
     return middleware
+
+
+class JsonErrorsMiddleware:
+    """A request that asked for JSON gets its server error as JSON too, with a message a person can act on.
+
+    The upload page's script reads `error` from the reply; an HTML error page would reach the editor as
+    "unexpected token <". Client errors (404, 403, 400) keep Django's own handling.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        wants_json = (
+            "application/json" in request.headers.get("Accept", "") or request.content_type == "application/json"
+        )
+        if not wants_json or isinstance(exception, Http404 | PermissionDenied | SuspiciousOperation | BadRequest):
+            return None
+        logger.error("Server error answering %s %s", request.method, request.path, exc_info=exception)
+        if isinstance(exception, DatabaseError):
+            message, status = "The database is unavailable at the moment; nothing was saved. Try again shortly.", 503
+        elif isinstance(exception, OSError) or type(exception).__module__.startswith(("botocore", "boto3")):
+            message, status = "File storage is unavailable at the moment; nothing was saved. Try again shortly.", 503
+        else:
+            message, status = "Something went wrong on the server; nothing was saved. Try again, or tell the desk.", 500
+        response = JsonResponse({"ok": False, "error": message}, status=status)
+        if status == 503:
+            response["Retry-After"] = "10"
+        return response

@@ -152,6 +152,14 @@ class Comment(TypedText):
     author_name = models.CharField(max_length=80)
     author_email = models.EmailField(blank=True, db_index=True, help_text="Never shown to readers.")
     ip_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    fingerprint = models.CharField(
+        max_length=64,
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text="The reader, the place and the words, within an hour: the same post sent twice is stored once.",
+    )
     body = models.TextField()
     status = models.CharField(max_length=10, choices=Status, default=Status.PENDING, db_index=True)
     policy_reason = models.CharField(max_length=300, blank=True)

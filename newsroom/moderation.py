@@ -266,6 +266,15 @@ def _after_commit(comment: Comment, *, approved_now: bool = False, visibility_ch
             transaction.on_commit(partial(notify_reply, comment_id=comment.pk))
 
 
+def _fingerprint(*, gallery, item, parent, user, author_email: str, ip_hash: str, body: str, now: datetime) -> str:
+    # The same reader, place and words within the same hour. Unique in the table, so two identical posts
+    # that pass check_duplicate's SELECT at the same moment cannot both be stored.
+    reader = f"user:{user.pk}" if user is not None else f"email:{author_email.lower()}" if author_email else ip_hash
+    place = f"{gallery.pk}:{getattr(item, 'pk', '')}:{getattr(parent, 'pk', '')}"
+    hour = int(now.timestamp() // 3600)
+    return hashlib.sha256(f"{reader}\n{place}\n{hour}\n{body}".encode()).hexdigest()
+
+
 @transaction.atomic
 def post_comment(
     *,
@@ -328,22 +337,39 @@ def post_comment(
         "hold": Comment.Status.PENDING,
         "reject": Comment.Status.SPAM if verdict.spam else Comment.Status.REJECTED,
     }[verdict.action]
-    comment = Comment.objects.create(
-        gallery=gallery,
-        item=item,
-        parent=parent,
-        root=root,
-        depth=depth,
-        user=user,
-        author_name=author_name[:80],
-        author_email=author_email.strip(),
-        ip_hash=ip_hash,
-        body=body,
-        status=status,
-        policy_reason=verdict.reason[:300],
-        notify_on_reply=notify,
-        decided_at=submission.now if status != Comment.Status.PENDING else None,
-    )
+    try:
+        with transaction.atomic():
+            comment = Comment.objects.create(
+                gallery=gallery,
+                item=item,
+                parent=parent,
+                root=root,
+                depth=depth,
+                user=user,
+                author_name=author_name[:80],
+                author_email=author_email.strip(),
+                ip_hash=ip_hash,
+                body=body,
+                status=status,
+                policy_reason=verdict.reason[:300],
+                notify_on_reply=notify,
+                decided_at=submission.now if status != Comment.Status.PENDING else None,
+                fingerprint=_fingerprint(
+                    gallery=gallery,
+                    item=item,
+                    parent=parent,
+                    user=user,
+                    author_email=author_email.strip(),
+                    ip_hash=ip_hash,
+                    body=body,
+                    now=submission.now,
+                ),
+            )
+    except IntegrityError as error:
+        if "fingerprint" not in str(error):
+            raise
+        # The twin of a post another request stored a moment ago: check_duplicate's SELECT could not see it.
+        raise CommentRefused("You have already posted this comment.") from None
     record(comment, "comment.posted", by=user, to_state=status, note=verdict.reason)
     _after_commit(
         comment,

@@ -43,6 +43,19 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
     return number
 
 
+def env_float(name: str, default: float) -> float:
+    value = env_str(name)
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from None
+    if not 0 < number < float("inf"):
+        raise ImproperlyConfigured(f"{name} must be a positive number, not {value!r}.")
+    return number
+
+
 def env_list(name: str, default: list[str] | None = None) -> list[str]:
     value = env_str(name)
     if not value:
@@ -95,6 +108,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "newsroom.middleware.JsonErrorsMiddleware",
     "newsroom.middleware.reject_null_characters",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions and CSRF: a cached public page is answered without them.
@@ -144,10 +158,34 @@ if DATABASE_URL:
     except ValueError as error:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {error}") from None
     if _database["ENGINE"] == "django.db.backends.postgresql":
+        from psycopg_pool import ConnectionPool
+
+        def _check_pooled_connection(connection) -> None:
+            # psycopg's pool pauses longer after each dead connection it meets (1 s, 2 s, 4 s…), so a pool
+            # full of connections a database restart killed would make requests time out one by one. At the
+            # first dead one, every idle connection is tested at once and the dead ones replaced.
+            try:
+                ConnectionPool.check_connection(connection)
+            except Exception:
+                if pool := getattr(connection, "_pool", None):
+                    pool.check()
+                raise
+
         _database.setdefault("OPTIONS", {})["pool"] = {
             "min_size": env_int("LOUPE_DB_POOL_MIN", 1),
             "max_size": env_int("LOUPE_DB_POOL_MAX", 10, minimum=1),
+            # After the database restarts, every pooled connection is dead: each is tried before it is
+            # handed out, so no request pays for one. A request waits at most this long for a connection.
+            "check": _check_pooled_connection,
+            "timeout": env_int("LOUPE_DB_POOL_TIMEOUT", 5, minimum=1),
+            # psycopg's pool doubles its pause between reconnection attempts without limit: after a long outage
+            # it would wait minutes before trying again, and requests would time out waiting for it. Giving up
+            # after 3 s lets the next request start a fresh attempt at once, so no request waits longer than
+            # that for the database once it is back.
+            "reconnect_timeout": 3,
         }
+        # Fail fast while the database is unreachable instead of hanging on the operating system's timeout.
+        _database["OPTIONS"].setdefault("connect_timeout", env_int("LOUPE_DB_CONNECT_TIMEOUT", 3, minimum=1))
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     _database = {
@@ -173,12 +211,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # its own, so a flood of cached pages cannot push the limits out.
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
+    # Redis down or hung must not take pages with it: short timeouts, and after a failure the cache is
+    # skipped for a few seconds (newsroom/cache.py). Pages then render uncached; rate limits count in
+    # each process's memory instead, a stricter rule since each process counts alone.
     _redis = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "newsroom.cache.ResilientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env_str("LOUPE_CACHE_PREFIX", "loupe"),
+        "OPTIONS": {
+            "socket_connect_timeout": env_float("LOUPE_REDIS_TIMEOUT", 0.25),
+            "socket_timeout": env_float("LOUPE_REDIS_TIMEOUT", 0.25),
+            "retry_after": env_float("LOUPE_REDIS_RETRY_AFTER", 5.0),
+        },
     }
-    CACHES = {"default": _redis, "counters": _redis}
+    CACHES = {"default": _redis, "counters": {**_redis, "OPTIONS": {**_redis["OPTIONS"], "fallback": "local"}}}
 else:
     CACHES = {
         "default": {
@@ -217,7 +263,14 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 
 S3_BUCKET = env_str("LOUPE_S3_BUCKET")
 if S3_BUCKET:
+    from botocore.config import Config
+
+    _s3_timeout = env_float("LOUPE_S3_TIMEOUT", 10.0)
     _s3 = {
+        # A hung storage server costs a request or a job seconds, not botocore's default minute per try.
+        "client_config": Config(
+            connect_timeout=_s3_timeout, read_timeout=_s3_timeout, retries={"max_attempts": 3, "mode": "standard"}
+        ),
         "endpoint_url": env_str("LOUPE_S3_ENDPOINT_URL") or None,
         "region_name": env_str("LOUPE_S3_REGION") or None,
         "access_key": env_str("LOUPE_S3_ACCESS_KEY_ID") or None,
@@ -246,15 +299,15 @@ if S3_BUCKET:
 else:
     STORAGES = {
         "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "BACKEND": "galleries.storage.WholeFileSystemStorage",
             "OPTIONS": {"location": MEDIA_ROOT, "base_url": MEDIA_URL},
         },
         "renditions": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "BACKEND": "galleries.storage.WholeFileSystemStorage",
             "OPTIONS": {"location": DATA_DIR / "renditions", "base_url": None},
         },
         "originals": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "BACKEND": "galleries.storage.WholeFileSystemStorage",
             "OPTIONS": {"location": DATA_DIR / "private", "base_url": None},
         },
     }
@@ -275,6 +328,11 @@ LOUPE_UPLOAD_MIN_SIDE = env_int("LOUPE_UPLOAD_MIN_SIDE", 200, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
+# How long a render keeps retrying (with growing pauses) while storage is unreachable before the photo is
+# marked failed; periodic queues such photos again once the storage answers.
+LOUPE_STORAGE_RETRY_SECONDS = env_int("LOUPE_STORAGE_RETRY_SECONDS", 15 * 60)
+# A task worker whose heartbeat is older than this is taken for dead and its job queued again.
+LOUPE_WORKER_LOST_SECONDS = env_int("LOUPE_WORKER_LOST_SECONDS", 45, minimum=15)
 
 # Newsroom policy.
 LOUPE_REQUIRE_TWO_PEOPLE = env_bool("LOUPE_REQUIRE_TWO_PEOPLE", False)

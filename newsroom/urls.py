@@ -3,9 +3,12 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from newsroom.health import health
+
 handler500 = "galleries.views.server_error"
 
 urlpatterns = [
+    path("health/", health, name="health"),
     path("admin/", admin.site.urls),
     path("comments/", include("newsroom.comment_urls")),
     path("", include("galleries.urls")),

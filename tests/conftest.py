@@ -20,7 +20,7 @@ def _isolated_storage(settings, tmp_path):
     """Every test writes its files under its own temporary directory."""
     storages = {name: dict(config) for name, config in settings.STORAGES.items()}
     for name in ("default", "renditions", "originals"):
-        if storages[name]["BACKEND"] == "django.core.files.storage.FileSystemStorage":
+        if storages[name]["BACKEND"].endswith("FileSystemStorage"):
             storages[name]["OPTIONS"] = {**storages[name]["OPTIONS"], "location": tmp_path / name}
     settings.STORAGES = storages
     settings.MEDIA_ROOT = tmp_path / "default"

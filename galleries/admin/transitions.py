@@ -102,7 +102,7 @@ class TransitionsMixin:
             publish_at = _parse_local_datetime(post.get("publish_at", ""))
             approve_gallery(gallery=gallery, by=by, publish_at=publish_at)
             if gallery.status == Gallery.Status.PUBLISHED:
-                return "Approved and published."
+                return "Approved and published: its photos are being made public; readers see it once all are."
             return f"Approved; scheduled for {timezone.localtime(gallery.publish_at):%Y-%m-%d %H:%M}."
         if name == "publish":
             publish_gallery(gallery=gallery, by=by)

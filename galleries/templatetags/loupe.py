@@ -7,6 +7,7 @@ from django.utils.safestring import SafeString, mark_safe
 from galleries.markup import plain_text, render_markup
 from galleries.presentation import build_picture
 from galleries.text import without_control_characters
+from galleries.publication import publication_progress
 
 register = template.Library()
 _JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
@@ -14,6 +15,7 @@ _JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 register.filter("markup", render_markup)
 register.filter("plaintext", plain_text)
 register.filter("xml_text", without_control_characters)
+register.simple_tag(publication_progress, name="publication_progress")
 
 
 @register.filter

@@ -31,8 +31,10 @@ def in_review(draft, photographer_user):
 
 
 @pytest.fixture
-def published(in_review, editor):
-    return workflow.approve_gallery(gallery=in_review, by=editor)
+def published(in_review, editor, django_capture_on_commit_callbacks):
+    # The commit runs the publication job here, so the gallery's photos are public and readers see it.
+    with django_capture_on_commit_callbacks(execute=True):
+        return workflow.approve_gallery(gallery=in_review, by=editor)
 
 
 def audit_actions(gallery: Gallery) -> list[tuple[str, str, str]]:
@@ -184,8 +186,9 @@ def test_request_changes_unschedules_an_approved_gallery(in_review, editor):
 # Approve and publish --------------------------------------------------------------------------------------
 
 
-def test_approve_without_date_publishes_now(in_review, editor):
-    workflow.approve_gallery(gallery=in_review, by=editor)
+def test_approve_without_date_publishes_now(in_review, editor, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.approve_gallery(gallery=in_review, by=editor)
 
     in_review.refresh_from_db()
     assert in_review.status == Status.PUBLISHED
@@ -287,10 +290,11 @@ def test_without_two_people_rule_an_editor_may_approve_own_submission(settings, 
     assert gallery.status == Status.PUBLISHED
 
 
-def test_editor_publishes_a_scheduled_gallery_early(in_review, editor):
+def test_editor_publishes_a_scheduled_gallery_early(in_review, editor, django_capture_on_commit_callbacks):
     workflow.approve_gallery(gallery=in_review, by=editor, publish_at=timezone.now() + timezone.timedelta(days=1))
 
-    workflow.publish_gallery(gallery=in_review, by=editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.publish_gallery(gallery=in_review, by=editor)
 
     assert Gallery.objects.published().get() == in_review
 

@@ -12,8 +12,10 @@ SCENE_SIZE = "480x320"
 
 
 @pytest.fixture
-def demo():
-    call_command("load_demo", "--scene-size", SCENE_SIZE)
+def demo(django_capture_on_commit_callbacks):
+    # Each publication's commit runs its job (photos made public), as `make run` does in-process.
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo", "--scene-size", SCENE_SIZE)
 
 
 def counts():

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from galleries.models import Photo
-from galleries.tasks import rerender_photos, stuck_photos
+from galleries.tasks import requeue_stuck_renders, rerender_photos
 
 
 class Command(BaseCommand):
@@ -10,15 +10,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("ids", nargs="*", type=int, help="Photo IDs.")
         parser.add_argument("--all", action="store_true", help="Every photo.")
-        parser.add_argument("--stuck", action="store_true", help="Photos queued or processing for too long.")
+        parser.add_argument("--stuck", action="store_true", help="Photos a stopped worker left.")
 
     def handle(self, *args, ids, all, stuck, **options):
         if sum([bool(ids), all, stuck]) != 1:
             raise CommandError("Give photo IDs, --all or --stuck (one of them).")
+        if stuck:
+            # The same rule as periodic's, three-failure cap included: a photo that keeps killing its
+            # worker is marked failed, not queued for ever.
+            queued = requeue_stuck_renders()
+            self.stdout.write(f"{queued} stuck photo{'s' if queued != 1 else ''} queued for rendering again.")
+            return
         if all:
             photos = Photo.objects.order_by("pk")
-        elif stuck:
-            photos = stuck_photos().order_by("pk")
         else:
             photos = Photo.objects.filter(pk__in=ids).order_by("pk")
             missing = set(ids) - set(photos.values_list("pk", flat=True))

@@ -1,0 +1,112 @@
+"""Django's Redis cache, made to step aside while Redis is down or hung.
+
+A request must never wait on a sick cache: every call has short socket timeouts, and after one fails the
+cache is not tried again for `retry_after` seconds (a circuit breaker), so a hung Redis costs at most one
+timeout per process every few seconds. While it is open, reads miss and writes are dropped, or, with
+`"fallback": "local"`, go to this process's memory (rate limits keep counting, each process alone: a
+stricter rule than the shared one, never a looser one). Increments dropped meanwhile (a page-cache purge)
+are made again once Redis answers, so no purge is lost to an outage.
+"""
+
+import contextlib
+import logging
+import threading
+import time
+
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+_BROKEN = (RedisError, OSError)
+
+
+def _guarded(method_name: str, *, missing):
+    def method(self, *args, **kwargs):
+        if self._is_open():
+            if method_name == "incr" and args and self.fallback != "local":
+                self._dropped_increments.add(self.make_and_validate_key(args[0], version=kwargs.get("version")))
+            return self._fallback_call(method_name, missing, args, kwargs)
+        try:
+            result = getattr(super(ResilientRedisCache, self), method_name)(*args, **kwargs)
+        except _BROKEN as error:
+            self._trip(error)
+            if method_name == "incr" and args:
+                self._dropped_increments.add(self.make_and_validate_key(args[0], version=kwargs.get("version")))
+            return self._fallback_call(method_name, missing, args, kwargs)
+        self._closed_again()
+        return result
+
+    method.__name__ = method_name
+    return method
+
+
+class ResilientRedisCache(RedisCache):
+    def __init__(self, server, params):
+        options = dict(params.get("OPTIONS") or {})
+        self.retry_after = float(options.pop("retry_after", 5.0))
+        self.fallback = options.pop("fallback", "")
+        super().__init__(server, {**params, "OPTIONS": options})
+        self._open_until = 0.0
+        self._was_open = False
+        self._lock = threading.Lock()
+        self._dropped_increments: set[str] = set()
+        self._local = LocMemCache(f"loupe-fallback-{id(self)}", {"OPTIONS": {"MAX_ENTRIES": 10000}})
+
+    @property
+    def degraded(self) -> bool:
+        return self._is_open()
+
+    def _is_open(self) -> bool:
+        return time.monotonic() < self._open_until
+
+    def _trip(self, error: BaseException) -> None:
+        with self._lock:
+            if not self._was_open:
+                logger.warning("Cache unreachable (%s: %s); going without it for now", type(error).__name__, error)
+            self._was_open = True
+            self._open_until = time.monotonic() + self.retry_after
+
+    def _closed_again(self) -> None:
+        if not self._was_open:
+            return
+        with self._lock:
+            if not self._was_open:
+                return
+            self._was_open = False
+            dropped, self._dropped_increments = self._dropped_increments, set()
+        logger.warning("Cache reachable again")
+        client = self._cache.get_client(write=True)
+        for key in dropped:
+            # A key that expired meanwhile starts afresh anyway.
+            with contextlib.suppress(*_BROKEN):
+                client.incr(key)
+
+    def _fallback_call(self, method_name: str, missing, args, kwargs):
+        if self.fallback == "local":
+            return getattr(self._local, method_name)(*args, **kwargs)
+        if isinstance(missing, type) and issubclass(missing, Exception):
+            raise missing("The cache is unreachable.")
+        if method_name == "get":
+            return kwargs.get("default", args[1] if len(args) > 1 else None)
+        return missing
+
+    def ping(self) -> bool:
+        """True if Redis answers now; for the health endpoint, which must not trip or wait on the breaker."""
+        try:
+            return bool(self._cache.get_client().ping())
+        except _BROKEN:
+            return False
+
+    get = _guarded("get", missing=None)
+    get_many = _guarded("get_many", missing={})
+    set = _guarded("set", missing=None)
+    set_many = _guarded("set_many", missing=[])
+    add = _guarded("add", missing=False)
+    touch = _guarded("touch", missing=False)
+    delete = _guarded("delete", missing=False)
+    delete_many = _guarded("delete_many", missing=None)
+    has_key = _guarded("has_key", missing=False)
+    incr = _guarded("incr", missing=ValueError)
+    clear = _guarded("clear", missing=None)
