@@ -151,7 +151,8 @@ class PhotoQuerySet(models.QuerySet):
         """Ready photos of galleries that are published or being published: the photos whose renditions
         belong in the public storage. The rule publication, withdrawal and the repair pass all follow."""
         published = Gallery.objects.filter(status=Gallery.Status.PUBLISHED)
-        return self.filter(state=Photo.State.READY).filter(Q(items__gallery__in=published) | Q(pk__in=published.values("cover"))).distinct()
+        owed = Q(items__gallery__in=published) | Q(pk__in=published.values("cover"))
+        return self.filter(owed, state=Photo.State.READY).distinct()
 
 
 class Photo(TypedText):

@@ -155,7 +155,7 @@ def settle_gallery_files(*, gallery_id: int) -> None:
             logger.info("Gallery %s is live: all %d photos are public.", gallery_id, len(photos))
     else:
         conceal_photos(photos=photos)
-    purge_gallery(gallery_id=gallery_id)
+    purge_pages(changed=[gallery_fragment(gallery_id)])
 
 
 def publication_progress(gallery: Gallery) -> tuple[int, int]:

@@ -31,11 +31,9 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from galleries import notifications
 from galleries.audit import record
-from galleries.models import CorrectionNote, Gallery, Item, Photo
+from galleries.models import CorrectionNote, Gallery, Photo
 from galleries.pagecache import gallery_fragment, purge_pages
-from galleries.publication import conceal_photos, expose_photos
 from galleries.roles import EDITORS, MODERATORS, PHOTOGRAPHERS, STAFF_PHOTOGRAPHERS
 from galleries.tasks import enqueue_with_change, notify, settle_gallery
 

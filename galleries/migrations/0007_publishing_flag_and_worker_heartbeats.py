@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('galleries', '0004_reader_votes_and_day_stats'),
+        ('galleries', '0006_photo_browse_library_permission'),
     ]
 
     operations = [

@@ -6,8 +6,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 from galleries.markup import plain_text, render_markup
 from galleries.presentation import build_picture
-from galleries.text import without_control_characters
 from galleries.publication import publication_progress
+from galleries.text import without_control_characters
 
 register = template.Library()
 _JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}

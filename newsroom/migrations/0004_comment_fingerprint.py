@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('newsroom', '0002_comments_reports_votes_bans_word_rules'),
+        ('newsroom', '0003_move_photographer_and_audit_event_to_galleries'),
     ]
 
     operations = [

@@ -113,7 +113,7 @@ def test_health_reports_ok_when_everything_answers(client):
 
 
 def test_a_json_request_that_fails_on_the_server_gets_a_json_message(client, editor, monkeypatch):
-    from galleries import admin as gallery_admin
+    from galleries.admin import uploads as gallery_admin
 
     def database_gone(*args, **kwargs):
         from django.db import OperationalError
