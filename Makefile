@@ -67,6 +67,7 @@ format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format .
 
 BENCH_DIR ?=
+BENCH_ONLY ?=
 
 # Real photographs from Debian's wallpaper package when it can be installed (generated ones otherwise),
 # and wrk to load the pages (a slower Python loader otherwise).
@@ -76,7 +77,7 @@ bench: $(VENV)/.installed-dev
 		[ -n "$(BENCH_DIR)" ] || [ -d /usr/share/backgrounds/mate ] || missing="mate-backgrounds"; \
 		command -v wrk >/dev/null || missing="$$missing wrk"; \
 		[ -z "$$missing" ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || true; fi
-	$(PY) bench/renditions.py $(BENCH_DIR)
+	$(PY) bench/renditions.py $(if $(BENCH_ONLY),--only $(BENCH_ONLY)) $(BENCH_DIR)
 	$(PY) bench/pages.py
 
 clean:

@@ -5,7 +5,7 @@ import io
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageFilter
+from PIL import Image, ImageCms, ImageFilter
 
 from tests.galleries import imagefiles as files
 
@@ -86,3 +86,66 @@ def test_noise_floor_is_the_lowest_ssim_of_the_nudged_renditions(bench):
     floor = bench.noise_floor(resized, naive_out)
 
     assert 0.9 < floor < 1.0
+
+
+def _camera_file(bench, upright, orientation, **options):
+    stored = upright.transpose(bench.STORED[orientation]) if orientation in bench.STORED else upright
+    return files.encode(stored, quality=92, exif=bench.camera_exif(orientation), **options)
+
+
+def test_built_profiles_are_read_by_lcms_under_their_names(bench):
+    for name in ("Adobe RGB (1998)", "Display P3"):
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(bench.PROFILES[name]))
+        assert ImageCms.getProfileDescription(profile).strip() == name
+        green = ImageCms.profileToProfile(Image.new("RGB", (1, 1), (0, 200, 0)), profile, bench.SRGB)
+        assert green.getpixel((0, 0))[0] == 0 and green.getpixel((0, 0))[1] > 200  # wider than sRGB: clipped red
+
+
+def test_traits_name_the_class_of_each_kind_of_file(bench):
+    photo = files.photograph((120, 80))
+    p3 = bench.PROFILES["Display P3"]
+
+    assert bench.traits(_camera_file(bench, photo, 1))["class"] == "upright"
+    rotated = bench.traits(_camera_file(bench, photo, 6))
+    assert (rotated["class"], rotated["orientation"], rotated["size"]) == ("rotated 90", 6, (120, 80))
+    assert bench.traits(_camera_file(bench, photo, 3))["class"] == "rotated 180"
+    assert bench.traits(_camera_file(bench, photo, 6, icc_profile=p3))["class"] == "Display P3"
+    assert bench.traits(files.encode(photo.convert("CMYK")))["class"] == "CMYK JPEG"
+    png = bench.traits(bench.png16(photo))
+    assert (png["class"], png["bits"]) == ("PNG 16-bit", 16)
+
+
+def test_every_pipeline_makes_loupes_files_the_same_way_up(bench):
+    if bench.pyvips is None:
+        pytest.skip("pyvips is in the bench extra")
+    upright = files.photograph((700, 1000))
+    upright.paste((255, 0, 0), (0, 0, 200, 200))
+    data = _camera_file(bench, upright, 8, icc_profile=bench.PROFILES["Adobe RGB (1998)"])
+    traits = bench.traits(data)
+
+    loupe_out = bench.loupe(data)
+    others = {"naive": bench.naive(data), "pyvips": bench.vips(data, traits)}
+
+    assert set(loupe_out) == {(fmt, w) for fmt in ("jpeg", "webp") for w in (320, 640)}
+    bench.check_same_work("rotated", loupe_out, others)
+    for out in others.values():
+        corner = Image.open(io.BytesIO(out[("jpeg", 640)])).convert("RGB").getpixel((40, 40))
+        assert corner[0] > 180 and corner[1] < 90, corner
+
+
+def test_a_picture_turned_the_wrong_way_is_not_the_same_work(bench):
+    upright = files.photograph((600, 400))
+    upright.paste((255, 255, 255), (0, 0, 150, 100))
+    ours = {("jpeg", 320): files.encode(upright.resize((320, 213)))}
+    turned = {("jpeg", 320): files.encode(upright.rotate(180).resize((320, 213)))}
+
+    bench.check_same_work("same", ours, {"other": ours})
+    with pytest.raises(bench.NotTheSameWork):
+        bench.check_same_work("turned", ours, {"other": turned})
+
+
+def test_story_estimate_weighs_a_third_rotated(bench):
+    seconds, cpu = bench.story_estimate([(3000.0, True), (1500.0, False)], count=45, workers=2)
+
+    assert cpu == pytest.approx(15 * 3 + 30 * 1.5)
+    assert seconds == pytest.approx(cpu / 2)

@@ -1,5 +1,6 @@
 import io
 import struct
+import zlib
 from datetime import UTC, datetime
 
 import pytest
@@ -538,3 +539,113 @@ def test_social_card_is_cropped_around_the_focal_point():
 
     assert bottom_colour(low)[0] > 200
     assert bottom_colour(high)[2] > 200
+
+
+_STORED_AS = {3: Image.Transpose.ROTATE_180, 6: Image.Transpose.ROTATE_90, 8: Image.Transpose.ROTATE_270}
+
+
+def _as_camera_stores(upright: Image.Image, orientation: int, **options) -> bytes:
+    """The bytes a camera writes: pixels turned the opposite way, and the tag saying how to turn them back."""
+    stored = upright.transpose(_STORED_AS[orientation])
+    return files.encode(stored, quality=95, exif=files.tagged_exif(orientation=orientation), **options)
+
+
+@pytest.mark.parametrize("orientation", [3, 6, 8])
+def test_blur_lands_on_the_upright_area_of_a_photo_stored_on_its_side(orientation):
+    upright = Image.new("RGB", (1600, 1000), (255, 255, 255))
+    for x in range(0, 1600, 10):  # sharp stripes everywhere
+        upright.paste((0, 0, 0), (x, 0, x + 5, 1000))
+    data = _as_camera_stores(upright, orientation)
+
+    # The top-left quarter of the upright picture, as an editor draws it on the framing preview.
+    result = render(data, redactions=[(0, 0, 0.5, 0.5)], widths=(640,), formats=("jpeg", "webp"))
+
+    for file in result.files:
+        out = Image.open(io.BytesIO(file.data)).convert("L")
+        assert out.width > out.height, (file.purpose, out.size)
+        w, h = out.size
+
+        def contrast(box, out=out):
+            low, high = out.crop(box).getextrema()
+            return high - low
+
+        assert contrast((w // 20, h // 10, w * 4 // 10, h * 4 // 10)) < 60, (file.format, file.purpose)
+        assert contrast((w * 6 // 10, h // 10, w * 19 // 20, h * 4 // 10)) > 120, (file.format, file.purpose)
+        assert contrast((w // 20, h * 6 // 10, w * 4 // 10, h * 9 // 10)) > 120, (file.format, file.purpose)
+
+
+@pytest.mark.parametrize("orientation", [6, 8])
+def test_adobe_rgb_photo_on_its_side_is_turned_and_converted(orientation):
+    adobe = files.adobe_rgb_profile()
+    upright = Image.new("RGB", (1800, 1200), (40, 200, 60))
+    upright.paste((30, 30, 220), (900, 0, 1800, 1200))  # the right half blue
+    expected = ImageCms.profileToProfile(
+        Image.new("RGB", (1, 1), (40, 200, 60)), ImageCms.ImageCmsProfile(io.BytesIO(adobe)), imaging._SRGB
+    ).getpixel((0, 0))
+    data = _as_camera_stores(upright, orientation, icc_profile=adobe)
+
+    result = render(data, widths=(960, 320), formats=("jpeg",))
+
+    for file in result.files:
+        image = Image.open(io.BytesIO(file.data)).convert("RGB")
+        assert image.size == (file.width, file.height) and image.width > image.height
+        left = image.getpixel((image.width // 4, image.height // 2))
+        right = image.getpixel((image.width * 3 // 4, image.height // 2))
+        assert all(abs(a - b) <= 8 for a, b in zip(left, expected, strict=True)), (file.purpose, left, expected)
+        assert right[2] > 180 and right[1] < 80, (file.purpose, right)
+
+
+def test_heic_with_a_colour_profile_is_converted_to_srgb():
+    pillow_heif = pytest.importorskip("pillow_heif")
+    adobe = files.adobe_rgb_profile()
+    picture = Image.new("RGB", (320, 240), (40, 200, 60))
+    picture.info["icc_profile"] = adobe
+    buffer = io.BytesIO()
+    pillow_heif.from_pillow(picture).save(buffer, quality=90, enc_params={"preset": "ultrafast"})
+
+    result = render(buffer.getvalue(), widths=(320,), formats=("jpeg", "webp"))
+
+    for file in result.files:
+        image = Image.open(io.BytesIO(file.data))
+        assert "icc_profile" not in image.info
+        pixel = image.convert("RGB").getpixel((160, 120))
+        assert pixel[0] < 20 and pixel[1] > 180, (file.format, pixel)  # unconverted it would stay near 40
+
+
+def test_sixteen_bit_rgb_png_keeps_its_colours():
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    width, height = 400, 300
+    # Orange on the left, 16 bits a sample: 0xFF80 red, 0x8040 green, 0x1000 blue.
+    row = (
+        b"\0"
+        + struct.pack(">HHH", 0xFF80, 0x8040, 0x1000) * (width // 2)
+        + struct.pack(">HHH", 0, 0, 0xFFFF) * (width // 2)
+    )
+    ihdr = struct.pack(">IIBBBBB", width, height, 16, 2, 0, 0, 0)
+    data = (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(row * height)) + chunk(b"IEND", b"")
+    )
+
+    result = render(data, widths=(320,), formats=("jpeg",))
+
+    image = Image.open(io.BytesIO(result.files[0].data)).convert("RGB")
+    red, green, blue = image.getpixel((40, 150))
+    assert red > 240 and 110 < green < 145 and blue < 30, (red, green, blue)
+    assert image.getpixel((280, 150))[2] > 240
+
+
+def test_formats_come_back_in_the_order_asked_whatever_order_they_are_encoded_in():
+    data = files.encode(files.photograph((1000, 700)), quality=90)
+
+    result = render(data, widths=(640, 320), formats=("jpeg", "avif", "webp"), social=False)
+
+    assert [(f.width, f.format) for f in result.files] == [
+        (640, "jpeg"),
+        (640, "avif"),
+        (640, "webp"),
+        (320, "jpeg"),
+        (320, "avif"),
+        (320, "webp"),
+    ]
