@@ -50,11 +50,13 @@ def _link_for(token: str) -> PreviewLink:
     return link
 
 
-def _private(response: HttpResponse) -> HttpResponse:
+def _private(response: HttpResponse, *, token_in_url: bool = False) -> HttpResponse:
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex, nofollow"
-    # The token is in the URL: never hand it to another site in a Referer header.
-    response["Referrer-Policy"] = "no-referrer"
+    # A link's token is in its pages' URLs: never hand it on in a Referer header. Every other page here keeps
+    # its referrer on this site only: with "no-referrer" a browser sends `Origin: null` with the page's own
+    # forms, and the CSRF check rightly refuses them.
+    response["Referrer-Policy"] = "no-referrer" if token_in_url else "same-origin"
     return response
 
 
@@ -95,7 +97,8 @@ def preview_links(request: HttpRequest, pk: int) -> HttpResponse:
         except (ValueError, OverflowError, PreviewLinkError) as error:
             # int() and timedelta() say what they could not do, not what the editor should type.
             message = str(error) if isinstance(error, PreviewLinkError) else LINK_LIFETIME_ERROR
-            return render(request, "galleries/preview_links.html", _links_context(gallery, error=message), status=400)
+            page = render(request, "galleries/preview_links.html", _links_context(gallery, error=message), status=400)
+            return _private(page)
         new_url = settings.SITE_URL + reverse("galleries:preview-link", kwargs={"token": token})
     return _private(render(request, "galleries/preview_links.html", _links_context(gallery, new_url=new_url)))
 
@@ -123,7 +126,7 @@ def preview_link_revoke(request: HttpRequest, pk: int, link_pk: int) -> HttpResp
 def link_gallery(request: HttpRequest, token: str) -> HttpResponse:
     link = _link_for(token)
     page = render_gallery_page(request, link.gallery, preview=LinkMediaUrl(token), page_url=_link_url(token))
-    return _private(page)
+    return _private(page, token_in_url=True)
 
 
 @require_safe
@@ -131,7 +134,7 @@ def link_item(request: HttpRequest, token: str, item_pk: int) -> HttpResponse:
     link = _link_for(token)
     item = get_object_or_404(Item, gallery=link.gallery, pk=item_pk)
     page = render_item_page(request, link.gallery, item, preview=LinkMediaUrl(token), page_url=_link_url(token))
-    return _private(page)
+    return _private(page, token_in_url=True)
 
 
 def _link_url(token: str) -> str:
