@@ -12,9 +12,8 @@ from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 
 from galleries.admin.captions import CaptionsGridMixin
-from galleries.admin.thumbnails import thumbnail
 from galleries.admin.transitions import TransitionsMixin
-from galleries.admin.uploads import UploadsMixin
+from galleries.admin.uploads import PhotoFilesField, UploadsMixin, photo_cell
 from galleries.history import (
     WORKFLOW_FIELDS,
     ConflictError,
@@ -73,7 +72,7 @@ class ItemInline(admin.TabularInline):
 
     @admin.display(description="Photo")
     def preview(self, item: Item) -> str:
-        return thumbnail(item.photo) if item.pk else ""
+        return photo_cell(item) if item.pk else ""
 
     @admin.display(description="Order")
     def move(self, item: Item) -> str:
@@ -132,6 +131,13 @@ class FaqEntryInline(admin.StackedInline):
 class GalleryAdminForm(forms.ModelForm):
     # The version the editor started from; a save against a newer one is a conflict, never an overwrite.
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    upload_files = PhotoFilesField(
+        required=False,
+        label="Photos",
+        help_text="Drop photos here or choose them: they become the gallery's items when you save.",
+        widget=PhotoFilesField.widget(attrs={"accept": "image/*", "class": "loupe-add-files"}),
+    )
+    upload_order = forms.ChoiceField(choices=AppendOrder.CHOICES, required=False, label="Add them in order of")
     add_photos = forms.CharField(
         required=False,
         label="Add library photos",
@@ -247,6 +253,17 @@ class GalleryAdmin(TransitionsMixin, CaptionsGridMixin, UploadsMixin, VersionAdm
             .annotate(item_total=Count("items", distinct=True))
         )
 
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None:
+            return super().get_fieldsets(request, obj)
+        # A new gallery starts with its photos; workflow facts and library IDs mean nothing before it exists.
+        start = (
+            [("Photos", {"fields": ["upload_files", "upload_order"]})]
+            if request.user.has_perm("galleries.add_photo")
+            else []
+        )
+        return [*start, *(fs for fs in self.fieldsets if fs[0] not in ("Photos", "Workflow"))]
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         # "version" is the form's own hidden field; the model field of that name is not editable, and the
         # form factory refuses to be asked for it.
@@ -333,6 +350,7 @@ class GalleryAdmin(TransitionsMixin, CaptionsGridMixin, UploadsMixin, VersionAdm
         if not change:
             super().save_related(request, form, formsets, change)
             self._save_order(request, form)
+            self.save_new_gallery_files(request, form)
             return
         gallery = form.instance
         # One unit: refused if the gallery moved on since the form was loaded (nothing is written), else saved
@@ -378,6 +396,8 @@ class GalleryAdmin(TransitionsMixin, CaptionsGridMixin, UploadsMixin, VersionAdm
         return [
             path("<int:object_id>/captions/", view(self.captions_view), name="galleries_gallery_captions"),
             path("<int:object_id>/upload/", view(self.upload_view), name="galleries_gallery_upload"),
+            path("<int:object_id>/status/", view(self.status_view), name="galleries_gallery_status"),
+            path("<int:object_id>/retry/<int:photo_id>/", view(self.retry_view), name="galleries_gallery_retry"),
             path("<int:object_id>/upload/known/", view(self.upload_known_view), name="galleries_gallery_upload_known"),
             path(
                 "<int:object_id>/upload/append/", view(self.upload_append_view), name="galleries_gallery_upload_append"

@@ -1,0 +1,131 @@
+"""The editors' desk: a gallery starts with its photos, items show their photos' state until ready."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from galleries.models import Gallery, Photo
+from tests.factories import GalleryFactory, PhotoFactory, jpeg_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def jpeg_file(name: str, shade: int) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, jpeg_bytes(size=(400, 300), color=(shade, 90, 200 - shade)), "image/jpeg")
+
+
+def test_a_new_gallery_is_made_with_the_photos_dropped_on_its_add_form(client, photographer_user):
+    client.force_login(photographer_user)
+    page = client.get(reverse("admin:galleries_gallery_add"))
+    assert 'enctype="multipart/form-data"' in page.text
+    assert 'name="upload_files"' in page.text
+    assert "Add library photos" not in page.text  # no IDs to type on a gallery that does not exist yet
+
+    response = client.post(
+        reverse("admin:galleries_gallery_add"),
+        {
+            "title": "Harbour at dawn",
+            "slug": "harbour-at-dawn",
+            "kind": Gallery._meta.get_field("kind").default,
+            "comment_mode": Gallery._meta.get_field("comment_mode").default,
+            "upload_files": [
+                jpeg_file("dawn-10.jpg", 10),
+                jpeg_file("dawn-2.jpg", 20),
+                SimpleUploadedFile("bad.jpg", b"not a photo", "image/jpeg"),
+            ],
+            "upload_order": "name",
+            **inline_management(),
+        },
+        follow=True,
+    )
+
+    gallery = Gallery.objects.get(slug="harbour-at-dawn")
+    names = [item.photo.original_filename for item in gallery.items.order_by("position")]
+    assert names == ["dawn-2.jpg", "dawn-10.jpg"]
+    assert gallery.cover_id == gallery.items.order_by("position").first().photo_id
+    assert "2 photos added" in response.text
+    assert "“bad.jpg” could not be added" in response.text
+
+
+def inline_management() -> dict:
+    data = {}
+    for prefix in ("items", "corrections", "links", "faq_entries"):
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    return data
+
+
+def test_bad_files_alone_still_make_the_gallery_and_say_why(client, editor):
+    client.force_login(editor)
+    bad = SimpleUploadedFile("bad.jpg", b"not a photo", "image/jpeg")
+    response = client.post(
+        reverse("admin:galleries_gallery_add"),
+        {
+            "title": "Empty start",
+            "slug": "empty-start",
+            "kind": Gallery._meta.get_field("kind").default,
+            "comment_mode": Gallery._meta.get_field("comment_mode").default,
+            "upload_files": [bad],
+            **inline_management(),
+        },
+        follow=True,
+    )
+    assert Gallery.objects.filter(slug="empty-start").exists()
+    assert "“bad.jpg” could not be added" in response.text
+
+
+def test_the_upload_area_sits_above_the_gallery_form(client, editor):
+    gallery = GalleryFactory(items=1)
+    client.force_login(editor)
+    page = client.get(reverse("admin:galleries_gallery_change", args=[gallery.pk])).text
+    assert page.index('id="upload"') < page.index('id="gallery_form"')
+
+
+def test_status_endpoint_reports_each_items_photo_state(client, editor):
+    gallery = GalleryFactory(items=2)
+    first, second = gallery.items.order_by("position")
+    Photo.objects.filter(pk=second.photo_id).update(state=Photo.State.FAILED, state_reason="The file is truncated.")
+    client.force_login(editor)
+
+    answer = client.get(reverse("admin:galleries_gallery_status", args=[gallery.pk])).json()
+
+    assert [entry["item"] for entry in answer["items"]] == [first.pk, second.pk]
+    assert answer["items"][1] == {
+        "item": second.pk,
+        "photo": second.photo_id,
+        "state": "failed",
+        "label": "Failed",
+        "reason": "The file is truncated.",
+    }
+
+
+def test_status_of_a_gallery_you_cannot_edit_is_refused(client, photographer_user):
+    gallery = GalleryFactory(items=1)
+    client.force_login(photographer_user)
+    assert client.get(reverse("admin:galleries_gallery_status", args=[gallery.pk])).status_code == 403
+
+
+def test_a_failed_item_says_why_and_offers_a_retry_that_queues_it_again(client, editor):
+    gallery = GalleryFactory(items=1)
+    photo = gallery.items.get().photo
+    Photo.objects.filter(pk=photo.pk).update(state=Photo.State.FAILED, state_reason="The file is truncated.")
+    client.force_login(editor)
+    page = client.get(reverse("admin:galleries_gallery_change", args=[gallery.pk])).text
+    retry = reverse("admin:galleries_gallery_retry", args=[gallery.pk, photo.pk])
+    assert "The file is truncated." in page
+    assert f'formaction="{retry}"' in page
+
+    response = client.post(retry)
+
+    assert response.status_code == 302
+    photo.refresh_from_db()
+    assert photo.state != Photo.State.FAILED
+
+
+def test_retry_leaves_photos_outside_the_gallery_alone(client, editor):
+    gallery = GalleryFactory(items=1)
+    stranger = PhotoFactory()
+    Photo.objects.filter(pk=stranger.pk).update(state=Photo.State.FAILED)
+    client.force_login(editor)
+    client.post(reverse("admin:galleries_gallery_retry", args=[gallery.pk, stranger.pk]))
+    stranger.refresh_from_db()
+    assert stranger.state == Photo.State.FAILED
