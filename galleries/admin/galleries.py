@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 
 from galleries.admin.captions import CaptionsGridMixin
+from galleries.admin.picker import CoverPicker, PickerMixin
 from galleries.admin.transitions import TransitionsMixin
 from galleries.admin.uploads import PhotoFilesField, UploadsMixin, photo_cell
 from galleries.history import (
@@ -22,7 +23,7 @@ from galleries.history import (
     editing_gallery,
     restore_revision,
 )
-from galleries.library import AppendOrder, Dropped, append_photos, move_item, renumber_items
+from galleries.library import AppendOrder, move_item, renumber_items
 from galleries.models import AuditEvent, CorrectionNote, FaqEntry, Gallery, GalleryLink, Item, Photo
 from galleries.workflow import available_transitions, can_edit_gallery, galleries_visible_to, is_editor, is_owner
 
@@ -138,11 +139,6 @@ class GalleryAdminForm(forms.ModelForm):
         widget=PhotoFilesField.widget(attrs={"accept": "image/*", "class": "loupe-add-files"}),
     )
     upload_order = forms.ChoiceField(choices=AppendOrder.CHOICES, required=False, label="Add them in order of")
-    add_photos = forms.CharField(
-        required=False,
-        label="Add library photos",
-        help_text="Photo IDs from the library, separated by commas; they are appended in this order.",
-    )
 
     class Meta:
         model = Gallery
@@ -170,22 +166,12 @@ class GalleryAdminForm(forms.ModelForm):
         if "cover" in self.fields:
             # The cover is one of the gallery's own photos; listing the whole library would be useless and slow.
             self.fields["cover"].queryset = (
-                Photo.objects.filter(items__gallery=self.instance).distinct()
+                Photo.objects.filter(items__gallery=self.instance).distinct().prefetch_related("renditions")
                 if self.instance.pk
                 else Photo.objects.none()
             )
-
-    def clean_add_photos(self) -> list[Photo]:
-        raw = self.cleaned_data["add_photos"].replace(",", " ").split()
-        try:
-            ids = [int(value) for value in raw]
-        except ValueError:
-            raise ValidationError("Use photo IDs (numbers), separated by commas.") from None
-        photos = Photo.objects.in_bulk(ids)
-        missing = [str(pk) for pk in ids if pk not in photos]
-        if missing:
-            raise ValidationError(f"No photo with ID {', '.join(missing)} in the library.")
-        return [photos[pk] for pk in ids]
+            self.fields["cover"].widget = CoverPicker(choices=self.fields["cover"].choices)
+            self.fields["cover"].empty_label = "No cover"
 
     def clean(self):
         cleaned = super().clean()
@@ -198,7 +184,7 @@ class GalleryAdminForm(forms.ModelForm):
 
 
 @admin.register(Gallery)
-class GalleryAdmin(TransitionsMixin, CaptionsGridMixin, UploadsMixin, VersionAdmin):
+class GalleryAdmin(TransitionsMixin, CaptionsGridMixin, UploadsMixin, PickerMixin, VersionAdmin):
     form = GalleryAdminForm
     change_form_template = "admin/galleries/gallery/change_form.html"
     list_display = ["title", "kind", "status", "section", "item_count", "publish_at", "published_at", "updated_at"]
@@ -220,7 +206,6 @@ class GalleryAdmin(TransitionsMixin, CaptionsGridMixin, UploadsMixin, VersionAdm
     fieldsets = [
         (None, {"fields": ["title", "slug", "kind", "dek", "introduction"]}),
         ("Credits and placement", {"fields": ["photographers", "section", "tags", "cover", "disclosure"]}),
-        ("Photos", {"fields": ["add_photos"]}),
         ("Readers", {"fields": ["comment_mode"]}),
         (
             "Workflow",
@@ -262,7 +247,7 @@ class GalleryAdmin(TransitionsMixin, CaptionsGridMixin, UploadsMixin, VersionAdm
             if request.user.has_perm("galleries.add_photo")
             else []
         )
-        return [*start, *(fs for fs in self.fieldsets if fs[0] not in ("Photos", "Workflow"))]
+        return [*start, *(fs for fs in self.fieldsets if fs[0] != "Workflow")]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         # "version" is the form's own hidden field; the model field of that name is not editable, and the
@@ -370,13 +355,6 @@ class GalleryAdmin(TransitionsMixin, CaptionsGridMixin, UploadsMixin, VersionAdm
 
     def _save_order(self, request, form) -> None:
         gallery = form.instance
-        if form.cleaned_data.get("add_photos"):
-            append_photos(
-                gallery=gallery,
-                dropped=[Dropped(photo=photo, name="") for photo in form.cleaned_data["add_photos"]],
-                order=None,
-                by=request.user,
-            )
         move = request.POST.get("_move", "")
         item_id, _, direction = move.partition(":")
         if item_id.isascii() and item_id.isdigit() and direction in ("up", "down"):
@@ -396,6 +374,7 @@ class GalleryAdmin(TransitionsMixin, CaptionsGridMixin, UploadsMixin, VersionAdm
         return [
             path("<int:object_id>/captions/", view(self.captions_view), name="galleries_gallery_captions"),
             path("<int:object_id>/upload/", view(self.upload_view), name="galleries_gallery_upload"),
+            path("<int:object_id>/library/", view(self.library_view), name="galleries_gallery_library"),
             path("<int:object_id>/status/", view(self.status_view), name="galleries_gallery_status"),
             path("<int:object_id>/retry/<int:photo_id>/", view(self.retry_view), name="galleries_gallery_retry"),
             path("<int:object_id>/upload/known/", view(self.upload_known_view), name="galleries_gallery_upload_known"),

@@ -1,11 +1,14 @@
 """The editors' desk: a gallery starts with its photos, items show their photos' state until ready."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from galleries.models import Gallery, Photo
-from tests.factories import GalleryFactory, PhotoFactory, jpeg_bytes
+from tests.factories import GalleryFactory, PhotoFactory, PhotographerFactory, jpeg_bytes, published_gallery
+from tests.galleries.test_admin import change_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -129,3 +132,62 @@ def test_retry_leaves_photos_outside_the_gallery_alone(client, editor):
     client.post(reverse("admin:galleries_gallery_retry", args=[gallery.pk, stranger.pk]))
     stranger.refresh_from_db()
     assert stranger.state == Photo.State.FAILED
+
+
+# The photo picker ------------------------------------------------------------------------------------------
+
+
+def picked(client, gallery, **query) -> set[int]:
+    response = client.get(reverse("admin:galleries_gallery_library", args=[gallery.pk]), query)
+    assert response.status_code == 200
+    return {photo.pk for photo, _, _ in response.context["cards"]}
+
+
+def test_picker_finds_photos_by_caption_photographer_keyword_and_date(client, editor):
+    gallery = GalleryFactory()
+    flood = PhotoFactory(caption="Water reaches the school steps.", photographer=PhotographerFactory(name="Ines Ruiz"))
+    harvest = PhotoFactory(keywords=["harvest", "hay"], taken_at=datetime(2024, 8, 2, 10, tzinfo=UTC))
+    old = PhotoFactory(taken_at=datetime(2019, 1, 5, 10, tzinfo=UTC))
+    client.force_login(editor)
+
+    assert picked(client, gallery, q="school") == {flood.pk}
+    assert picked(client, gallery, q="ruiz") == {flood.pk}
+    assert picked(client, gallery, q="HAY") == {harvest.pk}
+    assert picked(client, gallery, taken_from="2024-01-01") == {harvest.pk}
+    assert picked(client, gallery, taken_to="2020-01-01") == {old.pk}
+    page = client.get(reverse("admin:galleries_gallery_library", args=[gallery.pk])).text
+    assert 'type="checkbox" name="photos"' in page
+    assert "loupe-thumb" in page
+
+
+def test_photographer_picks_only_from_their_own_and_published_photos(client, photographer_user):
+    mine = PhotoFactory(photographer=PhotographerFactory(user=photographer_user))
+    public = published_gallery(items=1).items.get().photo
+    someone_elses = PhotoFactory()
+    gallery = GalleryFactory(created_by=photographer_user)
+    client.force_login(photographer_user)
+
+    assert picked(client, gallery) == {mine.pk, public.pk}
+    client.post(reverse("admin:galleries_gallery_library", args=[gallery.pk]), {"photos": [someone_elses.pk]})
+    assert not gallery.items.exists()
+
+
+def test_photos_already_in_the_gallery_cannot_be_ticked_again(client, editor):
+    gallery = GalleryFactory(items=1)
+    client.force_login(editor)
+    page = client.get(reverse("admin:galleries_gallery_library", args=[gallery.pk])).text
+    assert "already in this gallery" in page
+
+
+def test_the_cover_is_chosen_from_thumbnails_of_the_gallerys_photos(client, editor):
+    gallery = GalleryFactory(items=2)
+    second = gallery.items.order_by("position").last().photo
+    client.force_login(editor)
+    page = client.get(reverse("admin:galleries_gallery_change", args=[gallery.pk])).text
+    assert page.count('type="radio" name="cover"') == 3  # no cover, and each photo
+    assert "loupe-cover-picker" in page
+
+    data = change_form_data(client, gallery, cover=str(second.pk))
+    assert client.post(reverse("admin:galleries_gallery_change", args=[gallery.pk]), data).status_code == 302
+    gallery.refresh_from_db()
+    assert gallery.cover == second
