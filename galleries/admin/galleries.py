@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 
 from galleries.admin.captions import CaptionsGridMixin
+from galleries.admin.labels import labelled
 from galleries.admin.picker import CoverPicker, PickerMixin
 from galleries.admin.transitions import TransitionsMixin
 from galleries.admin.uploads import PhotoFilesField, UploadsMixin, photo_cell
@@ -57,6 +58,7 @@ class ItemInlineForm(forms.ModelForm):
 class ItemInline(admin.TabularInline):
     model = Item
     form = ItemInlineForm
+    formset = labelled("photo")
     extra = 0
     ordering = ["position", "id"]
     fields = ["move", "preview", "position", "headline", "caption", "alt_text", "credit_override", "editor_note"]
@@ -119,12 +121,14 @@ class CorrectionInline(admin.TabularInline):
 
 class GalleryLinkInline(admin.TabularInline):
     model = GalleryLink
+    formset = labelled("link")
     extra = 0
     fields = ["position", "label", "url"]
 
 
 class FaqEntryInline(admin.StackedInline):
     model = FaqEntry
+    formset = labelled("question")
     extra = 0
     fields = ["position", "question", "answer"]
 

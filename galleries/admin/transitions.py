@@ -53,6 +53,18 @@ class TransitionsMixin:
             self.message_user(request, message, messages.SUCCESS)
         return redirect(reverse("admin:galleries_gallery_change", args=[gallery.pk]))
 
+    def response_change(self, request, obj):
+        # "Save and submit for review": the edit is saved (and checked) first, then submitted, in one click.
+        if "_save_and_submit" not in request.POST:
+            return super().response_change(request, obj)
+        try:
+            submit_gallery(gallery=obj, by=request.user)
+        except TransitionError as error:
+            self.message_user(request, f"Saved, but not submitted: {error}", messages.WARNING)
+        else:
+            self.message_user(request, "Saved and submitted for review. The editors have been told.", messages.SUCCESS)
+        return redirect(reverse("admin:galleries_gallery_change", args=[obj.pk]))
+
     def _apply_transition(self, request: HttpRequest, gallery: Gallery, name: str) -> str:
         by, post = request.user, request.POST
         if name == "submit":

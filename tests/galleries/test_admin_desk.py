@@ -191,3 +191,30 @@ def test_the_cover_is_chosen_from_thumbnails_of_the_gallerys_photos(client, edit
     assert client.post(reverse("admin:galleries_gallery_change", args=[gallery.pk]), data).status_code == 302
     gallery.refresh_from_db()
     assert gallery.cover == second
+
+
+def test_save_and_submit_saves_the_captions_then_submits_in_one_click(client, photographer_user):
+    gallery = GalleryFactory(items=1, created_by=photographer_user)
+    item = gallery.items.get()
+    client.force_login(photographer_user)
+    page = client.get(reverse("admin:galleries_gallery_change", args=[gallery.pk])).text
+    assert 'name="_save_and_submit"' in page
+
+    data = change_form_data(client, gallery, _save_and_submit="1")
+    data["items-0-caption"] = "Boats wait for the tide."
+    data["items-0-alt_text"] = "Three fishing boats on mud at low tide."
+    response = client.post(reverse("admin:galleries_gallery_change", args=[gallery.pk]), data, follow=True)
+
+    gallery.refresh_from_db()
+    item.refresh_from_db()
+    assert item.caption == "Boats wait for the tide."
+    assert gallery.status == Gallery.Status.IN_REVIEW, response.text
+    assert "Saved and submitted for review" in response.text
+
+
+def test_publish_time_names_the_newsroom_time_zone(client, editor, settings):
+    settings.TIME_ZONE = "Europe/Oslo"
+    gallery = GalleryFactory(items=1, status=Gallery.Status.IN_REVIEW)
+    client.force_login(editor)
+    page = client.get(reverse("admin:galleries_gallery_change", args=[gallery.pk])).text
+    assert "Newsroom time (Europe/Oslo)" in page
