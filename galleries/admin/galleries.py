@@ -160,6 +160,10 @@ class GalleryAdminForm(forms.ModelForm):
             "comment_mode",
         ]
         widgets = {
+            # Ticked boxes: the stock two-box filter puts ARIA on elements that may not carry it, and makes a
+            # picture editor move names between boxes to credit someone.
+            "photographers": forms.CheckboxSelectMultiple(attrs={"class": "loupe-checklist"}),
+            "tags": forms.CheckboxSelectMultiple(attrs={"class": "loupe-checklist"}),
             "dek": forms.Textarea(attrs={"rows": 3}),
             "introduction": forms.Textarea(attrs={"rows": 8}),
         }
@@ -196,7 +200,6 @@ class GalleryAdmin(TransitionsMixin, CaptionsGridMixin, UploadsMixin, PickerMixi
     search_fields = ["title", "dek", "slug"]
     date_hierarchy = "created_at"
     prepopulated_fields = {"slug": ["title"]}
-    filter_horizontal = ["tags", "photographers"]
     readonly_fields = [
         "status",
         "publish_at",

@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from galleries import imaging
+from galleries.admin.keywords import KeywordsField
 from galleries.admin.thumbnails import thumbnail
 from galleries.library import galleries_using
 from galleries.markup import without_control_characters
@@ -37,6 +38,8 @@ class UsedFilter(admin.SimpleListFilter):
 
 
 class PhotoAdminForm(forms.ModelForm):
+    keywords = KeywordsField()
+
     class Meta:
         model = Photo
         fields = [
@@ -59,6 +62,8 @@ class PhotoAdminForm(forms.ModelForm):
             "alt_text": forms.Textarea(attrs={"rows": 3}),
             "focal_x": forms.NumberInput(attrs={"step": "0.01", "min": 0, "max": 1, "class": "loupe-focal-x"}),
             "focal_y": forms.NumberInput(attrs={"step": "0.01", "min": 0, "max": 1, "class": "loupe-focal-y"}),
+            # Blur areas are drawn on the photo with the blur tool, never typed as JSON.
+            "redactions": forms.HiddenInput,
         }
 
     def clean_redactions(self):
