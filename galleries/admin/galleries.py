@@ -102,6 +102,7 @@ class CorrectionInline(admin.TabularInline):
     fields = ["created_at", "text", "created_by"]
     readonly_fields = fields
     verbose_name = "correction (“Updated:” note)"
+    verbose_name_plural = "Corrections (“Updated:” notes)"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("created_by")

@@ -1,6 +1,7 @@
 import re
 
 from django.contrib import admin, messages
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -9,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from galleries.models import Gallery
+from galleries.models import AuditEvent, Gallery
 from galleries.workflow import (
     TransitionError,
     add_correction,
@@ -36,8 +37,28 @@ def _parse_local_datetime(value: str):
     return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
 
 
+def gallery_events(gallery: Gallery):
+    return AuditEvent.objects.filter(
+        target_type=ContentType.objects.get_for_model(Gallery), target_id=str(gallery.pk)
+    ).select_related("actor")
+
+
 class TransitionsMixin:
     """The gallery admin's workflow buttons and bulk actions: every one calls galleries.workflow; none sets a status."""
+
+    object_history_template = "admin/galleries/gallery/object_history.html"
+
+    def get_view_on_site_url(self, obj=None):
+        # Readers cannot open a gallery before it is published: "View on site" opens what it will look like.
+        if obj is not None and obj.pk and not obj.is_public:
+            return reverse("galleries:preview", args=[obj.pk])
+        return super().get_view_on_site_url(obj)
+
+    def history_view(self, request, object_id, extra_context=None):
+        # The history shows the workflow's steps (submitted, sent back, approved…) beside the field edits.
+        gallery = self.get_object(request, object_id)
+        events = gallery_events(gallery)[:200] if gallery is not None else []
+        return super().history_view(request, object_id, {**(extra_context or {}), "audit_events": events})
 
     def transition_view(self, request: HttpRequest, object_id: int, name: str) -> HttpResponse:
         if request.method != "POST":

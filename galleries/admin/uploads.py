@@ -84,6 +84,14 @@ class UploadsMixin:
                 return super().add_view(request, form_url, extra_context)
         return super().add_view(request, form_url, extra_context)
 
+    def get_changeform_initial_data(self, request):
+        # A photographer making a gallery is, nearly always, its photographer.
+        initial = super().get_changeform_initial_data(request)
+        photographer = getattr(request.user, "photographer", None)
+        if photographer is not None:
+            initial.setdefault("photographers", [photographer.pk])
+        return initial
+
     def save_new_gallery_files(self, request: HttpRequest, form) -> None:
         """Photos dropped on the add form become the new gallery's first items."""
         files = form.cleaned_data.get("upload_files") or []

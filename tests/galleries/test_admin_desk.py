@@ -1,5 +1,6 @@
 """The editors' desk: a gallery starts with its photos, items show their photos' state until ready."""
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -7,7 +8,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from galleries.models import Gallery, Photo
-from tests.factories import GalleryFactory, PhotoFactory, PhotographerFactory, jpeg_bytes, published_gallery
+from tests.factories import (
+    GalleryFactory,
+    PhotoFactory,
+    PhotographerFactory,
+    UserFactory,
+    jpeg_bytes,
+    published_gallery,
+)
 from tests.galleries.test_admin import change_form_data
 
 pytestmark = pytest.mark.django_db
@@ -218,3 +226,38 @@ def test_publish_time_names_the_newsroom_time_zone(client, editor, settings):
     client.force_login(editor)
     page = client.get(reverse("admin:galleries_gallery_change", args=[gallery.pk])).text
     assert "Newsroom time (Europe/Oslo)" in page
+
+
+def test_view_on_site_of_a_draft_opens_its_preview(client, editor):
+    draft = GalleryFactory(items=1)
+    published = published_gallery(items=1)
+    client.force_login(editor)
+    page = client.get(reverse("admin:galleries_gallery_change", args=[draft.pk])).text
+    assert f'href="/preview/{draft.pk}/" class="viewsitelink"' in page
+    page = client.get(reverse("admin:galleries_gallery_change", args=[published.pk])).text
+    assert f"/galleries/{published.slug}/" in client.get(viewsite_href(page)).url
+
+
+def viewsite_href(page: str) -> str:
+    return re.search(r'href="([^"]+)" class="viewsitelink"', page).group(1)
+
+
+def test_history_shows_workflow_steps_beside_field_edits(client, photographer_user, editor):
+    gallery = GalleryFactory(items=1, created_by=photographer_user, dek="A dek.")
+    client.force_login(photographer_user)
+    client.post(reverse("admin:galleries_gallery_transition", args=[gallery.pk, "submit"]))
+    client.force_login(editor)
+    page = client.get(reverse("admin:galleries_gallery_history", args=[gallery.pk])).text
+    assert "Audit log" in page
+    assert "in_review" in page
+
+
+def test_new_gallery_credits_the_signed_in_photographer_and_corrections_are_plural(client, photographer_user):
+    photographer = PhotographerFactory(user=photographer_user)
+    client.force_login(photographer_user)
+    form = client.get(reverse("admin:galleries_gallery_add")).context["adminform"].form
+    assert form.initial["photographers"] == [photographer.pk]
+    gallery = published_gallery(items=1)
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    page = client.get(reverse("admin:galleries_gallery_change", args=[gallery.pk])).text
+    assert "Corrections (“Updated:” notes)" in page
