@@ -20,6 +20,17 @@ from django.utils.functional import LazyObject, empty
 from galleries.markup import one_line, without_control_characters
 
 INSTAGRAM_HANDLE = re.compile(r"[A-Za-z0-9._]{1,30}")
+_INSTAGRAM_PROFILE = re.compile(r"(?:https?://)?(?:www\.|m\.)?instagram\.com/([^/?#]+)/?(?:[?#].*)?", re.IGNORECASE)
+
+
+def instagram_handle(value: str) -> str:
+    """The handle in `amara.okafor`, `@amara.okafor` or a profile address; "" when it names no handle."""
+    value = (value or "").strip()
+    profile = _INSTAGRAM_PROFILE.fullmatch(value)
+    handle = profile.group(1) if profile else value.removeprefix("@")
+    return handle if INSTAGRAM_HANDLE.fullmatch(handle) else ""
+
+
 _validate_web_url = URLValidator(schemes=["http", "https"])
 
 
