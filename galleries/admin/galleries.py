@@ -47,7 +47,8 @@ class ItemInlineForm(forms.ModelForm):
         model = Item
         fields = ["position", "photo", "headline", "caption", "alt_text", "credit_override"]
         widgets = {
-            "position": forms.NumberInput(attrs={"class": "loupe-position", "min": 0}),
+            # Set by the move buttons and dragging; the row shows its number from 1, never a 0-based field.
+            "position": forms.HiddenInput(attrs={"class": "loupe-position"}),
             "headline": forms.TextInput(attrs={"size": 24}),
             "caption": forms.Textarea(attrs={"rows": 4, "cols": 36}),
             "alt_text": forms.Textarea(attrs={"rows": 4, "cols": 28}),
@@ -84,6 +85,7 @@ class ItemInline(admin.TabularInline):
         # Real submit buttons: without JavaScript they save the form and move the item; with it, they
         # reorder the rows in place. Either way a keyboard user never needs to drag.
         return format_html(
+            '<span class="loupe-number">{n}</span>'
             '<span class="loupe-drag-handle" aria-hidden="true" title="Drag to reorder">⠿</span>'
             '<button type="submit" class="loupe-move" name="_move" value="{pk}:up" data-direction="up"'
             ' aria-label="Move photo {n} up">↑</button>'

@@ -10,9 +10,11 @@ Forms, and the journey that posts each (journeys in other modules named with the
 - library photo picker (add photos, choose the cover): here
 - captions grid: here, test_journeys
 - workflow steps (submit, request changes, approve, schedule, withdraw): test_journeys
-- photo change (focal point, blur areas, keywords): test_photo_framing, here
+- save and submit for review (one click from the change form): here
+- photo change (focal point, blur areas): test_photo_framing; (keywords as tags, save): here
+- photographer, section, tag: here
 - moderation queue (keyboard decisions): test_journeys
-- ban form: here
+- ban form, word rules: here
 - comment, reply, report, vote (public): test_journeys, test_comments, test_reader_journey
 - search (public, GET): test_reader_journey
 """
@@ -122,6 +124,11 @@ def test_gallery_by_dropping_photos_picking_from_the_library_reordering_and_the_
     assert page.locator(".loupe-item-photo[data-state=ready]").count() == 3
     page.locator("#upload").wait_for()
     assert_accessible(page, context="gallery change page")
+    # At 1366 px the items table fits: nothing is clipped or pushed into a sideways scroll.
+    page.set_viewport_size({"width": 1366, "height": 900})
+    overflow = page.locator("#items-group .tabular").evaluate("box => box.scrollWidth - box.clientWidth")
+    assert overflow <= 0, f"the items table is {overflow}px wider than its box at 1366 px"
+    assert page.locator("#items-group .loupe-number").all_inner_texts() == ["1", "2", "3"]
     shots(page, "change-page")
 
     # Two library photos, picked visually.
@@ -184,3 +191,41 @@ def test_editor_photo_page_moderation_queue_and_bans_are_axe_clean_and_their_for
     moderator.locator(".messagelist").wait_for()
     assert "troll@example.org" in moderator.locator("#result_list").inner_text()
     shots(moderator, "banned")
+
+
+def test_the_desks_other_forms_post_from_the_browser(new_page, shots):
+    """Photographer, section, tag and word-rule forms, and keywords typed as tags on a photo."""
+    admin = new_page()
+    login(admin, "admin", "loupe-admin-demo")
+    admin.goto("/admin/galleries/photographer/add/")
+    admin.fill("#id_name", "Noor Haddad")
+    admin.fill("#id_slug", "noor-haddad")
+    admin.fill("#id_instagram", "https://www.instagram.com/noor.haddad/")
+    admin.locator("input[name=_continue]").click()
+    admin.locator(".messagelist").wait_for()
+    assert admin.locator("#id_instagram").input_value() == "noor.haddad"
+    for kind, name in (("section", "Climate"), ("tag", "Heatwave")):
+        admin.goto(f"/admin/galleries/{kind}/add/")
+        admin.fill("#id_name", name)
+        admin.locator("input[name=_save]").click()
+        admin.locator(".messagelist").wait_for()
+        assert name in admin.locator("#result_list").inner_text()
+
+    admin.goto("/admin/galleries/photo/")
+    admin.locator("#result_list tbody tr a").first.click()
+    entry = admin.get_by_label("Keywords")
+    entry.fill("night market")
+    entry.press("Enter")
+    admin.get_by_role("button", name="Remove keyword night market").wait_for()
+    admin.locator("input[name=_continue]").click()
+    admin.locator(".messagelist").wait_for()
+    assert "night market" in admin.locator("input[name=keywords]").input_value()
+    shots(admin, "keywords")
+
+    moderator = new_page()
+    login(moderator, "moderator", "loupe-moderator-demo")
+    moderator.goto("/admin/newsroom/wordrule/add/")
+    moderator.fill("#id_word", "scoundrel")
+    moderator.locator("input[name=_save]").click()
+    moderator.locator(".messagelist").wait_for()
+    assert "scoundrel" in moderator.locator("#result_list").inner_text()

@@ -29,6 +29,8 @@
       all.forEach(function (row, index) {
         var input = row.querySelector("input[name$='-position']");
         if (input) { input.value = index; }
+        var number = row.querySelector(".loupe-number");
+        if (number) { number.textContent = index + 1; }
         row.querySelectorAll(".loupe-move").forEach(function (button) {
           var direction = button.dataset.direction;
           button.setAttribute("aria-label", "Move photo " + (index + 1) + " " + direction);
@@ -97,6 +99,39 @@
       dragged = null;
     });
     renumber();
+    setUpCompact(group, rows().length);
+  }
+
+  /* A long gallery opens compact: photo, number, headline and the move controls; captions and alt text are
+     one click away, here or in the captions grid. Hidden fields still post what they hold. */
+  var COMPACT_FROM = 12;
+
+  function setUpCompact(group, count) {
+    if (count < COMPACT_FROM || group.querySelector(".loupe-items-tools")) { return; }
+    var tools = document.createElement("p");
+    tools.className = "loupe-items-tools";
+    var toggle = document.createElement("button");
+    toggle.type = "button";
+    toggle.className = "button";
+    toggle.setAttribute("aria-controls", group.id);
+    var grid = document.querySelector("a[href$='/captions/']");
+    function show(compact) {
+      group.classList.toggle("loupe-compact", compact);
+      toggle.setAttribute("aria-pressed", compact ? "false" : "true");
+      toggle.textContent = compact ? "Show captions and alt text here" : "Compact view";
+    }
+    toggle.addEventListener("click", function () { show(!group.classList.contains("loupe-compact")); });
+    tools.append(count + " photos. ", toggle);
+    if (grid) {
+      var link = document.createElement("a");
+      link.href = grid.href;
+      link.className = "button";
+      link.textContent = "Write captions in the grid";
+      tools.append(" ", link);
+    }
+    var heading = group.querySelector("h2");
+    (heading ? heading.parentNode : group).insertBefore(tools, heading ? heading.nextSibling : group.firstChild);
+    show(true);
   }
 
   /* Bulk upload --------------------------------------------------------------------------------------- */
