@@ -18,7 +18,7 @@
     box.className = "loupe-tag-box";
     var list = document.createElement("ul");
     list.className = "loupe-tag-list";
-    list.setAttribute("aria-label", "Keywords");
+    list.setAttribute("aria-label", "Keywords chosen");
     var entry = document.createElement("input");
     entry.type = "text";
     entry.className = "loupe-tag-entry";
