@@ -575,3 +575,16 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_repr}"
+
+    @property
+    def action_label(self) -> str:
+        """An action code as people read it: "gallery.photos_added" is "Photos added"."""
+        return self.action.rpartition(".")[2].replace("_", " ").capitalize()
+
+    @property
+    def state_change(self) -> str:
+        """The move between states in the words the pages use, like "Draft → In review"."""
+        if not (self.from_state or self.to_state):
+            return ""
+        labels = {**dict(Photo.State.choices), **dict(Gallery.Status.choices)}
+        return f"{labels.get(self.from_state, self.from_state) or '—'} → {labels.get(self.to_state, self.to_state)}"

@@ -249,7 +249,8 @@ def test_history_shows_workflow_steps_beside_field_edits(client, photographer_us
     client.force_login(editor)
     page = client.get(reverse("admin:galleries_gallery_history", args=[gallery.pk])).text
     assert "Audit log" in page
-    assert "in_review" in page
+    assert "Draft → In review" in page
+    assert "gallery.submitted" not in page
 
 
 def test_new_gallery_credits_the_signed_in_photographer_and_corrections_are_plural(client, photographer_user):
