@@ -213,7 +213,9 @@ def test_the_desks_other_forms_post_from_the_browser(new_page, shots):
 
     admin.goto("/admin/galleries/photo/")
     admin.locator("#result_list tbody tr a").first.click()
-    entry = admin.get_by_role("textbox", name="Keywords")
+    entry = admin.locator("#id_keywords_entry")  # made by tags.js once the page has loaded
+    entry.wait_for()
+    assert admin.get_by_role("textbox", name="Keywords").get_attribute("id") == "id_keywords_entry"
     entry.fill("night market")
     entry.press("Enter")
     admin.get_by_role("button", name="Remove keyword night market").wait_for()
