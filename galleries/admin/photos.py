@@ -10,7 +10,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.defaultfilters import pluralize
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
+from django.utils.text import format_lazy
 
 from galleries import imaging
 from galleries.admin.keywords import KeywordsField
@@ -65,6 +68,7 @@ class PhotoAdminForm(forms.ModelForm):
             # Blur areas are drawn on the photo with the blur tool, never typed as JSON.
             "redactions": forms.HiddenInput,
         }
+        help_texts = {"taken_at": format_lazy("Newsroom time ({}).", lazy(timezone.get_current_timezone_name, str)())}
 
     def clean_redactions(self):
         redactions = self.cleaned_data["redactions"] or []

@@ -136,3 +136,11 @@ def test_photo_library_refused_to_reader(client, reader):
 def test_moderator_cannot_see_the_photo_library(client, moderator):
     client.force_login(moderator)
     assert client.get(reverse(CHANGELIST)).status_code == 403
+
+
+def test_the_time_taken_is_entered_in_the_named_newsroom_time_zone(client, editor, settings):
+    settings.TIME_ZONE = "Asia/Kolkata"
+    photo = PhotoFactory()
+    client.force_login(editor)
+    page = client.get(reverse("admin:galleries_photo_change", args=[photo.pk])).text
+    assert "Newsroom time (Asia/Kolkata)." in page
