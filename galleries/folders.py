@@ -23,7 +23,7 @@ from django.utils.text import slugify
 from galleries.audit import record
 from galleries.ingest import UploadRejected, atomic_ingest, ingest_photo
 from galleries.library import natural_key
-from galleries.models import INSTAGRAM_HANDLE, FaqEntry, Gallery, GalleryLink, Item, Photographer, Section, Tag, web_url
+from galleries.models import FaqEntry, Gallery, GalleryLink, Item, Photographer, Section, Tag, instagram_handle, web_url
 from galleries.text import has_control_characters, texts_without_control_characters
 
 MANIFEST = "gallery.toml"
@@ -111,9 +111,10 @@ def read_manifest(directory: Path) -> dict:
         website, handle = str(person.get("website", "")).strip(), str(person.get("instagram", "")).strip()
         if website and not web_url(website):
             raise FolderError(f"{MANIFEST}: photographer website '{website}' is not an http:// or https:// address.")
-        if handle and not INSTAGRAM_HANDLE.fullmatch(handle.lstrip("@")):
+        if handle and not instagram_handle(handle):
             raise FolderError(
-                f"{MANIFEST}: '{handle}' is not an Instagram handle (letters, digits, dots, underscores)."
+                f"{MANIFEST}: '{handle}' is not an Instagram handle, @handle or profile address "
+                "(a handle has letters, digits, dots, underscores)."
             )
     for key, needed in (("links", ("label", "url")), ("faq", ("question", "answer"))):
         entries = manifest.get(key, [])
@@ -271,7 +272,7 @@ def _photographer(person: dict) -> Photographer:
     for key in ("website", "instagram", "bio", "agency"):
         value = str(person.get(key, "")).strip()
         if value and not getattr(found, key):
-            setattr(found, key, value.lstrip("@") if key == "instagram" else value)
+            setattr(found, key, instagram_handle(value) if key == "instagram" else value)
     found.save()
     return found
 
@@ -282,20 +283,24 @@ def _named(model, name: str):
     return obj or model.objects.create(name=name[:100], slug=slug)
 
 
-def import_gallery_folder(*, directory: Path, by=None) -> tuple[Gallery, list[str]]:
-    """Create a draft gallery from a folder, all or nothing. Returns it and any notes for the importer."""
+def import_gallery_folder(*, directory: Path, by=None, progress=None) -> tuple[Gallery, list[str]]:
+    """Create a draft gallery from a folder, all or nothing. Returns it and any notes for the importer.
+
+    `progress(done, total, name)`, when given, is called as each photo is stored. Every photo that cannot be
+    imported is named in the error, one line each, so one run shows all there is to fix.
+    """
     directory = Path(directory)
     plan = plan_import(directory)
     if not plan.rows:
         raise FolderError(f"{directory}: no photos to import.")
     # All or nothing, files included: a rollback also deletes the originals this run stored.
     with atomic_ingest():
-        gallery = _create(plan, directory=directory, by=by)
+        gallery = _create(plan, directory=directory, by=by, progress=progress)
     notes = [f"{name} is not in {CAPTIONS}; added at the end." for name in plan.unlisted]
     return gallery, notes
 
 
-def _create(plan: Plan, *, directory: Path, by) -> Gallery:
+def _create(plan: Plan, *, directory: Path, by, progress=None) -> Gallery:
     manifest = plan.manifest
     people = [_photographer(person) for person in _people(manifest)]
     section = _named(Section, manifest["section"].strip()) if manifest.get("section", "").strip() else None
@@ -316,8 +321,10 @@ def _create(plan: Plan, *, directory: Path, by) -> Gallery:
         GalleryLink.objects.create(gallery=gallery, label=entry["label"], url=entry["url"], position=position)
     for position, entry in enumerate(manifest.get("faq", [])):
         FaqEntry.objects.create(gallery=gallery, question=entry["question"], answer=entry["answer"], position=position)
-    items = []
+    items, problems = [], []
     for position, row in enumerate(plan.rows):
+        if progress is not None:
+            progress(position, len(plan.rows), row.file)
         try:
             result = ingest_photo(
                 data=(directory / row.file).read_bytes(),
@@ -326,7 +333,8 @@ def _create(plan: Plan, *, directory: Path, by) -> Gallery:
                 photographer=people[0] if people else None,
             )
         except UploadRejected as error:
-            raise FolderError(f"{row.file}: {error}") from None
+            problems.append(f"{row.file}: {error}")
+            continue
         photo = result.photo
         items.append(
             Item(
@@ -339,6 +347,10 @@ def _create(plan: Plan, *, directory: Path, by) -> Gallery:
                 credit_override=row.credit,
             )
         )
+    if progress is not None:
+        progress(len(plan.rows), len(plan.rows), "")
+    if problems:
+        raise FolderError("\n".join(problems))
     for item in items:
         item.clean_typed_text()  # bulk_create() does not save() each row, where typed text is cleaned
     Item.objects.bulk_create(items)

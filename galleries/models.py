@@ -21,6 +21,17 @@ from django.utils.functional import LazyObject, empty
 from galleries.text import TypedText
 
 INSTAGRAM_HANDLE = re.compile(r"[A-Za-z0-9._]{1,30}")
+_INSTAGRAM_PROFILE = re.compile(r"(?:https?://)?(?:www\.|m\.)?instagram\.com/([^/?#]+)/?(?:[?#].*)?", re.IGNORECASE)
+
+
+def instagram_handle(value: str) -> str:
+    """The handle in `amara.okafor`, `@amara.okafor` or a profile address; "" when it names no handle."""
+    value = (value or "").strip()
+    profile = _INSTAGRAM_PROFILE.fullmatch(value)
+    handle = profile.group(1) if profile else value.removeprefix("@")
+    return handle if INSTAGRAM_HANDLE.fullmatch(handle) else ""
+
+
 _validate_web_url = URLValidator(schemes=["http", "https"])
 
 
@@ -592,6 +603,19 @@ class AuditEvent(TypedText):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_repr}"
+
+    @property
+    def action_label(self) -> str:
+        """An action code as people read it: "gallery.photos_added" is "Photos added"."""
+        return self.action.rpartition(".")[2].replace("_", " ").capitalize()
+
+    @property
+    def state_change(self) -> str:
+        """The move between states in the words the pages use, like "Draft → In review"."""
+        if not (self.from_state or self.to_state):
+            return ""
+        labels = {**dict(Photo.State.choices), **dict(Gallery.Status.choices)}
+        return f"{labels.get(self.from_state, self.from_state) or '—'} → {labels.get(self.to_state, self.to_state)}"
 
 
 class TaskWorker(models.Model):

@@ -335,9 +335,41 @@ class CommentAdmin(ModeratorOnly, admin.ModelAdmin):
 
 
 class BanForm(forms.ModelForm):
+    # Moderators ban a person by what they know of them: a comment they wrote, an address, an account. The
+    # hashed network address is never typed; it comes with the comment.
+    comment = forms.ModelChoiceField(
+        queryset=Comment.objects.all(),
+        required=False,
+        widget=forms.NumberInput(attrs={"min": 1}),
+        label="Comment number",
+        help_text="Ban whoever wrote this comment (its number is in the moderation queue): their account, e-mail "
+        "address and network address.",
+        error_messages={"invalid_choice": "There is no comment with that number."},
+    )
+
     class Meta:
         model = Ban
-        fields = ["email", "user", "ip_hash", "expires_at", "reason"]
+        fields = ["email", "user", "expires_at", "reason"]
+        labels = {"email": "Reader's e-mail address", "user": "Reader's account"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "expires_at" in self.fields:
+            self.fields[
+                "expires_at"
+            ].help_text = f"Newsroom time ({timezone.get_current_timezone_name()}). Empty: the ban is permanent."
+
+    def clean(self):
+        cleaned = super().clean()
+        comment = cleaned.get("comment")
+        if comment is not None:
+            self.instance.ip_hash = comment.ip_hash
+            cleaned["email"] = cleaned.get("email") or comment.author_email
+            cleaned["user"] = cleaned.get("user") or comment.user
+            self.instance.email, self.instance.user = cleaned["email"], cleaned["user"]
+        elif self.instance._state.adding and not (cleaned.get("email") or cleaned.get("user")):
+            raise forms.ValidationError("Name the reader to ban: a comment of theirs, an e-mail address or an account.")
+        return cleaned
 
     def clean_expires_at(self):
         expires_at = self.cleaned_data["expires_at"]
@@ -351,9 +383,14 @@ class BanAdmin(ModeratorOnly, admin.ModelAdmin):
     form = BanForm
     list_display = ["__str__", "reason", "expires_at", "created_by", "created_at", "is_active"]
     list_filter = ["created_at"]
-    search_fields = ["email", "reason", "ip_hash"]
+    search_fields = ["email", "reason"]
     raw_id_fields = ["user"]
-    fields = ["email", "user", "ip_hash", "expires_at", "reason"]
+
+    def get_fields(self, request, obj=None):
+        return (
+            ["email", "user", "expires_at", "reason"] if obj else ["comment", "email", "user", "expires_at", "reason"]
+        )
+
     actions = ["lift_selected"]
 
     def has_add_permission(self, request):
@@ -371,6 +408,7 @@ class BanAdmin(ModeratorOnly, admin.ModelAdmin):
         ban = ban_commenter(
             by=request.user,
             reason=obj.reason,
+            comment=form.cleaned_data.get("comment"),
             email=obj.email,
             user=obj.user,
             ip_hash=obj.ip_hash,

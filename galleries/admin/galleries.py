@@ -14,9 +14,10 @@ from reversion.admin import VersionAdmin
 
 from galleries.access import photos_visible_to
 from galleries.admin.captions import CaptionsGridMixin
-from galleries.admin.thumbnails import thumbnail
+from galleries.admin.labels import labelled
+from galleries.admin.picker import CoverPicker, PickerMixin
 from galleries.admin.transitions import TransitionsMixin
-from galleries.admin.uploads import UploadsMixin
+from galleries.admin.uploads import PhotoFilesField, UploadsMixin, photo_cell
 from galleries.history import (
     WORKFLOW_FIELDS,
     ConflictError,
@@ -25,7 +26,7 @@ from galleries.history import (
     editing_gallery,
     restore_revision,
 )
-from galleries.library import AppendOrder, Dropped, append_photos, move_item, renumber_items
+from galleries.library import AppendOrder, move_item, renumber_items
 from galleries.models import AuditEvent, CorrectionNote, FaqEntry, Gallery, GalleryLink, Item, Photo
 from galleries.removal import DeletionRefused, after_recovery, delete_gallery, deletion_refusal
 from galleries.workflow import (
@@ -58,7 +59,8 @@ class ItemInlineForm(forms.ModelForm):
         model = Item
         fields = ["position", "photo", "headline", "caption", "alt_text", "credit_override"]
         widgets = {
-            "position": forms.NumberInput(attrs={"class": "loupe-position", "min": 0}),
+            # Set by the move buttons and dragging; the row shows its number from 1, never a 0-based field.
+            "position": forms.HiddenInput(attrs={"class": "loupe-position"}),
             "headline": forms.TextInput(attrs={"size": 24}),
             "caption": forms.Textarea(attrs={"rows": 4, "cols": 36}),
             "alt_text": forms.Textarea(attrs={"rows": 4, "cols": 28}),
@@ -69,6 +71,7 @@ class ItemInlineForm(forms.ModelForm):
 class ItemInline(admin.TabularInline):
     model = Item
     form = ItemInlineForm
+    formset = labelled("photo")
     extra = 0
     ordering = ["position", "id"]
     fields = ["move", "preview", "position", "headline", "caption", "alt_text", "credit_override", "editor_note"]
@@ -91,7 +94,7 @@ class ItemInline(admin.TabularInline):
 
     @admin.display(description="Photo")
     def preview(self, item: Item) -> str:
-        return thumbnail(item.photo) if item.pk else ""
+        return photo_cell(item) if item.pk else ""
 
     @admin.display(description="Order")
     def move(self, item: Item) -> str:
@@ -100,6 +103,7 @@ class ItemInline(admin.TabularInline):
         # Real submit buttons: without JavaScript they save the form and move the item; with it, they
         # reorder the rows in place. Either way a keyboard user never needs to drag.
         return format_html(
+            '<span class="loupe-number">{n}</span>'
             '<span class="loupe-drag-handle" aria-hidden="true" title="Drag to reorder">⠿</span>'
             '<button type="submit" class="loupe-move" name="_move" value="{pk}:up" data-direction="up"'
             ' aria-label="Move photo {n} up">↑</button>'
@@ -118,6 +122,7 @@ class CorrectionInline(admin.TabularInline):
     fields = ["created_at", "text", "created_by"]
     readonly_fields = fields
     verbose_name = "correction (“Updated:” note)"
+    verbose_name_plural = "Corrections (“Updated:” notes)"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("created_by")
@@ -137,12 +142,14 @@ class CorrectionInline(admin.TabularInline):
 
 class GalleryLinkInline(admin.TabularInline):
     model = GalleryLink
+    formset = labelled("link")
     extra = 0
     fields = ["position", "label", "url"]
 
 
 class FaqEntryInline(admin.StackedInline):
     model = FaqEntry
+    formset = labelled("question")
     extra = 0
     fields = ["position", "question", "answer"]
 
@@ -150,13 +157,13 @@ class FaqEntryInline(admin.StackedInline):
 class GalleryAdminForm(forms.ModelForm):
     # The version the editor started from; a save against a newer one is a conflict, never an overwrite.
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    add_photos = forms.CharField(
+    upload_files = PhotoFilesField(
         required=False,
-        label="Add library photos",
-        help_text="Photo IDs from the library, separated by commas; they are appended in this order.",
+        label="Photos",
+        help_text="Drop photos here or choose them: they become the gallery's items when you save.",
+        widget=PhotoFilesField.widget(attrs={"accept": "image/*", "class": "loupe-add-files"}),
     )
-    # The photos the person editing may add; GalleryAdmin.get_form sets it for each request.
-    library = Photo.objects.none()
+    upload_order = forms.ChoiceField(choices=AppendOrder.CHOICES, required=False, label="Add them in order of")
 
     class Meta:
         model = Gallery
@@ -174,6 +181,10 @@ class GalleryAdminForm(forms.ModelForm):
             "comment_mode",
         ]
         widgets = {
+            # Ticked boxes: the stock two-box filter puts ARIA on elements that may not carry it, and makes a
+            # picture editor move names between boxes to credit someone.
+            "photographers": forms.CheckboxSelectMultiple(attrs={"class": "loupe-checklist"}),
+            "tags": forms.CheckboxSelectMultiple(attrs={"class": "loupe-checklist"}),
             "dek": forms.Textarea(attrs={"rows": 3}),
             "introduction": forms.Textarea(attrs={"rows": 8}),
         }
@@ -184,22 +195,12 @@ class GalleryAdminForm(forms.ModelForm):
         if "cover" in self.fields:
             # The cover is one of the gallery's own photos; listing the whole library would be useless and slow.
             self.fields["cover"].queryset = (
-                Photo.objects.filter(items__gallery=self.instance).distinct()
+                Photo.objects.filter(items__gallery=self.instance).distinct().prefetch_related("renditions")
                 if self.instance.pk
                 else Photo.objects.none()
             )
-
-    def clean_add_photos(self) -> list[Photo]:
-        raw = self.cleaned_data["add_photos"].replace(",", " ").split()
-        try:
-            ids = [int(value) for value in raw]
-        except ValueError:
-            raise ValidationError("Use photo IDs (numbers), separated by commas.") from None
-        photos = self.library.in_bulk(ids)
-        missing = [str(pk) for pk in ids if pk not in photos]
-        if missing:
-            raise ValidationError(f"No photo with ID {', '.join(missing)} in the library.")
-        return [photos[pk] for pk in ids]
+            self.fields["cover"].widget = CoverPicker(choices=self.fields["cover"].choices)
+            self.fields["cover"].empty_label = "No cover"
 
     def clean(self):
         cleaned = super().clean()
@@ -227,7 +228,7 @@ def delete_selected(model_admin, request, queryset):
 
 
 @admin.register(Gallery)
-class GalleryAdmin(TransitionsMixin, CaptionsGridMixin, UploadsMixin, VersionAdmin):
+class GalleryAdmin(TransitionsMixin, CaptionsGridMixin, UploadsMixin, PickerMixin, VersionAdmin):
     form = GalleryAdminForm
     change_form_template = "admin/galleries/gallery/change_form.html"
     list_display = ["title", "kind", "status", "section", "item_count", "publish_at", "published_at", "updated_at"]
@@ -235,7 +236,6 @@ class GalleryAdmin(TransitionsMixin, CaptionsGridMixin, UploadsMixin, VersionAdm
     search_fields = ["title", "dek", "slug"]
     date_hierarchy = "created_at"
     prepopulated_fields = {"slug": ["title"]}
-    filter_horizontal = ["tags", "photographers"]
     readonly_fields = [
         "status",
         "publish_at",
@@ -249,7 +249,6 @@ class GalleryAdmin(TransitionsMixin, CaptionsGridMixin, UploadsMixin, VersionAdm
     fieldsets = [
         (None, {"fields": ["title", "slug", "kind", "dek", "introduction"]}),
         ("Credits and placement", {"fields": ["photographers", "section", "tags", "cover", "disclosure"]}),
-        ("Photos", {"fields": ["add_photos"]}),
         ("Readers", {"fields": ["comment_mode"]}),
         (
             "Workflow",
@@ -282,13 +281,23 @@ class GalleryAdmin(TransitionsMixin, CaptionsGridMixin, UploadsMixin, VersionAdm
             .annotate(item_total=Count("items", distinct=True))
         )
 
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None:
+            return super().get_fieldsets(request, obj)
+        # A new gallery starts with its photos; workflow facts and library IDs mean nothing before it exists.
+        start = (
+            [("Photos", {"fields": ["upload_files", "upload_order"]})]
+            if request.user.has_perm("galleries.add_photo")
+            else []
+        )
+        return [*start, *(fs for fs in self.fieldsets if fs[0] != "Workflow")]
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         # "version" is the form's own hidden field; the model field of that name is not editable, and the
         # form factory refuses to be asked for it.
         if kwargs.get("fields"):
             kwargs["fields"] = [name for name in kwargs["fields"] if name != "version"]
         form = super().get_form(request, obj, change, **kwargs)
-        form.library = photos_visible_to(request.user)
         return form
 
     @admin.display(description="Version")
@@ -395,6 +404,7 @@ class GalleryAdmin(TransitionsMixin, CaptionsGridMixin, UploadsMixin, VersionAdm
         if not change:
             super().save_related(request, form, formsets, change)
             self._save_order(request, form)
+            self.save_new_gallery_files(request, form)
             return
         gallery = form.instance
         # One unit: refused if the gallery moved on since the form was loaded (nothing is written), else saved
@@ -414,13 +424,6 @@ class GalleryAdmin(TransitionsMixin, CaptionsGridMixin, UploadsMixin, VersionAdm
 
     def _save_order(self, request, form) -> None:
         gallery = form.instance
-        if form.cleaned_data.get("add_photos"):
-            append_photos(
-                gallery=gallery,
-                dropped=[Dropped(photo=photo, name="") for photo in form.cleaned_data["add_photos"]],
-                order=None,
-                by=request.user,
-            )
         move = request.POST.get("_move", "")
         item_id, _, direction = move.partition(":")
         if item_id.isascii() and item_id.isdigit() and direction in ("up", "down"):
@@ -440,6 +443,9 @@ class GalleryAdmin(TransitionsMixin, CaptionsGridMixin, UploadsMixin, VersionAdm
         return [
             path("<int:object_id>/captions/", view(self.captions_view), name="galleries_gallery_captions"),
             path("<int:object_id>/upload/", view(self.upload_view), name="galleries_gallery_upload"),
+            path("<int:object_id>/library/", view(self.library_view), name="galleries_gallery_library"),
+            path("<int:object_id>/status/", view(self.status_view), name="galleries_gallery_status"),
+            path("<int:object_id>/retry/<int:photo_id>/", view(self.retry_view), name="galleries_gallery_retry"),
             path("<int:object_id>/upload/known/", view(self.upload_known_view), name="galleries_gallery_upload_known"),
             path(
                 "<int:object_id>/upload/append/", view(self.upload_append_view), name="galleries_gallery_upload_append"

@@ -8,7 +8,7 @@ from django.utils.html import format_html, format_html_join
 from galleries import imaging
 from galleries.access import galleries_shown_to, photos_visible_to
 from galleries.admin.conflicts import ConflictCheckedAdmin, ConflictCheckedForm
-from galleries.models import INSTAGRAM_HANDLE, Gallery, Photo, Photographer, web_url
+from galleries.models import Gallery, Photo, Photographer, instagram_handle, web_url
 
 PORTRAIT_WIDTH = 1200
 
@@ -40,10 +40,12 @@ class PhotographerAdminForm(ConflictCheckedForm):
         return ContentFile(data, name="portrait.jpg")
 
     def clean_instagram(self) -> str:
-        handle = self.cleaned_data["instagram"].strip().lstrip("@")
-        if handle and not INSTAGRAM_HANDLE.fullmatch(handle):
+        typed = self.cleaned_data["instagram"].strip()
+        handle = instagram_handle(typed)
+        if typed and not handle:
             raise ValidationError(
-                "Give the Instagram handle only, like amara.okafor: letters, digits, dots, underscores."
+                "Give the Instagram handle (amara.okafor), @handle or profile address: a handle has letters, "
+                "digits, dots, underscores."
             )
         return handle
 

@@ -10,7 +10,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.defaultfilters import pluralize
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
+from django.utils.text import format_lazy
 
 from galleries import imaging
 from galleries.access import (
@@ -21,6 +24,7 @@ from galleries.access import (
     request_rerender,
 )
 from galleries.admin.conflicts import ConflictCheckedAdmin, ConflictCheckedForm
+from galleries.admin.keywords import KeywordsField
 from galleries.admin.thumbnails import thumbnail
 from galleries.audit import record
 from galleries.library import galleries_using
@@ -69,6 +73,7 @@ class PhotoAdminForm(ConflictCheckedForm):
         label="Yes, remove the blur",
         help_text="Needed to take a blur area off a photo readers can see; the removal is recorded.",
     )
+    keywords = KeywordsField()
 
     class Meta:
         model = Photo
@@ -92,7 +97,10 @@ class PhotoAdminForm(ConflictCheckedForm):
             "alt_text": forms.Textarea(attrs={"rows": 3}),
             "focal_x": forms.NumberInput(attrs={"step": "0.01", "min": 0, "max": 1, "class": "loupe-focal-x"}),
             "focal_y": forms.NumberInput(attrs={"step": "0.01", "min": 0, "max": 1, "class": "loupe-focal-y"}),
+            # Blur areas are drawn on the photo with the blur tool, never typed as JSON.
+            "redactions": forms.HiddenInput,
         }
+        help_texts = {"taken_at": format_lazy("Newsroom time ({}).", lazy(timezone.get_current_timezone_name, str)())}
 
     conflict_fields = tuple(Meta.fields)
 

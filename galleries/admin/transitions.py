@@ -2,6 +2,7 @@ import re
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -11,7 +12,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from galleries.history import ConflictError, check_version
-from galleries.models import Gallery
+from galleries.models import AuditEvent, Gallery
 from galleries.text import TypedTextField
 from galleries.workflow import (
     TransitionError,
@@ -60,8 +61,28 @@ class StepNotesForm(forms.Form):
         }
 
 
+def gallery_events(gallery: Gallery):
+    return AuditEvent.objects.filter(
+        target_type=ContentType.objects.get_for_model(Gallery), target_id=str(gallery.pk)
+    ).select_related("actor")
+
+
 class TransitionsMixin:
     """The gallery admin's workflow buttons and bulk actions: every one calls galleries.workflow; none sets a status."""
+
+    object_history_template = "admin/galleries/gallery/object_history.html"
+
+    def get_view_on_site_url(self, obj=None):
+        # Readers cannot open a gallery before it is published: "View on site" opens what it will look like.
+        if obj is not None and obj.pk and not obj.is_public:
+            return reverse("galleries:preview", args=[obj.pk])
+        return super().get_view_on_site_url(obj)
+
+    def history_view(self, request, object_id, extra_context=None):
+        # The history shows the workflow's steps (submitted, sent back, approved…) beside the field edits.
+        gallery = self.get_object(request, object_id)
+        events = gallery_events(gallery)[:200] if gallery is not None else []
+        return super().history_view(request, object_id, {**(extra_context or {}), "audit_events": events})
 
     def transition_view(self, request: HttpRequest, object_id: int, name: str) -> HttpResponse:
         if request.method != "POST":
@@ -83,6 +104,18 @@ class TransitionsMixin:
         else:
             self.message_user(request, message, messages.SUCCESS)
         return redirect(reverse("admin:galleries_gallery_change", args=[gallery.pk]))
+
+    def response_change(self, request, obj):
+        # "Save and submit for review": the edit is saved (and checked) first, then submitted, in one click.
+        if "_save_and_submit" not in request.POST:
+            return super().response_change(request, obj)
+        try:
+            submit_gallery(gallery=obj, by=request.user)
+        except TransitionError as error:
+            self.message_user(request, f"Saved, but not submitted: {error}", messages.WARNING)
+        else:
+            self.message_user(request, "Saved and submitted for review. The editors have been told.", messages.SUCCESS)
+        return redirect(reverse("admin:galleries_gallery_change", args=[obj.pk]))
 
     def _apply_transition(self, request: HttpRequest, gallery: Gallery, name: str) -> str:
         by, post = request.user, request.POST

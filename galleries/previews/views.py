@@ -49,11 +49,13 @@ def _link_for(token: str) -> PreviewLink:
     return link
 
 
-def _private(response: HttpResponse) -> HttpResponse:
+def _private(response: HttpResponse, *, token_in_url: bool = False) -> HttpResponse:
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex, nofollow"
-    # The token is in the URL: never hand it to another site in a Referer header.
-    response["Referrer-Policy"] = "no-referrer"
+    # A link's token is in its pages' URLs: never hand it on in a Referer header. Every other page here keeps
+    # its referrer on this site only: with "no-referrer" a browser sends `Origin: null` with the page's own
+    # forms, and the CSRF check rightly refuses them.
+    response["Referrer-Policy"] = "no-referrer" if token_in_url else "same-origin"
     return response
 
 
@@ -99,7 +101,8 @@ def preview_links(request: HttpRequest, pk: int) -> HttpResponse:
         except (ValueError, OverflowError, PreviewLinkError) as error:
             # int() and timedelta() say what they could not do, not what the editor should type.
             message = str(error) if isinstance(error, PreviewLinkError) else LINK_LIFETIME_ERROR
-            return render(request, "galleries/preview_links.html", _links_context(gallery, error=message), status=400)
+            page = render(request, "galleries/preview_links.html", _links_context(gallery, error=message), status=400)
+            return _private(page)
         new_url = settings.SITE_URL + reverse("galleries:preview-link", kwargs={"token": token})
     return _private(render(request, "galleries/preview_links.html", _links_context(gallery, new_url=new_url)))
 
@@ -129,7 +132,7 @@ def link_gallery(request: HttpRequest, token: str) -> HttpResponse:
     page = render_gallery_page(
         request, link.gallery, preview=True, page_url=_link_url(token), rendition_url=LinkMediaUrl(token)
     )
-    return _private(page)
+    return _private(page, token_in_url=True)
 
 
 @require_safe
@@ -139,7 +142,7 @@ def link_item(request: HttpRequest, token: str, item_pk: int) -> HttpResponse:
     page = render_item_page(
         request, link.gallery, item, preview=True, page_url=_link_url(token), rendition_url=LinkMediaUrl(token)
     )
-    return _private(page)
+    return _private(page, token_in_url=True)
 
 
 def _link_url(token: str) -> str:

@@ -2,6 +2,7 @@ import io
 import re
 
 from PIL import Image
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import login
 
@@ -35,7 +36,8 @@ def test_editor_reorders_from_the_keyboard_and_uploads_a_batch(new_page, shots, 
     assert headlines(page)[:2] == [before[1], before[0]]
     positions = page.locator("#items-group input[name$='-position']").evaluate_all("i => i.map(x => x.value)")
     assert positions[:2] == ["0", "1"]
-    assert "moved to position 2" in page.locator("#items-group [role=status]").inner_text()
+    # The announcement is written a moment later (so screen readers notice the change): wait for it.
+    expect(page.locator("#items-group [role=status]")).to_contain_text("moved to position 2")
     shots(page, "reordered")
     page.locator("input[name=_continue]").click()
     page.wait_for_selector("#items-group")

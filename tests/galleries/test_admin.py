@@ -104,12 +104,12 @@ def test_thumbnail_shows_processing_state_until_renditions_exist(client, editor)
     assert 'loupe-state--processing">Processing' in html
 
 
-def test_add_library_photos_by_id_appends_them(client, editor):
+def test_library_photos_ticked_in_the_picker_are_appended(client, editor):
     gallery = GalleryFactory(items=1)
     photos = [PhotoFactory(), PhotoFactory()]
     client.force_login(editor)
-    data = change_form_data(client, gallery, add_photos=f"{photos[1].pk}, {photos[0].pk}")
-    assert client.post(change_url(gallery), data).status_code == 302
+    url = reverse("admin:galleries_gallery_library", args=[gallery.pk])
+    assert client.post(url, {"photos": [photos[1].pk, photos[0].pk]}).status_code == 302
     assert [item.photo for item in gallery.items.order_by("position")][1:] == [photos[1], photos[0]]
 
 
@@ -129,15 +129,15 @@ def test_change_page_queries_do_not_grow_with_items(client, editor, django_asser
     # Session, user, editor check, the user's and groups' permissions (2), the gallery, its photographers,
     # its tags and photographers as selected values (2), corrections, items with their photos and gallery,
     # their renditions (1, prefetched), links, FAQ entries, the photographers, section, tags and cover
-    # choices (4), the audit content type and events (2), the workflow's readiness check of the items (1).
-    # Twenty-one, whether 10 items or 100.
+    # choices (4), the cover choices' renditions for their thumbnails (1), the audit content type and events (2),
+    # the workflow's readiness check of the items (1). Twenty-two, whether 10 items or 100.
     with django_assert_num_queries(QUERIES_ON_CHANGE_PAGE):
         response = client.get(change_url(gallery))
     assert response.status_code == 200
     assert len(re.findall(r'name="items-\d+-headline"', response.content.decode())) == size
 
 
-QUERIES_ON_CHANGE_PAGE = 21
+QUERIES_ON_CHANGE_PAGE = 22
 
 
 def test_photographer_edits_own_draft(client, photographer_user):

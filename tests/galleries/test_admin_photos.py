@@ -83,7 +83,7 @@ def test_redactions_must_be_areas_inside_the_photo(client, editor):
     client.force_login(editor)
     url = reverse("admin:galleries_photo_change", args=[photo.pk])
     data = photo_form_data(client, url)
-    data.update(keywords='["flood"]', redactions='[{"x": 0.8, "y": 0.1, "w": 0.5, "h": 0.1}]', focal_x=0.3)
+    data.update(keywords="flood", redactions='[{"x": 0.8, "y": 0.1, "w": 0.5, "h": 0.1}]', focal_x=0.3)
     response = client.post(url, data)
     assert response.status_code == 200
     assert "stay inside the photo" in response.content.decode()
@@ -97,12 +97,15 @@ def test_redactions_must_be_areas_inside_the_photo(client, editor):
     )
 
 
-def test_keywords_lose_control_characters_json_can_spell(client, editor):
+def test_keywords_are_typed_as_words_separated_by_commas_and_lose_control_characters(client, editor):
     photo = PhotoFactory()
     client.force_login(editor)
     url = reverse("admin:galleries_photo_change", args=[photo.pk])
+    page = client.get(url).text
+    assert 'class="loupe-tags' in page
+    assert '<textarea name="redactions"' not in page  # blur areas come from the blur tool only
     data = photo_form_data(client, url)
-    data.update(keywords='["flo\\u0000od", "\\u000b", "dawn\\nlight"]', redactions="[]")
+    data.update(keywords="flo\x00od, \x0b, dawn\nlight, Flood", redactions="[]")
 
     assert client.post(url, data).status_code == 302
 
@@ -133,3 +136,11 @@ def test_photo_library_refused_to_reader(client, reader):
 def test_moderator_cannot_see_the_photo_library(client, moderator):
     client.force_login(moderator)
     assert client.get(reverse(CHANGELIST)).status_code == 403
+
+
+def test_the_time_taken_is_entered_in_the_named_newsroom_time_zone(client, editor, settings):
+    settings.TIME_ZONE = "Asia/Kolkata"
+    photo = PhotoFactory()
+    client.force_login(editor)
+    page = client.get(reverse("admin:galleries_photo_change", args=[photo.pk])).text
+    assert "Newsroom time (Asia/Kolkata)." in page

@@ -324,3 +324,40 @@ def test_exporting_keeps_names_safe(tmp_path):
     Photo.objects.filter(items__gallery=gallery).update(original_filename="gallery.toml")
     names = export_gallery_folder(gallery=gallery, directory=tmp_path / "out")
     assert names == ["001.jpg", "002.jpg"]
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "inesb",
+        "@inesb",
+        "https://www.instagram.com/inesb/",
+        "instagram.com/inesb?hl=en",
+        "http://m.instagram.com/inesb",
+    ],
+)
+def test_instagram_is_taken_as_a_handle_at_handle_or_profile_address(tmp_path, written):
+    folder = make_folder(
+        tmp_path, count=1, manifest=MANIFEST.replace('instagram = "inesb"', f'instagram = "{written}"')
+    )
+    call_command("import_gallery", str(folder))
+    assert Photographer.objects.get().instagram == "inesb"
+
+
+def test_import_shows_a_bar_and_one_line_per_bad_photo_not_the_task_log(tmp_path, settings, capsys):
+    folder = make_folder(tmp_path, count=4)
+    (folder / "river-02.jpg").write_bytes(b"not a photo")
+    (folder / "river-04.jpg").write_bytes(b"nor this")
+    with pytest.raises(CommandError) as refusal:
+        call_command("import_gallery", str(folder))
+    lines = str(refusal.value).splitlines()
+    assert lines[0].startswith("river-02.jpg: ") and lines[1].startswith("river-04.jpg: ")
+    assert lines[-1] == "Nothing was imported."
+    assert nothing_created(settings)
+
+    (tmp_path / "again").mkdir()
+    good = make_folder(tmp_path / "again", count=3)
+    call_command("import_gallery", str(good))
+    err = capsys.readouterr().err
+    assert "[##############################] 3/3" in err
+    assert "render_photo" not in err

@@ -2,6 +2,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -276,3 +277,24 @@ def test_preview_queries_do_not_grow_with_the_gallery(client, editor, photograph
         counts.append(len(queries))
 
     assert counts[0] == counts[1]
+
+
+def test_preview_links_page_lets_a_browser_post_its_own_forms(editor, draft):
+    """With `no-referrer` a browser sends `Origin: null` and the CSRF check refuses the page's own forms."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(editor)
+
+    page = client.get(f"/preview/{draft.pk}/links/")
+
+    assert page["Referrer-Policy"] == "same-origin"
+    token = page.cookies["csrftoken"].value
+    made = client.post(
+        f"/preview/{draft.pk}/links/",
+        {"label": "The family", "days": "3", "csrfmiddlewaretoken": token},
+        HTTP_ORIGIN="http://testserver",
+        HTTP_REFERER=f"http://testserver/preview/{draft.pk}/links/",
+    )
+    assert made.status_code == 200
+    assert "/preview/link/" in made.text
+    assert made["Referrer-Policy"] == "same-origin"
+    assert client.get(f"/preview/{draft.pk}/")["Referrer-Policy"] == "same-origin"

@@ -1,9 +1,15 @@
+import threading
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from galleries.models import AuditEvent, Gallery, Item, Photo, Photographer
+from galleries.tasks import render_photo
+from newsroom.management.commands.load_demo import Command
 from newsroom.models import Comment
+from tests.factories import GalleryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -75,3 +81,36 @@ def test_load_demo_refuses_a_scene_size_no_upload_could_have(size):
     with pytest.raises(CommandError, match="scene-size"):
         call_command("load_demo", "--scene-size", size)
     assert not Photo.objects.exists()
+
+
+@pytest.mark.skipif(
+    connection.vendor == "sqlite", reason="a second connection writing beside the test needs PostgreSQL"
+)
+@pytest.mark.django_db(transaction=True)
+def test_load_demo_waits_for_a_running_worker_to_finish_the_photos_it_claimed():
+    """With task workers running, a worker may hold a demo photo as `processing`; the demo waits for it."""
+    gallery = GalleryFactory(items=2, dek="A dek.")
+    claimed = gallery.items.first().photo
+    Photo.objects.filter(pk=claimed.pk).update(state=Photo.State.PROCESSING)
+
+    def worker_finishes():
+        # The worker's job, as db_worker would run it: the claim is its own, then the render.
+        Photo.objects.filter(pk=claimed.pk).update(state=Photo.State.QUEUED)
+        render_photo.call(photo_id=claimed.pk)
+        connection.close()
+
+    timer = threading.Timer(0.5, worker_finishes)
+    timer.start()
+    try:
+        Command().wait_until_rendered(gallery, wait=30)
+    finally:
+        timer.join()
+    assert set(Photo.objects.filter(items__gallery=gallery).values_list("state", flat=True)) == {"ready"}
+
+
+@pytest.mark.django_db
+def test_load_demo_says_which_gallery_waits_on_a_worker_that_never_finishes():
+    gallery = GalleryFactory(items=1)
+    Photo.objects.filter(items__gallery=gallery).update(state=Photo.State.PROCESSING)
+    with pytest.raises(CommandError, match="still being rendered by a task worker"):
+        Command().wait_until_rendered(gallery, wait=0)

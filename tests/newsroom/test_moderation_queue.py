@@ -231,3 +231,26 @@ def test_queue_shows_the_comment_as_readers_would_read_it_and_escapes_markup(cli
     assert "&lt;p&gt;" not in html
     assert "<script>alert(1)</script>" not in html
     assert 'href="https://example.org/x" rel="nofollow ugc noopener"' in html
+
+
+def test_moderator_bans_the_author_of_a_comment_by_its_number_without_typing_an_address_hash(client, moderator):
+    comment = CommentFactory(author_email="troll@example.org", ip_hash="a" * 64)
+    client.force_login(moderator)
+    page = client.get(reverse("admin:newsroom_ban_add")).text
+    assert "Ip hash" not in page and 'name="ip_hash"' not in page
+    assert "Comment number" in page
+
+    response = client.post(
+        reverse("admin:newsroom_ban_add"),
+        {"comment": comment.pk, "email": "", "reason": "Insults", "expires_at_0": "", "expires_at_1": ""},
+    )
+
+    assert response.status_code == 302
+    ban = Ban.objects.get()
+    assert (ban.email, ban.ip_hash) == ("troll@example.org", "a" * 64)
+
+
+def test_ban_form_names_the_newsroom_time_zone(client, moderator, settings):
+    settings.TIME_ZONE = "America/Chicago"
+    client.force_login(moderator)
+    assert "Newsroom time (America/Chicago)" in client.get(reverse("admin:newsroom_ban_add")).text

@@ -1,3 +1,4 @@
+import time
 from argparse import ArgumentTypeError
 
 from django.conf import settings
@@ -12,6 +13,9 @@ from galleries.roles import sync_roles
 from galleries.tasks import render_photo
 from newsroom import demo
 from newsroom.models import Comment
+
+# How long the demo waits for a running task worker to finish a photo it claimed.
+READY_WAIT_SECONDS = 300
 
 
 def scene_size(value: str) -> tuple[int, int]:
@@ -119,12 +123,28 @@ class Command(BaseCommand):
         gallery.save(update_fields=["cover"])
         return gallery
 
-    def publish(self, gallery: Gallery, users) -> None:
-        # With a task worker the renders may not have run yet; the demo cannot wait for one.
-        for photo in Photo.objects.filter(items__gallery=gallery, state=Photo.State.QUEUED):
-            render_photo.call(photo_id=photo.pk)
+    def publish(self, gallery: Gallery, users, *, wait: float = READY_WAIT_SECONDS) -> None:
+        self.wait_until_rendered(gallery, wait=wait)
         workflow.submit_gallery(gallery=gallery, by=users["photographer"])
         workflow.approve_gallery(gallery=gallery, by=users["editor"])
+
+    def wait_until_rendered(self, gallery: Gallery, *, wait: float) -> None:
+        """Every photo of the gallery rendered: queued ones here and now, ones a running worker has claimed by
+        that worker (this waits for it), so the demo loads whether or not task workers are running."""
+        deadline = time.monotonic() + wait
+        photos = Photo.objects.filter(items__gallery=gallery)
+        while True:
+            for photo_id in photos.filter(state=Photo.State.QUEUED).values_list("pk", flat=True):
+                render_photo.call(photo_id=photo_id)
+            busy = photos.filter(state=Photo.State.PROCESSING).count()
+            if not busy:
+                return
+            if time.monotonic() > deadline:
+                raise CommandError(
+                    f"{busy} photo(s) of “{gallery}” are still being rendered by a task worker after {wait:.0f} s. "
+                    "Check the workers (manage.py db_worker) and run load_demo again."
+                )
+            time.sleep(0.25)
 
     def load_comments(self, gallery: Gallery) -> None:
         """Approved reader comments, with a reply each, on the gallery and on one of its photos."""

@@ -50,7 +50,7 @@
 
   function setUp(root) {
     var form = root.closest("form");
-    var field = form && form.querySelector("textarea[name=redactions]");
+    var field = form && form.querySelector("[name=redactions]");
     var focalX = form && form.querySelector("input[name=focal_x]");
     var focalY = form && form.querySelector("input[name=focal_y]");
     if (!field || !focalX || !focalY || !root.dataset.src) { return; }

@@ -29,6 +29,8 @@
       all.forEach(function (row, index) {
         var input = row.querySelector("input[name$='-position']");
         if (input) { input.value = index; }
+        var number = row.querySelector(".loupe-number");
+        if (number) { number.textContent = index + 1; }
         row.querySelectorAll(".loupe-move").forEach(function (button) {
           var direction = button.dataset.direction;
           button.setAttribute("aria-label", "Move photo " + (index + 1) + " " + direction);
@@ -97,6 +99,39 @@
       dragged = null;
     });
     renumber();
+    setUpCompact(group, rows().length);
+  }
+
+  /* A long gallery opens compact: photo, number, headline and the move controls; captions and alt text are
+     one click away, here or in the captions grid. Hidden fields still post what they hold. */
+  var COMPACT_FROM = 12;
+
+  function setUpCompact(group, count) {
+    if (count < COMPACT_FROM || group.querySelector(".loupe-items-tools")) { return; }
+    var tools = document.createElement("p");
+    tools.className = "loupe-items-tools";
+    var toggle = document.createElement("button");
+    toggle.type = "button";
+    toggle.className = "button";
+    toggle.setAttribute("aria-controls", group.id);
+    var grid = document.querySelector("a[href$='/captions/']");
+    function show(compact) {
+      group.classList.toggle("loupe-compact", compact);
+      toggle.setAttribute("aria-pressed", compact ? "false" : "true");
+      toggle.textContent = compact ? "Show captions and alt text here" : "Compact view";
+    }
+    toggle.addEventListener("click", function () { show(!group.classList.contains("loupe-compact")); });
+    tools.append(count + " photos. ", toggle);
+    if (grid) {
+      var link = document.createElement("a");
+      link.href = grid.href;
+      link.className = "button";
+      link.textContent = "Write captions in the grid";
+      tools.append(" ", link);
+    }
+    var heading = group.querySelector("h2");
+    (heading ? heading.parentNode : group).insertBefore(tools, heading ? heading.nextSibling : group.firstChild);
+    show(true);
   }
 
   /* Bulk upload --------------------------------------------------------------------------------------- */
@@ -260,13 +295,8 @@
           var text = answer.added + (answer.added === 1 ? " photo" : " photos") + " added to the gallery";
           if (answer.skipped) { text += ", " + answer.skipped + " already in it"; }
           if (failed) { text += "; " + failed + (failed === 1 ? " file" : " files") + " could not be added (see below)"; }
-          announce(summary, text + ". Reload the page to see them in the items list.");
-          var reload = document.createElement("a");
-          reload.href = window.location.pathname + "#items-group";
-          reload.className = "button";
-          reload.textContent = "Show the new items";
-          reload.addEventListener("click", function (event) { event.preventDefault(); window.location.reload(); });
-          summary.after(reload);
+          announce(summary, text + ".");
+          if (answer.added) { return refreshItems(summary); }
         })
         .catch(function (error) {
           announce(summary, "The batch stopped: " + error.message + " Files already uploaded stay in the library.");
@@ -294,8 +324,116 @@
     });
   }
 
+  /* Items arriving and becoming ready ------------------------------------------------------------------ */
+
+  function itemsEdited(group) {
+    return Array.prototype.some.call(group.querySelectorAll("input, textarea, select"), function (field) {
+      if (field.type === "hidden" || field.classList.contains("loupe-position")) { return false; }
+      if (field.tagName === "SELECT") {
+        return Array.prototype.some.call(field.options, function (o) { return o.selected !== o.defaultSelected; });
+      }
+      if (field.type === "checkbox") { return field.checked !== field.defaultChecked; }
+      return field.value !== field.defaultValue;
+    });
+  }
+
+  /* Swap in the items list as the server has it now, unless the editor has typed into it: their words win,
+     and a button offers the reload instead. */
+  function refreshItems(where) {
+    var current = document.getElementById("items-group");
+    if (!current) { return Promise.resolve(); }
+    if (itemsEdited(current)) {
+      if (where && !document.querySelector(".loupe-show-items")) {
+        var reload = document.createElement("button");
+        reload.type = "button";
+        reload.className = "button loupe-show-items";
+        reload.textContent = "Save your edits, then show the new items";
+        reload.addEventListener("click", function () { window.location.reload(); });
+        where.after(reload);
+      }
+      return Promise.resolve();
+    }
+    return fetch(window.location.pathname, { credentials: "same-origin" })
+      .then(function (response) { return response.text(); })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("items-group");
+        if (!fresh) { return; }
+        current.replaceWith(document.adoptNode(fresh));
+        setUpReorder();
+        watchStates();
+      });
+  }
+
+  var polling = null;
+
+  function watchStates() {
+    var source = document.getElementById("loupe-item-status");
+    if (!source || polling || !window.fetch) { return; }
+    function pending() {
+      return document.querySelectorAll(".loupe-item-photo[data-state=queued], .loupe-item-photo[data-state=processing]");
+    }
+    if (!pending().length) { return; }
+    function poll() {
+      fetch(source.dataset.url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (response) { return response.json(); })
+        .then(function (answer) {
+          var settled = false;
+          answer.items.forEach(function (entry) {
+            var cell = document.querySelector(".loupe-item-photo[data-photo='" + entry.photo + "']");
+            if (!cell || cell.dataset.state === entry.state) { return; }
+            cell.dataset.state = entry.state;
+            var label = cell.querySelector(".loupe-state-label");
+            if (label) { label.textContent = entry.label + (entry.reason ? ": " + entry.reason : "…"); }
+            settled = settled || entry.state === "ready" || entry.state === "failed";
+          });
+          polling = null;
+          if (settled) { return refreshItems(null).then(watchStates); }
+          if (pending().length) { polling = window.setTimeout(poll, 2000); }
+        })
+        .catch(function () { polling = window.setTimeout(poll, 10000); });
+    }
+    polling = window.setTimeout(poll, 1500);
+  }
+
+  /* The add form: photos dropped anywhere on its Photos section go into its file input. */
+  function setUpAddDrop() {
+    var input = document.querySelector("input.loupe-add-files");
+    if (!input) { return; }
+    var area = input.closest("fieldset") || input.parentNode;
+    area.classList.add("loupe-add-drop");
+    var list = document.createElement("ol");
+    list.className = "loupe-upload-list";
+    list.setAttribute("aria-live", "polite");
+    input.after(list);
+    function show() {
+      list.textContent = "";
+      Array.prototype.forEach.call(input.files, function (file) {
+        var li = document.createElement("li");
+        li.textContent = file.name;
+        list.appendChild(li);
+      });
+    }
+    input.addEventListener("change", show);
+    area.addEventListener("dragover", function (event) {
+      if (event.dataTransfer && Array.prototype.indexOf.call(event.dataTransfer.types, "Files") !== -1) {
+        event.preventDefault();
+        area.classList.add("loupe-dropping");
+      }
+    });
+    area.addEventListener("dragleave", function () { area.classList.remove("loupe-dropping"); });
+    area.addEventListener("drop", function (event) {
+      if (!event.dataTransfer || !event.dataTransfer.files.length) { return; }
+      event.preventDefault();
+      area.classList.remove("loupe-dropping");
+      input.files = event.dataTransfer.files;
+      show();
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setUpReorder();
     setUpUpload();
+    setUpAddDrop();
+    watchStates();
   });
 })();
