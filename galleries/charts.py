@@ -8,6 +8,7 @@ import datetime
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 COLUMNS_WIDTH, COLUMNS_HEIGHT = 720, 220
 COLUMNS_MARGIN = {"left": 52, "right": 8, "top": 14, "bottom": 30}
@@ -62,11 +63,11 @@ class Chart:
     plot_right: float = 0
     baseline: float = 0
 
-    @property
+    @cached_property
     def total(self) -> int:
         return sum(row.value for row in self.rows)
 
-    @property
+    @cached_property
     def peak(self) -> Datum | None:
         best = max(self.rows, key=lambda row: row.value, default=None)
         return best if best is not None and best.value > 0 else None

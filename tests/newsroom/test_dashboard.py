@@ -199,8 +199,8 @@ def test_moderation_decisions_per_day_count_each_decision(client, moderator):
     html = client.get(HOME).text
 
     figure = re.search(r'<figure[^>]*id="chart-moderation-decisions".*?</figure>', html, re.S).group(0)
-    today = timezone.localdate().strftime("%Y-%m-%d")
-    row = re.search(rf'<time datetime="{today}">.*?</tr>', figure, re.S).group(0)
+    today = timezone.localdate().strftime("%a %-d %b %Y")
+    row = re.search(rf"{today}</th>.*?</tr>", figure, re.S).group(0)
     assert re.findall(r"<td>(\d+)</td>", row) == ["3", "2", "0", "1", "0"]
 
 
