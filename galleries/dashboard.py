@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from django.db.models import CharField, Count, F, OuterRef, Prefetch, Q, Subquery, Sum
 from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
-from django.utils import timezone
 
 from galleries.charts import Datum
-from galleries.models import AuditEvent, Gallery, GalleryDayStats, Item, Photo
+from galleries.models import AuditEvent, Gallery, GalleryDayStats, Item, Photo, Photographer
 from galleries.tasks import stuck_photos
 
 CHART_DAYS = 30
@@ -243,14 +242,18 @@ def editor_desk(*, now: datetime.datetime) -> EditorDesk:
 
 
 def photographer_desk(*, user) -> PhotographerDesk:
-    own = Q(created_by=user) | Q(photographers__user=user)
+    # Each side of "mine" as its own indexed lookup: an OR across a join would read every gallery and photo.
+    credited = Gallery.photographers.through.objects.filter(photographer__user=user).values("gallery_id")
     open_galleries = list(
-        Gallery.objects.filter(own, status__in=[Status.DRAFT, Status.IN_REVIEW, Status.APPROVED])
-        .distinct()
+        Gallery.objects.filter(
+            Q(created_by=user) | Q(pk__in=credited), status__in=[Status.DRAFT, Status.IN_REVIEW, Status.APPROVED]
+        )
         .prefetch_related(Prefetch("items", Item.objects.exclude(editor_note="").order_by("position"), to_attr="noted"))
         .order_by("-updated_at", "-pk")[: LIST_LENGTH * 2]
     )
-    own_photos = Photo.objects.filter(Q(uploaded_by=user) | Q(photographer__user=user))
+    own_photos = Photo.objects.filter(
+        Q(uploaded_by=user) | Q(photographer__in=Photographer.objects.filter(user=user).values("pk"))
+    )
     states = dict(own_photos.order_by().values("state").annotate(n=Count("pk")).values_list("state", "n"))
     return PhotographerDesk(
         drafts=[g for g in open_galleries if g.status == Status.DRAFT and not g.review_note],
@@ -261,8 +264,3 @@ def photographer_desk(*, user) -> PhotographerDesk:
         if states.get(Photo.State.FAILED)
         else [],
     )
-
-
-def local_now() -> tuple[datetime.datetime, datetime.date]:
-    now = timezone.now()
-    return now, timezone.localdate(now)

@@ -50,7 +50,7 @@ def test_editors_see_a_gallerys_charts_and_totals(client, editor):
     for key in ("views", "votes", "comments", "photo-votes"):
         assert f'aria-labelledby="chart-{key}-caption"' in html
     votes = re.search(r'<figure[^>]*id="chart-photo-votes".*?</figure>', html, re.S).group(0)
-    assert "First: 3. Scene 3, with 6 votes." in votes
+    assert "First: 3. Scene 3, votes: 6." in votes
     assert reverse("admin:galleries_gallery_stats_csv", args=[gallery.pk]) in html
 
 

@@ -181,7 +181,7 @@ def test_charts_are_svg_images_named_by_their_caption_with_the_figures_in_a_tabl
     figure = re.search(r'<figure[^>]*id="chart-site-views".*?</figure>', html, re.S).group(0)
     assert '<svg class="loupe-chart-svg" role="img" aria-labelledby="chart-site-views-caption"' in figure
     assert 'id="chart-site-views-caption"' in figure
-    assert "25 views in all" in figure
+    assert "Total views: 25;" in figure
     assert "<details" in figure and "<table>" in figure
     top = re.search(r'<figure[^>]*id="chart-top-votes-week".*?</figure>', html, re.S).group(0)
     assert "Night shift" in top and reverse("admin:galleries_gallery_stats", args=[gallery.pk]) in top
