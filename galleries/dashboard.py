@@ -242,18 +242,19 @@ def editor_desk(*, now: datetime.datetime) -> EditorDesk:
 
 
 def photographer_desk(*, user) -> PhotographerDesk:
-    # Each side of "mine" as its own indexed lookup: an OR across a join would read every gallery and photo.
-    credited = Gallery.photographers.through.objects.filter(photographer__user=user).values("gallery_id")
+    # "Mine" as lookups on indexed columns: an OR across a join or a subquery would read every photo.
+    photographer = Photographer.objects.filter(user=user).values_list("pk", flat=True).first()
+    galleries, photos = Q(created_by=user), Q(uploaded_by=user)
+    if photographer is not None:
+        credited = Gallery.photographers.through.objects.filter(photographer_id=photographer).values("gallery_id")
+        galleries |= Q(pk__in=credited)
+        photos |= Q(photographer_id=photographer)
     open_galleries = list(
-        Gallery.objects.filter(
-            Q(created_by=user) | Q(pk__in=credited), status__in=[Status.DRAFT, Status.IN_REVIEW, Status.APPROVED]
-        )
+        Gallery.objects.filter(galleries, status__in=[Status.DRAFT, Status.IN_REVIEW, Status.APPROVED])
         .prefetch_related(Prefetch("items", Item.objects.exclude(editor_note="").order_by("position"), to_attr="noted"))
         .order_by("-updated_at", "-pk")[: LIST_LENGTH * 2]
     )
-    own_photos = Photo.objects.filter(
-        Q(uploaded_by=user) | Q(photographer__in=Photographer.objects.filter(user=user).values("pk"))
-    )
+    own_photos = Photo.objects.filter(photos)
     states = dict(own_photos.order_by().values("state").annotate(n=Count("pk")).values_list("state", "n"))
     return PhotographerDesk(
         drafts=[g for g in open_galleries if g.status == Status.DRAFT and not g.review_note],

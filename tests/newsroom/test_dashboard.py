@@ -236,10 +236,10 @@ def test_the_superusers_home_is_a_fixed_number_of_queries(client, size):
 
     assert response.status_code == 200
     # session, user; day figures (numbers and two charts); review desk: in review (with its submission time),
-    # scheduled, sent back, problem photo counts, problem photos; rankings; groups; my work: open galleries
-    # (none of the chief's own, so no item notes), photo states (none failed, so no list); comments: held by
-    # reason, reports, decisions per day; the recent-actions box.
-    assert len(queries) == 16, "\n".join(q["sql"] for q in queries.captured_queries)
+    # scheduled, sent back, problem photo counts, problem photos; rankings; groups; my work: the chief's
+    # photographer row, open galleries (none of the chief's own, so no item notes), photo states (none failed,
+    # so no list); comments: held by reason, reports, decisions per day; the recent-actions box.
+    assert len(queries) == 17, "\n".join(q["sql"] for q in queries.captured_queries)
 
 
 @pytest.mark.parametrize("size", [1, 6])
