@@ -14,6 +14,7 @@ from reversion.admin import VersionAdmin
 
 from galleries.access import photos_visible_to
 from galleries.admin.captions import CaptionsGridMixin
+from galleries.admin.stats import GalleryStatsMixin
 from galleries.admin.thumbnails import thumbnail
 from galleries.admin.transitions import TransitionsMixin
 from galleries.admin.uploads import UploadsMixin
@@ -227,7 +228,7 @@ def delete_selected(model_admin, request, queryset):
 
 
 @admin.register(Gallery)
-class GalleryAdmin(TransitionsMixin, CaptionsGridMixin, UploadsMixin, VersionAdmin):
+class GalleryAdmin(TransitionsMixin, CaptionsGridMixin, UploadsMixin, GalleryStatsMixin, VersionAdmin):
     form = GalleryAdminForm
     change_form_template = "admin/galleries/gallery/change_form.html"
     list_display = ["title", "kind", "status", "section", "item_count", "publish_at", "published_at", "updated_at"]
@@ -439,6 +440,8 @@ class GalleryAdmin(TransitionsMixin, CaptionsGridMixin, UploadsMixin, VersionAdm
         view = self.admin_site.admin_view
         return [
             path("<int:object_id>/captions/", view(self.captions_view), name="galleries_gallery_captions"),
+            path("<int:object_id>/stats/", view(self.stats_view), name="galleries_gallery_stats"),
+            path("<int:object_id>/stats.csv", view(self.stats_csv_view), name="galleries_gallery_stats_csv"),
             path("<int:object_id>/upload/", view(self.upload_view), name="galleries_gallery_upload"),
             path("<int:object_id>/upload/known/", view(self.upload_known_view), name="galleries_gallery_upload_known"),
             path(
