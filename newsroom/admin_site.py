@@ -1,4 +1,5 @@
-"""Loupe's admin site: the newsroom's name on every page and a sign-in that throttles guessing."""
+"""Loupe's admin site: the newsroom's name on every page, a sign-in that throttles guessing, and a home page
+that shows each role what is waiting for it."""
 
 import hashlib
 
@@ -8,6 +9,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 
 from galleries.ratelimit import allow, client_ip, hash_ip, hits
+from newsroom.dashboard import dashboard_for
 
 
 class ThrottledLoginForm(AdminAuthenticationForm):
@@ -49,3 +51,6 @@ class LoupeAdminSite(admin.AdminSite):
     @property
     def site_title(self) -> str:
         return settings.SITE_NAME
+
+    def index(self, request, extra_context=None):
+        return super().index(request, {"dashboard": dashboard_for(request.user), **(extra_context or {})})

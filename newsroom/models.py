@@ -183,6 +183,8 @@ class Comment(TypedText):
         indexes = [
             models.Index(fields=["gallery", "item", "status", "parent"], name="comment_thread_roots"),
             models.Index(fields=["root", "status", "id"], name="comment_thread_replies"),
+            # Moderation decisions per day, on the admin home, read from the index alone.
+            models.Index(fields=["decided_at", "status"], name="comment_decisions"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -16,6 +16,7 @@ from galleries.access import photos_visible_to
 from galleries.admin.captions import CaptionsGridMixin
 from galleries.admin.labels import labelled
 from galleries.admin.picker import CoverPicker, PickerMixin
+from galleries.admin.stats import GalleryStatsMixin
 from galleries.admin.transitions import TransitionsMixin
 from galleries.admin.uploads import PhotoFilesField, UploadsMixin, photo_cell
 from galleries.history import (
@@ -228,7 +229,7 @@ def delete_selected(model_admin, request, queryset):
 
 
 @admin.register(Gallery)
-class GalleryAdmin(TransitionsMixin, CaptionsGridMixin, UploadsMixin, PickerMixin, VersionAdmin):
+class GalleryAdmin(TransitionsMixin, CaptionsGridMixin, UploadsMixin, PickerMixin, GalleryStatsMixin, VersionAdmin):
     form = GalleryAdminForm
     change_form_template = "admin/galleries/gallery/change_form.html"
     list_display = ["title", "kind", "status", "section", "item_count", "publish_at", "published_at", "updated_at"]
@@ -442,6 +443,8 @@ class GalleryAdmin(TransitionsMixin, CaptionsGridMixin, UploadsMixin, PickerMixi
         view = self.admin_site.admin_view
         return [
             path("<int:object_id>/captions/", view(self.captions_view), name="galleries_gallery_captions"),
+            path("<int:object_id>/stats/", view(self.stats_view), name="galleries_gallery_stats"),
+            path("<int:object_id>/stats.csv", view(self.stats_csv_view), name="galleries_gallery_stats_csv"),
             path("<int:object_id>/upload/", view(self.upload_view), name="galleries_gallery_upload"),
             path("<int:object_id>/library/", view(self.library_view), name="galleries_gallery_library"),
             path("<int:object_id>/status/", view(self.status_view), name="galleries_gallery_status"),
