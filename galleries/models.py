@@ -606,8 +606,11 @@ class AuditEvent(TypedText):
 
     @property
     def action_label(self) -> str:
-        """An action code as people read it: "gallery.photos_added" is "Photos added"."""
-        return self.action.rpartition(".")[2].replace("_", " ").capitalize()
+        """An action code as people read it: "gallery.photos_added" is "Photos added"; actions about something
+        other than the row itself keep their subject: "mail.failed" is "Mail failed"."""
+        subject, _, verb = self.action.rpartition(".")
+        words = verb if subject in ("gallery", "photo", "photographer", "comment") else f"{subject} {verb}"
+        return words.replace("_", " ").capitalize()
 
     @property
     def state_change(self) -> str:

@@ -130,14 +130,15 @@ def test_change_page_queries_do_not_grow_with_items(client, editor, django_asser
     # its tags and photographers as selected values (2), corrections, items with their photos and gallery,
     # their renditions (1, prefetched), links, FAQ entries, the photographers, section, tags and cover
     # choices (4), the cover choices' renditions for their thumbnails (1), the audit content type and events (2),
-    # the workflow's readiness check of the items (1). Twenty-two, whether 10 items or 100.
+    # the workflow's readiness check of the items (1), whether readers can see it, for "View on site" (1).
+    # Twenty-three, whether 10 items or 100.
     with django_assert_num_queries(QUERIES_ON_CHANGE_PAGE):
         response = client.get(change_url(gallery))
     assert response.status_code == 200
     assert len(re.findall(r'name="items-\d+-headline"', response.content.decode())) == size
 
 
-QUERIES_ON_CHANGE_PAGE = 22
+QUERIES_ON_CHANGE_PAGE = 23
 
 
 def test_photographer_edits_own_draft(client, photographer_user):

@@ -122,8 +122,8 @@ def test_the_statistics_page_is_a_fixed_number_of_queries(client, editor, size):
 
     assert response.status_code == 200
     # session, user, the gallery, the user's groups, its days of the last 30; the admin's navigation sidebar
-    # (the user's own permissions, the groups'); its totals, votes per photo.
-    assert len(queries) == 9, "\n".join(q["sql"] for q in queries.captured_queries)
+    # (the user's own permissions, the groups'); its totals, votes per photo; whether readers can see it.
+    assert len(queries) == 10, "\n".join(q["sql"] for q in queries.captured_queries)
 
 
 def test_site_days_add_every_gallery_up_and_fill_days_without_figures():

@@ -64,7 +64,7 @@ def test_submit_and_approve_succeed_with_the_mail_server_down(
     assert failures.count() == 2
     assert all(event.data["attempts"] == 4 for event in failures)
     # Staff see it: in the audit log, and in the gallery's history on its page.
-    assert "mail.failed" in client.get(reverse("admin:galleries_gallery_change", args=[draft.pk])).text
+    assert "Mail failed" in client.get(reverse("admin:galleries_gallery_change", args=[draft.pk])).text
     assert client.get(reverse("admin:galleries_auditevent_changelist"), {"action": "mail.failed"}).status_code == 200
 
 

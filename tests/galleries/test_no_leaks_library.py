@@ -131,19 +131,15 @@ def test_their_photos_cannot_be_pulled_into_my_gallery(client, photographer_user
     assert not mine.items.filter(photo=photo).exists()
 
 
-def test_their_photo_ids_are_refused_in_add_library_photos(client, photographer_user, their_draft, mine):
-    from tests.galleries.test_admin import change_form_data
-
+def test_their_photo_ids_are_refused_by_the_library_picker(client, photographer_user, their_draft, mine):
     photo = their_photo(their_draft)
     client.force_login(photographer_user)
 
-    response = client.post(
-        reverse("admin:galleries_gallery_change", args=[mine.pk]),
-        change_form_data(client, mine, add_photos=str(photo.pk)),
-    )
+    listed = client.get(reverse("admin:galleries_gallery_library", args=[mine.pk]))
+    response = client.post(reverse("admin:galleries_gallery_library", args=[mine.pk]), {"photos": [str(photo.pk)]})
 
-    assert response.status_code == 200
-    assert f"No photo with ID {photo.pk} in the library" in response.text
+    assert listed.status_code == 200 and SECRET not in listed.text
+    assert response.status_code == 302
     assert not mine.items.filter(photo=photo).exists()
 
 
