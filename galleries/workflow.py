@@ -482,8 +482,9 @@ def add_correction(*, gallery: Gallery, by, text: str) -> CorrectionNote:
 def publish_due(*, now: datetime | None = None) -> list[Gallery]:
     """Publish every approved gallery whose time has come, each exactly once across concurrent workers.
 
-    PostgreSQL: each worker skips rows another worker has locked. SQLite has no row locks, so the conditional
-    UPDATE in _move is what stops a second worker: it finds the status already changed and moves on.
+    PostgreSQL: each worker skips rows another worker has locked. SQLite has no row locks, so _move's write,
+    made only while the status is still the one read, is what stops a second worker: it finds the status
+    already changed and moves on.
     """
     now = now or timezone.now()
     due = Gallery.objects.filter(status=Status.APPROVED, publish_at__lte=now)

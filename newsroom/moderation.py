@@ -268,7 +268,7 @@ def _after_commit(comment: Comment, *, approved_now: bool = False, visibility_ch
 
 def _fingerprint(*, gallery, item, parent, user, author_email: str, ip_hash: str, body: str, now: datetime) -> str:
     # The same reader, place and words within the same hour. Unique in the table, so two identical posts
-    # that pass check_duplicate's SELECT at the same moment cannot both be stored.
+    # that pass check_duplicate's look-up at the same moment cannot both be stored.
     reader = f"user:{user.pk}" if user is not None else f"email:{author_email.lower()}" if author_email else ip_hash
     place = f"{gallery.pk}:{getattr(item, 'pk', '')}:{getattr(parent, 'pk', '')}"
     hour = int(now.timestamp() // 3600)
@@ -368,7 +368,7 @@ def post_comment(
     except IntegrityError as error:
         if "fingerprint" not in str(error):
             raise
-        # The twin of a post another request stored a moment ago: check_duplicate's SELECT could not see it.
+        # The twin of a post another request stored a moment ago: check_duplicate's look-up could not see it.
         raise CommentRefused("You have already posted this comment.") from None
     record(comment, "comment.posted", by=user, to_state=status, note=verdict.reason)
     _after_commit(
