@@ -50,6 +50,18 @@ def test_reply_opens_under_the_comment_with_focus_in_it_and_posts(new_page, site
     assert_accessible(page, context="reply form open in place")
     shots(page, "reply-open")
 
+    # In forced colours the focus ring stays, in the system's colours; on a phone the form fits the screen.
+    page.emulate_media(forced_colors="active")
+    ring = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert ring == "solid"
+    shots(page, "reply-open-forced-colours")
+    page.emulate_media(forced_colors="none")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate(f"document.getElementById('reply-to-{root}').scrollWidth") <= 390
+    assert form.locator(".comment-notify label").bounding_box()["height"] >= 44
+    shots(page, "reply-open-390")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
     # Escape closes the form and gives focus back to the link; opening it again finds the words typed.
     page.keyboard.press("Escape")
     assert box.is_hidden()

@@ -227,3 +227,16 @@ def test_oldest_first_pages_keep_their_order(client, gallery):
     assert re.findall(r"Number (\d\d) here", first) == [f"{n:02d}" for n in range(20)]
     assert re.findall(r"Number (\d\d) here", second) == [f"{n:02d}" for n in range(20, 25)]
     assert '<a href="?csort=oldest&amp;cpage=2#comments">Next page</a>' in first
+
+
+@pytest.mark.parametrize("fragment", [{}, {"fragment": "form"}])
+@pytest.mark.parametrize("size", [1, 30])
+def test_the_reply_form_runs_a_fixed_number_of_queries(client, gallery, django_assert_num_queries, size, fragment):
+    parent = CommentFactory(gallery=gallery)
+    for _ in range(size):
+        CommentFactory(gallery=gallery, parent=parent)
+    # 1 the comment answered, with its gallery and item, while it is visible; 2 whether its gallery is public
+    # now (the check that says why comments are closed).
+    with django_assert_num_queries(2):
+        response = client.get(reverse("comments:reply", args=[parent.pk]), fragment)
+    assert response.status_code == 200
