@@ -5,7 +5,6 @@ import pytest
 
 from tests.e2e.conftest import assert_accessible
 
-
 LISTICLE = "/galleries/night-shift-at-the-harbour/"
 PHOTO_STORY = "/galleries/the-last-hay-harvest/"
 LAPTOP = {"width": 1366, "height": 768}

@@ -129,9 +129,10 @@ def test_the_first_photo_stands_in_for_a_missing_cover_in_social_cards(client):
     html = client.get(gallery.get_absolute_url()).text
 
     assert first_match(r'<meta property="og:image" content="http://127.0.0.1:8000([^"]+)">', html) in socials
-    assert GalleryPage(gallery, base=gallery.get_absolute_url()).social.url.removeprefix(
-        "http://127.0.0.1:8000"
-    ) in socials
+    assert (
+        GalleryPage(gallery, base=gallery.get_absolute_url()).social.url.removeprefix("http://127.0.0.1:8000")
+        in socials
+    )
 
 
 def test_the_cover_picker_offers_the_first_photo_when_none_is_chosen(client, editor):
