@@ -12,6 +12,13 @@ PHONE = {"width": 390, "height": 844}
 NARROWEST = {"width": 320, "height": 640}
 
 
+def screen(shots, page, name: str) -> None:
+    """The whole page, and the window as the reader sees it: a full-page capture makes the window as tall as the
+    page, and photos fitted to the window with it."""
+    path = shots(page, name)
+    page.screenshot(path=str(path.with_name(f"{path.stem}-window.png")))
+
+
 def photo_boxes(page) -> list[dict]:
     """Every photo of the page, scrolled into view and loaded, with its box and the window's size."""
     return page.evaluate(
@@ -46,7 +53,7 @@ def test_every_photo_including_upright_ones_fits_the_window(new_page, shots, vie
     if viewport is LAPTOP:
         assert all(box["height"] > 0.8 * box["winHeight"] for box in upright)
     page.evaluate("scrollTo(0, 0)")
-    shots(page, f"photo-story-{viewport['width']}")
+    screen(shots, page, f"photo-story-{viewport['width']}")
 
 
 @pytest.mark.parametrize("path", ["/", LISTICLE, PHOTO_STORY, "/search/?q=harbour"])
@@ -67,15 +74,15 @@ def test_headline_less_items_show_their_number_and_caption_only(new_page, shots)
     page.set_viewport_size(PHONE)
     page.goto(LISTICLE)
     item = page.locator("#photo-2")
-    assert item.locator(".item-number").inner_text().strip() == "2."
+    assert item.locator(".item-number").text_content().strip() == "2."
     assert item.locator(".item-title").count() == 0
     assert "Untitled" not in page.content()
-    shots(page, "listicle-390")
+    screen(shots, page, "listicle-390")
     item.locator("a[rel=bookmark]").click()
     heading = page.locator("h1").inner_text()
     assert heading.startswith("“You stop hearing the cranes after a week,”")
     assert page.title().count("8 photos from the night shift at the harbour") == 1
-    shots(page, "photo-page-390")
+    screen(shots, page, "photo-page-390")
 
 
 def test_the_lead_story_loads_first_at_the_size_it_is_shown(new_page):
@@ -103,11 +110,11 @@ def test_public_pages_at_desktop_and_phone_sizes(new_page, shots, viewport):
     for name, path in [("home", "/"), ("listicle", LISTICLE), ("photo-story", PHOTO_STORY)]:
         page.goto(path)
         assert_accessible(page, context=f"{name} at {viewport['width']}px")
-        shots(page, f"{name}-{viewport['width']}")
+        screen(shots, page, f"{name}-{viewport['width']}")
     page.goto(LISTICLE)
     page.locator(".items a[rel=bookmark]").first.click()
     assert_accessible(page, context=f"photo page at {viewport['width']}px")
-    shots(page, f"photo-page-{viewport['width']}")
+    screen(shots, page, f"photo-page-{viewport['width']}")
 
 
 def test_the_lightbox_centres_the_photo_on_a_phone(new_page, shots):
@@ -130,7 +137,7 @@ def test_the_lightbox_centres_the_photo_on_a_phone(new_page, shots):
     space_below = drawn["boxTop"] + drawn["boxHeight"] - (drawn["top"] + drawn["height"])
     assert abs(space_above - space_below) <= 2, drawn
     assert drawn["boxHeight"] > 0.6 * PHONE["height"]
-    shots(page, "lightbox-390")
+    screen(shots, page, "lightbox-390")
 
 
 def test_forced_colours_and_reduced_motion(new_page, shots):
@@ -140,7 +147,7 @@ def test_forced_colours_and_reduced_motion(new_page, shots):
     assert_accessible(page, context="home in forced colours")
     duration = page.locator(".card-image img").first.evaluate("img => getComputedStyle(img).transitionDuration")
     assert duration in {"0s", "0s, 0s"}
-    shots(page, "home-forced-colours")
+    screen(shots, page, "home-forced-colours")
     page.goto(PHOTO_STORY)
     assert_accessible(page, context="photo story in forced colours")
-    shots(page, "photo-story-forced-colours")
+    screen(shots, page, "photo-story-forced-colours")
