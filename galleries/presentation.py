@@ -14,8 +14,8 @@ from galleries.markup import plain_text
 from galleries.models import CorrectionNote, FaqEntry, Gallery, GalleryLink, Item, Rendition
 
 # How wide each picture is shown, for the browser to pick a file: these follow site.css's layout. The page is at
-# most 84rem wide inside gutters of 1rem (2rem from 40rem up); a photo story's photos go edge to edge up to 120rem.
-PICTURE_SIZES = "(min-width: 88rem) 84rem, (min-width: 40rem) calc(100vw - 4rem), calc(100vw - 2rem)"
+# most 84rem wide inside gutters of 2rem (on phones a photo spans the screen); a photo story's go up to 120rem.
+PICTURE_SIZES = "(min-width: 88rem) 84rem, (min-width: 40rem) calc(100vw - 4rem), 100vw"
 STORY_SIZES = "(min-width: 120rem) 120rem, 100vw"
 # The home page's lead: edge to edge on phones; two thirds of the page beside its headline from 60rem.
 LEAD_SIZES = "(min-width: 88rem) 55rem, (min-width: 60rem) calc((100vw - 6rem) * 2 / 3), 100vw"
