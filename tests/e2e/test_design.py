@@ -96,7 +96,8 @@ def test_the_lead_story_loads_first_at_the_size_it_is_shown(new_page):
     # The browser's own reading of `sizes` against the layout: the slot it reserved is the width it shows.
     slot = page.evaluate(
         """sizes => { const probe = document.createElement("img"); probe.sizes = sizes;
-            probe.srcset = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7 1w"; probe.style.position = "absolute";
+            probe.srcset = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7 1w";
+            probe.style.position = "absolute";
             document.body.append(probe); return probe.decode().then(() => probe.width); }""",
         sizes,
     )
