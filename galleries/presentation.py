@@ -14,11 +14,12 @@ from galleries.markup import plain_text
 from galleries.models import CorrectionNote, FaqEntry, Gallery, GalleryLink, Item, Rendition
 
 # How wide each picture is shown, for the browser to pick a file: these follow site.css's layout. The page is at
-# most 84rem wide inside gutters of 2rem (on phones a photo spans the screen); a photo story's go up to 120rem.
-PICTURE_SIZES = "(min-width: 88rem) 84rem, (min-width: 40rem) calc(100vw - 4rem), 100vw"
+# most 84rem wide, 80rem inside its gutters of 2rem (on phones a photo spans the screen); a photo story's photos
+# go up to 120rem.
+PICTURE_SIZES = "(min-width: 84rem) 80rem, (min-width: 40rem) calc(100vw - 4rem), 100vw"
 STORY_SIZES = "(min-width: 120rem) 120rem, 100vw"
 # The home page's lead: edge to edge on phones; two thirds of the page beside its headline from 60rem.
-LEAD_SIZES = "(min-width: 88rem) 55rem, (min-width: 60rem) calc((100vw - 6rem) * 2 / 3), 100vw"
+LEAD_SIZES = "(min-width: 84rem) 52rem, (min-width: 60rem) calc((100vw - 6rem) * 2 / 3), 100vw"
 # Cards in a grid of columns at least 16rem wide (two or three across), a whole column on phones.
 CARD_SIZES = "(min-width: 64rem) 22rem, (min-width: 36rem) 50vw, 100vw"
 # The small thumbnails of the Trending and Most popular lists.
