@@ -366,7 +366,8 @@ def test_home_runs_a_fixed_number_of_queries(client, django_assert_num_queries, 
     for _ in range(size):
         published_gallery(items=1)
     # 1 count, 2 page of galleries (+ section, card photo id), 3 photographers, 4 card photos and renditions,
-    # 5 trending stats, 6 most popular (+ 7 photographers, 8 card photos when any); 7 the menu's sections.
+    # 5 trending stats, 6 most popular (and their photographers and card photos when there are any), 7 the
+    # menu's sections.
     with django_assert_num_queries(7):
         assert client.get("/").status_code == 200
 
