@@ -122,3 +122,77 @@ def test_a_photo_taken_down_keeps_its_gallery_from_approval(editor, in_review):
     take_down_photo(photo=_photo(in_review, 2), by=editor, reason="Kill notice.")
     with pytest.raises(TransitionError, match="Item 2's photo was taken down"):
         workflow.approve_gallery(gallery=in_review, by=editor)
+
+
+# Rights as files carry them, written with Pillow: XMP's licence, Web Statement of Rights and Usage Terms,
+# IPTC-IIM's Copyright Notice and Special Instructions.
+def _xmp(*, licence: str = "", statement: str = "", terms: str = "", marked: str = "") -> bytes:
+    parts = [
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">',
+        '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"',
+        ' xmlns:xmpRights="http://ns.adobe.com/xap/1.0/rights/" xmlns:cc="http://creativecommons.org/ns#"',
+        f' xmpRights:Marked="{marked}">' if marked else ">",
+        '<dc:rights><rdf:Alt><rdf:li xml:lang="x-default">© 2025 Dana Reyes</rdf:li></rdf:Alt></dc:rights>',
+    ]
+    if licence:
+        parts.append(f'<cc:license rdf:resource="{licence}"/>')
+    if statement:
+        parts.append(f"<xmpRights:WebStatement>{statement}</xmpRights:WebStatement>")
+    if terms:
+        parts.append(f'<xmpRights:UsageTerms><rdf:Alt><rdf:li xml:lang="x-default">{terms}</rdf:li></rdf:Alt>')
+        parts.append("</xmpRights:UsageTerms>")
+    parts.append("</rdf:Description></rdf:RDF></x:xmpmeta>")
+    return "".join(parts).encode()
+
+
+def _upload(data: bytes) -> Photo:
+    from galleries.ingest import ingest_photo
+
+    return Photo.objects.get(pk=ingest_photo(data=data, filename="wire.jpg").photo.pk)
+
+
+def test_a_creative_commons_licence_in_xmp_fills_the_usage_rights():
+    from tests.galleries import imagefiles as files
+
+    xmp = _xmp(licence="https://creativecommons.org/licenses/by-sa/4.0/", statement="https://example.org/rights")
+    photo = _upload(files.encode(files.photograph(seed=3), xmp=xmp))
+    assert (photo.rights_category, photo.cc_licence, photo.cc_version) == ("creative_commons", "by-sa", "4.0")
+    assert photo.rights_statement_url == "https://example.org/rights"
+    assert photo.copyright == "© 2025 Dana Reyes" and photo.rights_cost == Photo.Cost.FREE
+    assert photo.rights_summary == "CC BY-SA 4.0 · Free"
+    assert Photo.objects.syndicatable().filter(pk=photo.pk).count() == 0  # rendering still to come
+    Photo.objects.filter(pk=photo.pk).update(state=Photo.State.READY)
+    assert Photo.objects.syndicatable().filter(pk=photo.pk).exists()
+
+
+def test_usage_terms_in_xmp_become_restrictions_an_editor_confirms():
+    from tests.galleries import imagefiles as files
+
+    xmp = _xmp(terms="Editorial use only. No archive after 30 days.")
+    photo = _upload(files.encode(files.photograph(seed=4), xmp=xmp))
+    assert photo.rights_restrictions == "Editorial use only. No archive after 30 days."
+    assert photo.rights_cost == Photo.Cost.CONDITIONAL and photo.needs_rights_confirmation
+
+
+def test_iptc_copyright_and_special_instructions_are_read_where_xmp_says_nothing():
+    from tests.galleries import imagefiles as files
+
+    jpeg = files.encode(files.photograph(seed=5))
+    iptc = files.iptc_segment({(2, 116): ["(c) Wire Agency 2025"], (2, 40): ["MANDATORY CREDIT. NO SALES."]})
+    photo = _upload(files.with_segment(jpeg, iptc))
+    assert photo.copyright == "(c) Wire Agency 2025"
+    assert photo.rights_restrictions == "MANDATORY CREDIT. NO SALES."
+    assert photo.rights_cost == Photo.Cost.CONDITIONAL
+
+
+def test_a_file_marked_public_domain_is_imported_as_such_and_typed_rights_win():
+    from galleries.imaging import ImportedMetadata
+    from galleries.ingest import prefill_photo
+    from tests.galleries import imagefiles as files
+
+    photo = _upload(files.encode(files.photograph(seed=6), xmp=_xmp(marked="False")))
+    assert photo.rights_category == Photo.RightsCategory.PUBLIC_DOMAIN
+
+    typed = Photo(rights_category=Photo.RightsCategory.STAFF)
+    prefill_photo(photo=typed, metadata=ImportedMetadata(usage_terms="No use.", rights_marked="False"))
+    assert typed.rights_category == Photo.RightsCategory.STAFF and typed.rights_restrictions == ""
