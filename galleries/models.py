@@ -365,6 +365,10 @@ class Photo(TypedText):
         return self.taken_down_at is not None
 
     @property
+    def is_embargoed(self) -> bool:
+        return self.embargoed_until is not None and self.embargoed_until > timezone.now()
+
+    @property
     def needs_rights_confirmation(self) -> bool:
         """Whether publishing it costs money or binds the newsroom to conditions an editor must accept."""
         return self.rights_cost in (Photo.Cost.PAY, Photo.Cost.CONDITIONAL)

@@ -131,3 +131,27 @@ def test_usages_hide_other_peoples_draft_titles(client):
     client.force_login(photographer)
     page = client.get(reverse("admin:galleries_photo_change", args=[photo.pk])).text
     assert "secret draft" not in page
+
+
+def test_rights_show_beside_each_photo_where_editors_pick_and_approve(client, editor):
+    gallery = GalleryFactory(items=1)
+    item_photo = gallery.items.first().photo
+    Photo.objects.filter(pk=item_photo.pk).update(
+        rights_category="agency", rights_cost="pay", rights_restrictions="Web only, 30 days."
+    )
+    library = PhotoFactory(headline="Library frame", rights_category="social_media", rights_cost="conditional")
+    recent = published_gallery(items=0, title="Yesterday's story")
+    ItemFactory(gallery=recent, photo=library)
+    down = PhotoFactory(headline="Withdrawn frame", taken_down_at=timezone.now(), takedown_cause="kill_notice")
+    client.force_login(editor)
+
+    change = client.get(reverse("admin:galleries_gallery_change", args=[gallery.pk])).text
+    assert "Agency / wire · Pay · restricted: Web only, 30 days." in change
+
+    picker = client.get(reverse("admin:galleries_gallery_library", args=[gallery.pk])).text
+    assert "Social media · Conditional" in picker
+    assert "Used in the last 7 days: “Yesterday&#x27;s story”" in picker
+    assert f'value="{down.pk}" id="pick-{down.pk}" disabled' in picker and "Taken down (kill notice)" in picker
+
+    client.post(reverse("admin:galleries_gallery_library", args=[gallery.pk]), {"photos": [down.pk, library.pk]})
+    assert set(gallery.items.values_list("photo_id", flat=True)) == {item_photo.pk, library.pk}
