@@ -12,6 +12,7 @@ from tests.factories import GalleryFactory, ItemFactory, PhotoFactory, UserFacto
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "admin:galleries_photo_changelist"
+EXPECTED_PICKER_QUERIES = 11
 
 
 def _kill(client, photos, **data):
@@ -155,3 +156,27 @@ def test_rights_show_beside_each_photo_where_editors_pick_and_approve(client, ed
 
     client.post(reverse("admin:galleries_gallery_library", args=[gallery.pk]), {"photos": [down.pk, library.pk]})
     assert set(gallery.items.values_list("photo_id", flat=True)) == {item_photo.pk, library.pk}
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_the_library_picker_is_a_fixed_number_of_queries(client, editor, size):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    gallery = GalleryFactory(items=1)
+    recent = published_gallery(items=0, title="Recent")
+    for n in range(size):
+        photo = PhotoFactory(rights_category="agency", rights_cost="pay", allowed_until=timezone.now() + timedelta(n))
+        if n % 2:
+            ItemFactory(gallery=recent, photo=photo)
+    client.force_login(editor)
+    url = reverse("admin:galleries_gallery_library", args=[gallery.pk])
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+
+    assert response.status_code == 200 and response.text.count("Agency / wire · Pay") == size
+    # session, user, groups (editor check); the gallery; the user's and the groups' permissions; the page's
+    # count; the photos already in the gallery; the page's photos with their photographers, their renditions;
+    # the items of galleries published in the last 7 days that show them.
+    assert len(queries) == EXPECTED_PICKER_QUERIES, "\n".join(q["sql"] for q in queries.captured_queries)
