@@ -220,8 +220,14 @@ class PageItem:
         return build_picture(self.item.photo, url=self.rendition_url)
 
     @property
+    def unavailable(self) -> bool:
+        """The photo was taken down: the page says so in its place and keeps the caption."""
+        return self.item.is_unavailable
+
+    @property
     def alt(self) -> str:
-        return self.item.effective_alt_text
+        # The words describe a photo that is gone, perhaps the very person who asked for it to go.
+        return "" if self.unavailable else self.item.effective_alt_text
 
     @cached_property
     def sizes(self) -> str:
@@ -358,8 +364,13 @@ class GalleryPage:
 
     @cached_property
     def social(self) -> SocialImage | None:
-        cover = cover_photo(self.gallery, (entry.item.photo for entry in self.items))
-        return social_image(cover, url=self.rendition_url)
+        photos = [entry.item.photo for entry in self.items]
+        cover = cover_photo(self.gallery, photos)
+        # A cover taken down has no card: the next photo that still has one stands in.
+        for photo in [cover, *(photo for photo in photos if photo is not cover)]:
+            if photo is not None and (card := social_image(photo, url=self.rendition_url)):
+                return card
+        return None
 
     @cached_property
     def json_ld(self) -> dict:
