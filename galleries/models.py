@@ -11,7 +11,7 @@ from django.core.files.storage import storages
 from django.core.signals import setting_changed
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models, transaction
-from django.db.models import F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Case, F, OuterRef, Prefetch, Q, Subquery, When
 from django.db.models.functions import Coalesce
 from django.db.models.query import ModelIterable
 from django.db.models.signals import pre_delete
@@ -507,13 +507,18 @@ class GalleryQuerySet(models.QuerySet):
         The card photo is the chosen cover, else the gallery's first photo: worked out here, once, for every
         card, list and module. Its public renditions (with the photo's own fields) come in one query.
         """
-        first_photo = Item.objects.filter(gallery=OuterRef("pk")).order_by("position", "pk").values("photo_id")[:1]
+        # A photo taken down stands for nothing: the next one still up takes its place.
+        available = Photo.objects.available().values("pk")
+        first_photo = (
+            Item.objects.filter(gallery=OuterRef("pk"), photo__in=available)
+            .order_by("position", "pk")
+            .values("photo_id")[:1]
+        )
+        cover = Case(When(cover__in=available, then=F("cover_id")))
         listing = (
             self.select_related("section")
             .prefetch_related("photographers")
-            .annotate(
-                card_photo_id=Coalesce(F("cover_id"), Subquery(first_photo), output_field=models.BigIntegerField())
-            )
+            .annotate(card_photo_id=Coalesce(cover, Subquery(first_photo), output_field=models.BigIntegerField()))
         )
         listing._with_card_photos = True
         return listing

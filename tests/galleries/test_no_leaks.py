@@ -437,7 +437,10 @@ def test_the_gallery_still_reads_well_without_the_photo_taken_down(client, taked
     from galleries.popularity import trending
 
     assert [g.pk for g in trending()] == [gallery.pk]
-    assert list(trending()[0].cover.renditions.all()) == []
+    # The card stands for the gallery with the first photo still up, never the cover taken down.
+    card = trending()[0]
+    assert card.card_photo.pk != gallery.cover_id
+    assert {r.photo_id for r in card.card_renditions} == {card.card_photo.pk}
 
 
 def test_a_photo_put_back_returns_to_every_road(client, editor, takedown, django_capture_on_commit_callbacks):
