@@ -83,6 +83,7 @@ class ImportedMetadata:
     taken_at: datetime | None = None
     place_name: str = ""
     keywords: list[str] = field(default_factory=list)
+    digital_source_type: str = ""
 
     def as_dict(self) -> dict:
         """The non-empty values, JSON-ready, for Photo.imported_metadata."""
@@ -239,6 +240,7 @@ _XMP_FIELDS = {
     "state": ["photoshop:State"],
     "country": ["photoshop:Country"],
     "keywords": ["dc:subject"],
+    "digital_source_type": ["Iptc4xmpExt:DigitalSourceType"],
 }
 _IPTC_FIELDS = {
     "headline": [(2, 105)],
@@ -471,6 +473,7 @@ def read_metadata(image: Image.Image) -> ImportedMetadata:
         taken_at=_plausible_capture_time(taken_at) if isinstance(taken_at, datetime) else None,
         place_name=place[:300],
         keywords=list(dict.fromkeys(word for word in words if word)),
+        digital_source_type=text("digital_source_type")[:200],
     )
 
 

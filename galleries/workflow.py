@@ -151,6 +151,17 @@ def _two_people_problems(gallery: Gallery, by) -> list[str]:
     return []
 
 
+def _ai_label_problems(gallery: Gallery, by) -> list[str]:
+    """Readers are told when a photo is declared AI-generated: its item must carry the public label."""
+    if not settings.LOUPE_AI_LABEL_REQUIRED:
+        return []
+    unlabelled = gallery.items.filter(photo__digital_source_type__in=Photo.AI_GENERATED_SOURCES, ai_label=False)
+    return [
+        f"Item {item.number}'s photo is declared AI-generated: tick “Labelled AI-generated” so readers are told."
+        for item in unlabelled.order_by("position", "id").only("position")
+    ]
+
+
 # The table -------------------------------------------------------------------------------------------------
 
 
@@ -223,7 +234,7 @@ TRANSITIONS: dict[str, Transition] = {
             Status.APPROVED,
             _editor,
             "galleries.approve_gallery",
-            (_ready, _two_people_problems),
+            (_ready, _two_people_problems, _ai_label_problems),
         ),
         Transition(
             "publish",
@@ -232,7 +243,7 @@ TRANSITIONS: dict[str, Transition] = {
             Status.PUBLISHED,
             _editor_or_schedule,
             "galleries.publish_gallery",
-            (_ready,),
+            (_ready, _ai_label_problems),
         ),
         Transition(
             "withdraw",
