@@ -241,7 +241,7 @@ class Photo(TypedText):
 
     objects = PhotoQuerySet.as_manager()
 
-    BEHIND_THE_SCENES = ("imported_metadata", "removed_metadata", "redactions", "keywords", "state_reason")
+    BEHIND_THE_SCENES = ("imported_metadata", "removed_metadata", "keywords", "state_reason")
 
     class Meta:
         ordering = ["-created_at", "-id"]

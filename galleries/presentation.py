@@ -9,9 +9,11 @@ from urllib.parse import quote
 from django.conf import settings
 from django.db.models import CharField, DateTimeField, IntegerField, Value
 
+from galleries import provenance
 from galleries.imaging import CONTENT_TYPES
 from galleries.markup import plain_text
 from galleries.models import CorrectionNote, FaqEntry, Gallery, GalleryLink, Item, Rendition
+from galleries.signing import Mode, signing_mode
 
 # The photo column: main is 70rem wide with 1.25rem padding on each side.
 PICTURE_SIZES = "(min-width: 70rem) 67.5rem, calc(100vw - 2.5rem)"
@@ -149,10 +151,56 @@ class PageItem:
     def credit(self) -> str:
         return self.item.credit
 
+    @cached_property
+    def credentials(self) -> "Disclosure | None":
+        return credentials_disclosure(self.item, self.gallery)
+
     @property
     def share_mailto(self) -> str:
         subject = quote(self.item.headline or self.gallery.title, safe="")
         return f"mailto:?subject={subject}&body={quote(self.canonical, safe='')}"
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """The "Content Credentials" a photo page discloses: who took it, who published it, what was changed, when."""
+
+    taken_by: str
+    captured: str
+    source: str
+    published_by: str
+    changes: list[str]
+    published_at: object
+    taken_at: object
+    signed: bool
+
+
+def credentials_disclosure(item: Item, gallery: Gallery) -> Disclosure | None:
+    """What a reader is told about where the photo of `item` comes from; None when public files are unsigned."""
+    if signing_mode() == Mode.OFF:
+        return None
+    photo = item.photo
+    credentials = provenance.Credentials.from_dict(photo.credentials)
+    captured = ""
+    if credentials.state == provenance.State.VALID and credentials.steps:
+        first = credentials.steps[-1]
+        if "c2pa.created" in first.actions:
+            captured = first.device or first.issuer
+    changes = []
+    if photo.redactions:
+        count = len(photo.redactions)
+        changes.append(f"{count} area{'s' if count != 1 else ''} blurred to protect people shown")
+    changes += ["resized and re-encoded for the web", "camera and location data removed"]
+    return Disclosure(
+        taken_by=item.credit,
+        captured=captured,
+        source=provenance.SOURCE_TYPES.get(photo.digital_source_type, ""),
+        published_by=settings.LOUPE_C2PA_PUBLISHER,
+        changes=changes,
+        published_at=gallery.published_at,
+        taken_at=photo.taken_at,
+        signed=True,
+    )
 
 
 @dataclass(frozen=True)
@@ -304,4 +352,6 @@ def _image_object(entry: PageItem) -> dict:
         image["creator"] = {"@type": "Person", "name": item.photo.photographer.name}
     if item.photo.copyright:
         image["copyrightNotice"] = item.photo.copyright
+    if item.photo.digital_source_type:
+        image["digitalSourceType"] = provenance.IPTC_SOURCE_TYPE + item.photo.digital_source_type
     return image

@@ -9,13 +9,14 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.defaultfilters import pluralize
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
 from django.utils.text import format_lazy
 
-from galleries import imaging
+from galleries import imaging, provenance
 from galleries.access import (
     can_browse_library,
     can_change_attribution,
@@ -159,6 +160,19 @@ def _refuse_used_photos(model_admin, request, photos) -> bool:
 
 
 @admin.action(permissions=["delete"], description="Delete selected photos")
+def credentials_summary(photo: Photo, *, warnings_only: bool = False) -> str:
+    """What the photo's Content Credentials say, in plain words, with what an editor must not miss."""
+    credentials = provenance.Credentials.from_dict(photo.credentials)
+    return render_to_string(
+        "admin/galleries/photo/credentials.html",
+        {
+            "sentences": [] if warnings_only else provenance.describe(credentials),
+            "warnings": provenance.warnings(credentials),
+            "state": photo.credentials_state,
+        },
+    )
+
+
 def delete_selected(model_admin, request, queryset):
     """Replaces the stock action of this name: a photo a gallery uses is refused in words, not a tree of objects."""
     if _refuse_used_photos(model_admin, request, queryset):
@@ -171,7 +185,13 @@ class PhotoAdmin(ConflictCheckedAdmin, admin.ModelAdmin):
     form = PhotoAdminForm
     list_display = ["list_thumbnail", "__str__", "photographer", "state", "used_in_count", "taken_at", "created_at"]
     list_display_links = ["list_thumbnail", "__str__"]
-    list_filter = [("photographer", admin.RelatedOnlyFieldListFilter), "state", UsedFilter]
+    list_filter = [
+        ("photographer", admin.RelatedOnlyFieldListFilter),
+        "state",
+        UsedFilter,
+        "credentials_state",
+        "digital_source_type",
+    ]
     list_select_related = ["photographer"]
     search_fields = [
         "headline",
@@ -187,7 +207,7 @@ class PhotoAdmin(ConflictCheckedAdmin, admin.ModelAdmin):
     actions = ["rerender", delete_selected]
     change_form_template = "admin/galleries/photo/change_form.html"
     fieldsets = [
-        (None, {"fields": ["preview", "state", "state_reason", "used_in"]}),
+        (None, {"fields": ["preview", "content_credentials", "state", "state_reason", "used_in"]}),
         (
             "Words",
             {"fields": ["headline", "caption", "alt_text", "keywords", "credit_line", "copyright", "photographer"]},
@@ -214,6 +234,7 @@ class PhotoAdmin(ConflictCheckedAdmin, admin.ModelAdmin):
     ]
     readonly_fields = [
         "preview",
+        "content_credentials",
         "framing",
         "state",
         "state_reason",
@@ -340,6 +361,10 @@ class PhotoAdmin(ConflictCheckedAdmin, admin.ModelAdmin):
     @admin.display(description="Preview")
     def preview(self, photo: Photo) -> str:
         return thumbnail(photo, width=480)
+
+    @admin.display(description="Content Credentials")
+    def content_credentials(self, photo: Photo) -> str:
+        return credentials_summary(photo)
 
     @admin.display(description="Blur and focal point")
     def framing(self, photo: Photo) -> str:
