@@ -52,6 +52,28 @@ class UsedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class DeclaredSourceFilter(admin.SimpleListFilter):
+    """What the file declares itself to be (IPTC digital source type), by the groups an editor asks about."""
+
+    title = "declared as"
+    parameter_name = "declared"
+    GROUPS = {
+        "ai": ("AI-generated", sorted(provenance.AI_GENERATED)),
+        "composite": ("Composite", sorted(provenance.COMPOSITE - provenance.AI_GENERATED)),
+        "capture": ("Camera capture", ["digitalCapture", "computationalCapture"]),
+    }
+
+    def lookups(self, request, model_admin):
+        return [(key, label) for key, (label, _) in self.GROUPS.items()] + [("none", "Nothing declared")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.filter(digital_source_type="")
+        if self.value() in self.GROUPS:
+            return queryset.filter(digital_source_type__in=self.GROUPS[self.value()][1])
+        return queryset
+
+
 def uncovered_areas(before: list, after: list) -> list:
     """The blur areas of `before` that no area of `after` still covers: what a save would show unblurred."""
 
@@ -190,7 +212,7 @@ class PhotoAdmin(ConflictCheckedAdmin, admin.ModelAdmin):
         "state",
         UsedFilter,
         "credentials_state",
-        "digital_source_type",
+        DeclaredSourceFilter,
     ]
     list_select_related = ["photographer"]
     search_fields = [

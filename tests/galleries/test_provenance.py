@@ -484,3 +484,14 @@ def test_the_gallery_json_ld_carries_the_digital_source_type(
     data = json.loads(page.split('<script type="application/ld+json">')[1].split("</script>")[0])
     (image,) = data["associatedMedia"]["associatedMedia"]
     assert image["digitalSourceType"] == SOURCE + "digitalCapture"
+
+
+def test_the_library_filters_photos_declared_ai_generated(client, editor, camera_chain):
+    generated = upload(capture(camera_chain, gps=False, source="trainedAlgorithmicMedia"), filename="gen.jpg")
+    captured = upload(capture(camera_chain, seed=2))
+    client.force_login(editor)
+
+    page = client.get(reverse("admin:galleries_photo_changelist"), {"declared": "ai"}).content.decode()
+
+    assert reverse("admin:galleries_photo_change", args=[generated.pk]) in page
+    assert reverse("admin:galleries_photo_change", args=[captured.pk]) not in page
