@@ -191,11 +191,11 @@ def test_without_a_manifest_the_source_type_comes_from_xmp():
     assert photo.credentials["declared_in"] == "XMP"
 
 
-@pytest.mark.parametrize("fmt", ["PNG", "WEBP", "AVIF"])
-def test_manifests_are_read_from_png_webp_and_avif(camera_chain, fmt):
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP", "AVIF", "HEIF"])
+def test_manifests_are_read_from_png_webp_avif_and_heic(camera_chain, fmt):
     chain, key, _ = camera_chain
     image = files.encode(files.photograph((600, 400), seed=9), fmt)
-    mime = {"PNG": "image/png", "WEBP": "image/webp", "AVIF": "image/avif"}[fmt]
+    mime = {"PNG": "image/png", "WEBP": "image/webp", "AVIF": "image/avif", "HEIF": "image/heic"}[fmt]
     definition = {
         "claim_generator_info": [{"name": "Tool"}],
         "assertions": [
