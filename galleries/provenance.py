@@ -347,7 +347,9 @@ def describe(credentials: Credentials) -> list[str]:
     sentences = []
     for position, step in enumerate(reversed(credentials.steps)):
         who = step.issuer or step.signer or "an unnamed signer"
-        if step.signer and step.issuer and step.signer != step.issuer:
+        if step.signer.startswith(step.issuer):
+            who = step.signer or who
+        elif step.signer and step.issuer:
             who = f"{step.issuer} ({step.signer})"
         if position == 0 and "c2pa.created" in step.actions and step.source_type in {"digitalCapture", ""}:
             device = f" with {step.device}" if step.device else ""

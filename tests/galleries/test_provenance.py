@@ -8,6 +8,7 @@ import c2pa
 import pytest
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from galleries import imaging, provenance, signing, workflow
@@ -495,3 +496,27 @@ def test_the_library_filters_photos_declared_ai_generated(client, editor, camera
 
     assert reverse("admin:galleries_photo_change", args=[generated.pk]) in page
     assert reverse("admin:galleries_photo_change", args=[captured.pk]) not in page
+
+
+def test_a_verification_desk_reads_a_public_file_in_plain_words(
+    editor, camera_chain, newsroom_chain, django_capture_on_commit_callbacks, tmp_path, settings
+):
+    photo = rendered_upload(capture(camera_chain), django_capture_on_commit_callbacks)
+    publish([photo], editor, django_capture_on_commit_callbacks)
+    rendition, data = next(public_files(photo))
+    (tmp_path / f"public.{rendition.format}").write_bytes(data)
+    (tmp_path / "root.pem").write_bytes(newsroom_chain[2])
+    out = io.StringIO()
+
+    call_command(
+        "read_credentials",
+        str(tmp_path / f"public.{rendition.format}"),
+        "--trust",
+        str(tmp_path / "root.pem"),
+        stdout=out,
+    )
+
+    assert "Signed by The Daily Loupe" in out.getvalue() and "Signature valid." in out.getvalue()
+    settings.LOUPE_C2PA_TRUST_ANCHORS = ""  # nobody trusts the newsroom's root: intact, but untrusted
+    with pytest.raises(CommandError, match="without valid Content Credentials"):
+        call_command("read_credentials", str(tmp_path / f"public.{rendition.format}"), stdout=io.StringIO())
