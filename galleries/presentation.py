@@ -166,7 +166,8 @@ class Disclosure:
     """The "Content Credentials" a photo page discloses: who took it, who published it, what was changed, when."""
 
     taken_by: str
-    captured: str
+    captured_with: str
+    capture_signed_by: str
     source: str
     published_by: str
     changes: list[str]
@@ -181,11 +182,11 @@ def credentials_disclosure(item: Item, gallery: Gallery) -> Disclosure | None:
         return None
     photo = item.photo
     credentials = provenance.Credentials.from_dict(photo.credentials)
-    captured = ""
+    captured_with = capture_signed_by = ""
     if credentials.state == provenance.State.VALID and credentials.steps:
         first = credentials.steps[-1]
         if "c2pa.created" in first.actions:
-            captured = first.device or first.issuer
+            captured_with, capture_signed_by = first.device, first.issuer or first.signer
     changes = []
     if photo.redactions:
         count = len(photo.redactions)
@@ -193,7 +194,8 @@ def credentials_disclosure(item: Item, gallery: Gallery) -> Disclosure | None:
     changes += ["resized and re-encoded for the web", "camera and location data removed"]
     return Disclosure(
         taken_by=item.credit,
-        captured=captured,
+        captured_with=captured_with,
+        capture_signed_by=capture_signed_by,
         source=provenance.SOURCE_TYPES.get(photo.digital_source_type, ""),
         published_by=settings.LOUPE_C2PA_PUBLISHER,
         changes=changes,

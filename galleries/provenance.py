@@ -147,7 +147,12 @@ class Credentials:
     @classmethod
     def from_dict(cls, data: dict | None) -> "Credentials":
         data = dict(data or {})
-        steps = [Step(**step) for step in data.pop("steps", []) if isinstance(step, dict)]
+        names = Step.__dataclass_fields__
+        steps = [
+            Step(**{key: value for key, value in step.items() if key in names})
+            for step in data.pop("steps", [])
+            if isinstance(step, dict)
+        ]
         known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
         return cls(**known, steps=steps)
 

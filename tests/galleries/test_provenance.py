@@ -469,7 +469,8 @@ def test_the_photo_page_discloses_the_credentials_without_javascript(
 
     disclosure = page[page.index('<details class="content-credentials">') : page.index("</details>")]
     assert "<summary>Content Credentials</summary>" in disclosure
-    assert "signed at capture by M11-P" in disclosure and "The Daily Loupe" in disclosure
+    assert "taken with M11-P, signed at capture by Leica Camera AG" in disclosure
+    assert "<dt>Published by</dt><dd>The Daily Loupe" in disclosure
     assert "1 area blurred to protect people shown" in disclosure
     assert "AI-generated image" in page
 
