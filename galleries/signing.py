@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from django.core import checks
 
@@ -213,8 +214,35 @@ def _converted_profile(removed: list) -> str:
 # --- What check --deploy says ----------------------------------------------------------------------------------
 
 
+@checks.register(checks.Tags.security)
+def check_signing_key(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """A certificate and key that cannot sign stop the start, not the first render."""
+    if signing_mode() != Mode.CONFIGURED:
+        return []
+    try:
+        certificate = x509.load_pem_x509_certificates(Path(settings.LOUPE_C2PA_CERT_CHAIN).read_bytes())[0]
+        key = serialization.load_pem_private_key(Path(settings.LOUPE_C2PA_PRIVATE_KEY).read_bytes(), password=None)
+    except (OSError, ValueError, TypeError) as error:
+        return [
+            checks.Error(
+                f"Content Credentials: the certificate chain or private key cannot be read: {error}", id="loupe.E010"
+            )
+        ]
+    der, spki = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    if key.public_key().public_bytes(der, spki) != certificate.public_key().public_bytes(der, spki):
+        return [
+            checks.Error(
+                "Content Credentials: LOUPE_C2PA_PRIVATE_KEY is not the key of the first certificate in "
+                "LOUPE_C2PA_CERT_CHAIN: nothing could be signed.",
+                id="loupe.E011",
+            )
+        ]
+    return []
+
+
 @checks.register(checks.Tags.security, deploy=True)
 def check_signing(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Which way public files are signed, for whoever deploys."""
     mode = signing_mode()
     if mode == Mode.OFF:
         return [
@@ -232,10 +260,9 @@ def check_signing(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
                 id="loupe.W010",
             )
         ]
-    try:
-        certificate = x509.load_pem_x509_certificates(Path(settings.LOUPE_C2PA_CERT_CHAIN).read_bytes())[0]
-    except (OSError, ValueError) as error:
-        return [checks.Error(f"Content Credentials: LOUPE_C2PA_CERT_CHAIN cannot be read: {error}", id="loupe.E010")]
+    if check_signing_key():
+        return []  # the key check has said what is wrong
+    certificate = x509.load_pem_x509_certificates(Path(settings.LOUPE_C2PA_CERT_CHAIN).read_bytes())[0]
     return [
         checks.Info(
             f"Content Credentials: public files are signed as {certificate.subject.rfc4514_string()}, "

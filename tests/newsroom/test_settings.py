@@ -124,6 +124,15 @@ def test_development_check_deploy_warns_of_the_untrusted_test_certificate(tmp_pa
     assert "signed with a development test certificate" in result.stdout + result.stderr
 
 
+def test_a_key_that_does_not_match_the_certificate_stops_the_start(tmp_path):
+    paths = _newsroom_certificate(tmp_path)
+    other = tmp_path / "other"
+    other.mkdir()
+    result = run_check({**paths, "LOUPE_C2PA_PRIVATE_KEY": _newsroom_certificate(other)["LOUPE_C2PA_PRIVATE_KEY"]})
+    assert result.returncode != 0
+    assert "loupe.E011" in result.stderr
+
+
 def test_a_certificate_path_that_is_not_a_file_is_refused(tmp_path):
     result = run_check({"LOUPE_C2PA_CERT_CHAIN": str(tmp_path / "no.pem"), "LOUPE_C2PA_PRIVATE_KEY": str(tmp_path)})
     assert result.returncode != 0
