@@ -250,6 +250,7 @@ class PhotoAdmin(ConflictCheckedAdmin, admin.ModelAdmin):
                     "uploaded_by",
                     "imported",
                     "removed",
+                    "credentials_read",
                 ],
             },
         ),
@@ -269,6 +270,7 @@ class PhotoAdmin(ConflictCheckedAdmin, admin.ModelAdmin):
         "sha256",
         "imported",
         "removed",
+        "credentials_read",
     ]
 
     def get_queryset(self, request):
@@ -425,6 +427,10 @@ class PhotoAdmin(ConflictCheckedAdmin, admin.ModelAdmin):
     @admin.display(description="Metadata read from the file")
     def imported(self, photo: Photo) -> str:
         return format_html('<pre class="loupe-json">{}</pre>', json.dumps(photo.imported_metadata, indent=2))
+
+    @admin.display(description="Content Credentials as read")
+    def credentials_read(self, photo: Photo) -> str:
+        return format_html('<pre class="loupe-json">{}</pre>', json.dumps(photo.credentials, indent=2))
 
     @admin.display(description="Removed from the public copies")
     def removed(self, photo: Photo) -> str:
