@@ -89,6 +89,7 @@ class ImportedMetadata:
     usage_terms: str = ""
     licence_url: str = ""
     rights_marked: str = ""
+    digital_source_type: str = ""
 
     def as_dict(self) -> dict:
         """The non-empty values, JSON-ready, for Photo.imported_metadata."""
@@ -251,6 +252,7 @@ _XMP_FIELDS = {
     "usage_terms": ["xmpRights:UsageTerms"],
     "licence_url": ["cc:license"],
     "rights_marked": ["xmpRights:Marked"],
+    "digital_source_type": ["Iptc4xmpExt:DigitalSourceType"],
 }
 _IPTC_FIELDS = {
     "headline": [(2, 105)],
@@ -490,6 +492,7 @@ def read_metadata(image: Image.Image) -> ImportedMetadata:
         usage_terms=text("usage_terms"),
         licence_url=text("licence_url")[:500],
         rights_marked=text("rights_marked")[:10],
+        digital_source_type=text("digital_source_type")[:200],
     )
 
 

@@ -22,9 +22,10 @@ from django.core.files.base import ContentFile
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
-from galleries import imaging
+from galleries import imaging, provenance
 from galleries.audit import record
 from galleries.models import Photo, Photographer, originals_storage, web_url
+from galleries.signing import credentials_fields, read_upload
 from galleries.tasks import enqueue_render
 from galleries.text import imported_text
 
@@ -87,6 +88,7 @@ def ingest_photo(
 
     inspection = readable(inspection)
     metadata = inspection.metadata
+    credentials = _read_credentials(data, inspection)
     if photographer is None and metadata.creator and credit_from_metadata:
         photographer = Photographer.objects.filter(name__iexact=metadata.creator.strip()).first()
     photo = Photo(
@@ -101,6 +103,7 @@ def ingest_photo(
         imported_metadata=metadata.as_dict(),
         removed_metadata=inspection.removed,
         state=Photo.State.QUEUED,
+        **credentials_fields(credentials),
     )
     prefill_photo(photo=photo, metadata=metadata)
     written = _written_originals.get()
@@ -286,6 +289,29 @@ def usage_rights(metadata: imaging.ImportedMetadata) -> dict:
         ):
             rights["rights_cost"] = Photo.Cost.CONDITIONAL
     return rights
+
+
+def _read_credentials(data: bytes, inspection: imaging.Inspection) -> provenance.Credentials:
+    try:
+        credentials = read_upload(
+            data=data, image_format=inspection.format, xmp_source_type=inspection.metadata.digital_source_type
+        )
+    except provenance.ManifestRejected as error:
+        raise UploadRejected(str(error)) from error
+    # Signers, tools and titles come from the file: cleaned here like every other imported text.
+    steps = [
+        replace(step, **{name: imported_text(getattr(step, name), one_line=True) for name in _STEP_TEXTS})
+        for step in credentials.steps
+    ]
+    return replace(
+        credentials,
+        problem=imported_text(credentials.problem, one_line=True),
+        steps=steps,
+        ingredients=[imported_text(title, one_line=True) for title in credentials.ingredients],
+    )
+
+
+_STEP_TEXTS = ("signer", "issuer", "generator", "device", "signed_at")
 
 
 def _enqueue_render(*, photo_id: int) -> None:

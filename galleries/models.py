@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import LazyObject, empty
 
+from galleries.provenance import AI_GENERATED
 from galleries.text import TypedText
 
 INSTAGRAM_HANDLE = re.compile(r"[A-Za-z0-9._]{1,30}")
@@ -250,6 +251,15 @@ class Photo(TypedText):
         PERSON_PICTURED = "person_pictured", "Request from a person pictured"
         EDITOR = "editor", "Editor's decision"
 
+    class CredentialsState(models.TextChoices):
+        NONE = "none", "No Content Credentials"
+        VALID = "valid", "Valid"
+        UNTRUSTED = "untrusted", "Untrusted signer"
+        INVALID = "invalid", "Invalid"
+
+    # The IPTC digital source types that declare a picture made by a generator, wholly or in part.
+    AI_GENERATED_SOURCES = tuple(sorted(AI_GENERATED))
+
     original = models.FileField(storage=originals_storage, upload_to=original_path, max_length=255)
     sha256 = models.CharField(max_length=64, unique=True, editable=False)
     original_format = models.CharField(max_length=10, editable=False)
@@ -283,6 +293,19 @@ class Photo(TypedText):
     )
     imported_metadata = models.JSONField(default=dict, blank=True, editable=False)
     removed_metadata = models.JSONField(default=list, blank=True, editable=False)
+    credentials = models.JSONField(
+        default=dict, blank=True, editable=False, help_text="What the file's Content Credentials said on upload."
+    )
+    credentials_state = models.CharField(
+        max_length=10, choices=CredentialsState, default=CredentialsState.NONE, editable=False, db_index=True
+    )
+    digital_source_type = models.CharField(
+        max_length=60,
+        blank=True,
+        editable=False,
+        db_index=True,
+        help_text="The IPTC digital source type the file declares (digitalCapture, trainedAlgorithmicMedia, …).",
+    )
 
     state = models.CharField(max_length=12, choices=State, default=State.QUEUED, db_index=True)
     state_reason = models.TextField(blank=True)
@@ -326,7 +349,7 @@ class Photo(TypedText):
     # Creative Commons licences that let partners republish for a commercial site.
     COMMERCIAL_LICENCES = ("by", "by-sa", "cc0")
 
-    BEHIND_THE_SCENES = ("imported_metadata", "removed_metadata", "redactions", "keywords", "state_reason")
+    BEHIND_THE_SCENES = ("imported_metadata", "removed_metadata", "keywords", "state_reason")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -385,6 +408,10 @@ class Photo(TypedText):
         if self.rights_restrictions:
             parts.append("restricted")
         return " · ".join(parts)
+
+    @property
+    def is_ai_generated(self) -> bool:
+        return self.digital_source_type in self.AI_GENERATED_SOURCES
 
 
 class RenditionQuerySet(models.QuerySet):
@@ -661,6 +688,11 @@ class Item(TypedText):
     caption = models.TextField(blank=True, help_text="Paragraphs, links and emphasis are kept.")
     alt_text = models.TextField(blank=True, help_text="Leave empty to use the photo's alt text.")
     credit_override = models.CharField(max_length=300, blank=True)
+    ai_label = models.BooleanField(
+        "Labelled AI-generated",
+        default=False,
+        help_text="Readers see an “AI-generated” label beside this photo.",
+    )
     editor_note = models.TextField(blank=True, help_text="A note from the editor on this item.")
     vote_count = models.PositiveIntegerField(
         default=0, editable=False, help_text="Readers' upvotes, kept in step with Vote rows when a vote is cast."

@@ -9,9 +9,11 @@ from urllib.parse import quote
 from django.conf import settings
 from django.db.models import CharField, DateTimeField, IntegerField, Value
 
+from galleries import provenance
 from galleries.imaging import CONTENT_TYPES
 from galleries.markup import plain_text
 from galleries.models import CorrectionNote, FaqEntry, Gallery, GalleryLink, Item, Rendition
+from galleries.signing import Mode, signing_mode
 
 # How wide each picture is shown, for the browser to pick a file: these follow site.css's layout. The page is at
 # most 84rem wide, 80rem inside its gutters of 2rem (on phones a photo spans the screen); a photo story's photos
@@ -258,10 +260,58 @@ class PageItem:
         """What the photo's own page is called: its title, else its number."""
         return self.title or f"Photo {self.number}"
 
+    @cached_property
+    def credentials(self) -> "Disclosure | None":
+        return credentials_disclosure(self.item, self.gallery)
+
     @property
     def share_mailto(self) -> str:
         subject = quote(self.title or self.gallery.title, safe="")
         return f"mailto:?subject={subject}&body={quote(self.canonical, safe='')}"
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """The "Content Credentials" a photo page discloses: who took it, who published it, what was changed, when."""
+
+    taken_by: str
+    captured_with: str
+    capture_signed_by: str
+    source: str
+    published_by: str
+    changes: list[str]
+    published_at: object
+    taken_at: object
+    signed: bool
+
+
+def credentials_disclosure(item: Item, gallery: Gallery) -> Disclosure | None:
+    """What a reader is told about where the photo of `item` comes from; None when public files are unsigned."""
+    if signing_mode() == Mode.OFF:
+        return None
+    photo = item.photo
+    credentials = provenance.Credentials.from_dict(photo.credentials)
+    captured_with = capture_signed_by = ""
+    if credentials.state == provenance.State.VALID and credentials.steps:
+        first = credentials.steps[-1]
+        if "c2pa.created" in first.actions:
+            captured_with, capture_signed_by = first.device, first.issuer or first.signer
+    changes = []
+    if photo.redactions:
+        count = len(photo.redactions)
+        changes.append(f"{count} area{'s' if count != 1 else ''} blurred to protect people shown")
+    changes += ["resized and re-encoded for the web", "camera and location data removed"]
+    return Disclosure(
+        taken_by=item.credit,
+        captured_with=captured_with,
+        capture_signed_by=capture_signed_by,
+        source=provenance.SOURCE_TYPES.get(photo.digital_source_type, ""),
+        published_by=settings.LOUPE_C2PA_PUBLISHER,
+        changes=changes,
+        published_at=gallery.published_at,
+        taken_at=photo.taken_at,
+        signed=True,
+    )
 
 
 @dataclass(frozen=True)
@@ -449,4 +499,6 @@ def _image_object(entry: PageItem) -> dict:
         image["creator"] = {"@type": "Person", "name": item.photo.photographer.name}
     if item.photo.copyright:
         image["copyrightNotice"] = item.photo.copyright
+    if item.photo.digital_source_type:
+        image["digitalSourceType"] = provenance.IPTC_SOURCE_TYPE + item.photo.digital_source_type
     return image

@@ -236,6 +236,17 @@ def _confirm_rights(locked: Gallery, *, by) -> None:
     )
 
 
+def _ai_label_problems(gallery: Gallery, by) -> list[str]:
+    """Readers are told when a photo is declared AI-generated: its item must carry the public label."""
+    if not settings.LOUPE_AI_LABEL_REQUIRED:
+        return []
+    unlabelled = gallery.items.filter(photo__digital_source_type__in=Photo.AI_GENERATED_SOURCES, ai_label=False)
+    return [
+        f"Item {item.number}'s photo is declared AI-generated: tick “Labelled AI-generated” so readers are told."
+        for item in unlabelled.order_by("position", "id").only("position")
+    ]
+
+
 # The table -------------------------------------------------------------------------------------------------
 
 
@@ -310,7 +321,7 @@ TRANSITIONS: dict[str, Transition] = {
             Status.APPROVED,
             _editor,
             "galleries.approve_gallery",
-            (_ready, _two_people_problems, _rights_but_embargoes),
+            (_ready, _two_people_problems, _rights_but_embargoes, _ai_label_problems),
             _confirmations,
         ),
         Transition(
@@ -320,7 +331,7 @@ TRANSITIONS: dict[str, Transition] = {
             Status.PUBLISHED,
             _editor_or_schedule,
             "galleries.publish_gallery",
-            (_ready, _rights),
+            (_ready, _rights, _ai_label_problems),
             _confirmations,
         ),
         Transition(

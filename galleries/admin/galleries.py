@@ -15,6 +15,7 @@ from reversion.admin import VersionAdmin
 from galleries.access import photos_visible_to
 from galleries.admin.captions import CaptionsGridMixin
 from galleries.admin.labels import labelled
+from galleries.admin.photos import credentials_summary
 from galleries.admin.picker import CoverPicker, PickerMixin
 from galleries.admin.stats import GalleryStatsMixin
 from galleries.admin.transitions import TransitionsMixin
@@ -58,7 +59,7 @@ def _change_comment(form, formsets) -> str:
 class ItemInlineForm(forms.ModelForm):
     class Meta:
         model = Item
-        fields = ["position", "photo", "headline", "caption", "alt_text", "credit_override"]
+        fields = ["position", "photo", "headline", "caption", "alt_text", "credit_override", "ai_label"]
         widgets = {
             # Set by the move buttons and dragging; the row shows its number from 1, never a 0-based field.
             "position": forms.HiddenInput(attrs={"class": "loupe-position"}),
@@ -75,8 +76,19 @@ class ItemInline(admin.TabularInline):
     formset = labelled("photo")
     extra = 0
     ordering = ["position", "id"]
-    fields = ["move", "preview", "position", "headline", "caption", "alt_text", "credit_override", "editor_note"]
-    readonly_fields = ["move", "preview", "editor_note"]
+    fields = [
+        "move",
+        "preview",
+        "position",
+        "headline",
+        "caption",
+        "alt_text",
+        "credit_override",
+        "ai_label",
+        "provenance",
+        "editor_note",
+    ]
+    readonly_fields = ["move", "preview", "provenance", "editor_note"]
     classes = ["loupe-items"]
 
     def get_queryset(self, request):
@@ -96,6 +108,10 @@ class ItemInline(admin.TabularInline):
     @admin.display(description="Photo")
     def preview(self, item: Item) -> str:
         return photo_cell(item) if item.pk else ""
+
+    @admin.display(description="Provenance")
+    def provenance(self, item: Item) -> str:
+        return credentials_summary(item.photo, warnings_only=True) if item.pk else ""
 
     @admin.display(description="Order")
     def move(self, item: Item) -> str:

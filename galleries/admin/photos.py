@@ -18,7 +18,7 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import format_lazy
 
-from galleries import imaging
+from galleries import imaging, provenance
 from galleries.access import (
     can_browse_library,
     can_change_attribution,
@@ -94,6 +94,28 @@ class UsedFilter(admin.SimpleListFilter):
             return queryset.filter(items__isnull=False).distinct()
         if self.value() == "no":
             return queryset.filter(items__isnull=True)
+        return queryset
+
+
+class DeclaredSourceFilter(admin.SimpleListFilter):
+    """What the file declares itself to be (IPTC digital source type), by the groups an editor asks about."""
+
+    title = "declared as"
+    parameter_name = "declared"
+    GROUPS = {
+        "ai": ("AI-generated", sorted(provenance.AI_GENERATED)),
+        "composite": ("Composite", sorted(provenance.COMPOSITE - provenance.AI_GENERATED)),
+        "capture": ("Camera capture", ["digitalCapture", "computationalCapture"]),
+    }
+
+    def lookups(self, request, model_admin):
+        return [(key, label) for key, (label, _) in self.GROUPS.items()] + [("none", "Nothing declared")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.filter(digital_source_type="")
+        if self.value() in self.GROUPS:
+            return queryset.filter(digital_source_type__in=self.GROUPS[self.value()][1])
         return queryset
 
 
@@ -254,6 +276,19 @@ def _refuse_used_photos(model_admin, request, photos) -> bool:
 
 
 @admin.action(permissions=["delete"], description="Delete selected photos")
+def credentials_summary(photo: Photo, *, warnings_only: bool = False) -> str:
+    """What the photo's Content Credentials say, in plain words, with what an editor must not miss."""
+    credentials = provenance.Credentials.from_dict(photo.credentials)
+    return render_to_string(
+        "admin/galleries/photo/credentials.html",
+        {
+            "sentences": [] if warnings_only else provenance.describe(credentials),
+            "warnings": provenance.warnings(credentials),
+            "state": photo.credentials_state,
+        },
+    )
+
+
 def delete_selected(model_admin, request, queryset):
     """Replaces the stock action of this name: a photo a gallery uses is refused in words, not a tree of objects."""
     if _refuse_used_photos(model_admin, request, queryset):
@@ -283,6 +318,8 @@ class PhotoAdmin(ConflictCheckedAdmin, admin.ModelAdmin):
         LicenceFilter,
         "rights_category",
         "rights_cost",
+        "credentials_state",
+        DeclaredSourceFilter,
     ]
     list_select_related = ["photographer"]
     search_fields = [
@@ -299,7 +336,7 @@ class PhotoAdmin(ConflictCheckedAdmin, admin.ModelAdmin):
     actions = ["rerender", "kill_notice", delete_selected]
     change_form_template = "admin/galleries/photo/change_form.html"
     fieldsets = [
-        (None, {"fields": ["preview", "state", "state_reason", "takedown", "used_in"]}),
+        (None, {"fields": ["preview", "content_credentials", "state", "state_reason", "takedown", "used_in"]}),
         (
             "Words",
             {"fields": ["headline", "caption", "alt_text", "keywords", "credit_line", "copyright", "photographer"]},
@@ -322,6 +359,7 @@ class PhotoAdmin(ConflictCheckedAdmin, admin.ModelAdmin):
                     "uploaded_by",
                     "imported",
                     "removed",
+                    "credentials_read",
                 ],
             },
         ),
@@ -329,6 +367,7 @@ class PhotoAdmin(ConflictCheckedAdmin, admin.ModelAdmin):
     readonly_fields = [
         "preview",
         "takedown",
+        "content_credentials",
         "framing",
         "state",
         "state_reason",
@@ -341,6 +380,7 @@ class PhotoAdmin(ConflictCheckedAdmin, admin.ModelAdmin):
         "sha256",
         "imported",
         "removed",
+        "credentials_read",
     ]
 
     def get_queryset(self, request):
@@ -549,6 +589,10 @@ class PhotoAdmin(ConflictCheckedAdmin, admin.ModelAdmin):
     def preview(self, photo: Photo) -> str:
         return thumbnail(photo, width=480)
 
+    @admin.display(description="Content Credentials")
+    def content_credentials(self, photo: Photo) -> str:
+        return credentials_summary(photo)
+
     @admin.display(description="Blur and focal point")
     def framing(self, photo: Photo) -> str:
         return format_html(
@@ -591,6 +635,10 @@ class PhotoAdmin(ConflictCheckedAdmin, admin.ModelAdmin):
     @admin.display(description="Metadata read from the file")
     def imported(self, photo: Photo) -> str:
         return format_html('<pre class="loupe-json">{}</pre>', json.dumps(photo.imported_metadata, indent=2))
+
+    @admin.display(description="Content Credentials as read")
+    def credentials_read(self, photo: Photo) -> str:
+        return format_html('<pre class="loupe-json">{}</pre>', json.dumps(photo.credentials, indent=2))
 
     @admin.display(description="Removed from the public copies")
     def removed(self, photo: Photo) -> str:
