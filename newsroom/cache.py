@@ -11,8 +11,10 @@ are made again once Redis answers, so no purge is lost to an outage.
 import contextlib
 import itertools
 import logging
+import pickle
 import threading
 import time
+import zlib
 
 from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.locmem import LocMemCache
@@ -115,12 +117,14 @@ class ResilientRedisCache(RedisCache):
 
 
 class FileCache(FileBasedCache):
-    """Django's file cache, shared by the processes of the embedded default, counting its files now and then.
+    """Django's file cache, shared by the processes of the embedded default, made cheaper to write.
 
     Django's counts the files in its directory before every write, to make room past MAX_ENTRIES; once the
     directory holds a few thousand entries that listing costs more than the write. This one counts before
     one write in `cull_every` (the first one included), so the directory may pass MAX_ENTRIES by that many
-    writes before it is thinned.
+    writes before it is thinned. It also compresses at zlib's fastest level: a whole page is written on
+    every page-cache miss, and level 1 takes under half the time of the default for a sixth more bytes.
+    Django's reads are unchanged.
     """
 
     def __init__(self, directory, params):
@@ -132,3 +136,7 @@ class FileCache(FileBasedCache):
     def _cull(self):
         if next(self._writes) % self.cull_every == 0:
             super()._cull()
+
+    def _write_content(self, file, timeout, value):
+        file.write(pickle.dumps(self.get_backend_timeout(timeout), self.pickle_protocol))
+        file.write(zlib.compress(pickle.dumps(value, self.pickle_protocol), 1))
