@@ -244,6 +244,11 @@ class RenditionQuerySet(models.QuerySet):
         shows the photo (see galleries.publication)."""
         return self.filter(is_public=True)
 
+    def picture_rows(self) -> models.QuerySet:
+        """What pictures are built from, as light rows (photo_id, purpose, format, width, height, name): a
+        page of photos reads several hundred renditions, and rows cost a fraction of model instances."""
+        return self.values_list("photo_id", "purpose", "format", "width", "height", "name", named=True)
+
 
 class Rendition(models.Model):
     class Format(models.TextChoices):
@@ -416,12 +421,12 @@ class ItemQuerySet(models.QuerySet):
     def for_page(self, *, renditions: models.QuerySet | None = None) -> Self:
         """Items with their photo, its photographer and its renditions (public ones unless others are given)."""
         renditions = Rendition.objects.public() if renditions is None else renditions
-        return (
-            self.select_related("photo__photographer")
-            # What import and editing keep about a photo, which no page shows.
-            .defer(*(f"photo__{name}" for name in Photo.BEHIND_THE_SCENES))
-            .prefetch_related(Prefetch("photo__renditions", renditions))
-        )
+        return self.with_photo().prefetch_related(Prefetch("photo__renditions", renditions))
+
+    def with_photo(self) -> Self:
+        """Items with their photo and its photographer, without what no page shows."""
+        # What import and editing keep about a photo, which no page shows.
+        return self.select_related("photo__photographer").defer(*(f"photo__{name}" for name in Photo.BEHIND_THE_SCENES))
 
 
 class Item(TypedText):

@@ -1,13 +1,16 @@
 """What gallery and photo pages show, worked out from prefetched rows as plain values; templates write the markup."""
 
 import re
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import quote
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db.models import CharField, DateTimeField, IntegerField, Value
+from django.urls import reverse
 
 from galleries.imaging import CONTENT_TYPES
 from galleries.markup import plain_text
@@ -21,16 +24,17 @@ _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 # A one-pixel image of the photo's dominant colour, shown while the photo loads (an image, so no inline style).
 _COLOUR_SVG = "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 1 1'><rect width='1' height='1' fill='{}'/></svg>"
 
-# Where a page finds a rendition's file: the public storage, or the staff view of files not public yet.
+# Where a page finds a rendition's file: the public storage, or the staff view of files not public yet. It is
+# handed a Rendition or one of its picture_rows(): either has the name.
 RenditionUrl = Callable[[Rendition], str]
 
 
 def public_url(rendition: Rendition) -> str:
-    return rendition.url
+    return storages["default"].url(rendition.name)
 
 
 def preview_url(rendition: Rendition) -> str:
-    return getattr(rendition, "preview_url", "") or ""
+    return reverse("galleries:rendition-preview", kwargs={"name": rendition.name})
 
 
 def absolute(url: str) -> str:
@@ -70,10 +74,14 @@ def _placeholder(photo) -> str:
     return ""
 
 
-def build_picture(photo, *, url: RenditionUrl = public_url) -> Picture | None:
-    """The responsive renditions of `photo` (prefetched) as a <picture>'s values, or None without any."""
+def build_picture(photo, *, url: RenditionUrl = public_url, renditions: Iterable | None = None) -> Picture | None:
+    """The responsive renditions of `photo` as a <picture>'s values, or None without any.
+
+    `renditions` are the photo's picture_rows() when a page read them for all its photos at once; without
+    them, the photo's prefetched renditions.
+    """
     by_format: dict[str, list[tuple[int, int, str]]] = {}
-    for rendition in photo.renditions.all():
+    for rendition in photo.renditions.all() if renditions is None else renditions:
         if rendition.purpose == Rendition.Purpose.RESPONSIVE and (address := url(rendition)):
             by_format.setdefault(rendition.format, []).append((rendition.width, rendition.height, address))
     fallback_format = "jpeg" if "jpeg" in by_format else "webp"
@@ -98,12 +106,12 @@ def build_picture(photo, *, url: RenditionUrl = public_url) -> Picture | None:
     )
 
 
-def social_image(photo, *, url: RenditionUrl = public_url) -> SocialImage | None:
-    """The 1200x630 card of `photo` (renditions prefetched) for Open Graph and Twitter, JPEG preferred."""
+def social_image(photo, *, url: RenditionUrl = public_url, renditions: Iterable | None = None) -> SocialImage | None:
+    """The 1200x630 card of `photo` for Open Graph and Twitter, JPEG preferred; `renditions` as for build_picture."""
     if photo is None:
         return None
     best = None
-    for rendition in photo.renditions.all():
+    for rendition in photo.renditions.all() if renditions is None else renditions:
         if rendition.purpose != Rendition.Purpose.SOCIAL or rendition.format not in {"jpeg", "webp"}:
             continue
         if (best is None or rendition.format == "jpeg") and (address := url(rendition)):
@@ -114,12 +122,22 @@ def social_image(photo, *, url: RenditionUrl = public_url) -> SocialImage | None
 class PageItem:
     """One photo of a gallery as its pages show it; `base` is where the gallery's page is."""
 
-    def __init__(self, item: Item, *, gallery: Gallery, base: str, url: RenditionUrl, gallery_url: str = ""):
+    def __init__(
+        self,
+        item: Item,
+        *,
+        gallery: Gallery,
+        base: str,
+        url: RenditionUrl,
+        gallery_url: str = "",
+        renditions: list | None = None,
+    ):
         self.item = item
         self.gallery = gallery
         self.base = base
         self.rendition_url = url
         self.gallery_url = gallery_url or gallery.get_absolute_url()
+        self.renditions = renditions
 
     @property
     def number(self) -> int:
@@ -139,7 +157,7 @@ class PageItem:
 
     @cached_property
     def picture(self) -> Picture | None:
-        return build_picture(self.item.photo, url=self.rendition_url)
+        return build_picture(self.item.photo, url=self.rendition_url, renditions=self.renditions)
 
     @property
     def alt(self) -> str:
@@ -223,11 +241,23 @@ class GalleryPage:
 
     @cached_property
     def items(self) -> list[PageItem]:
-        items = Item.objects.filter(gallery=self.gallery).for_page(renditions=self.renditions)
+        """The gallery's items with their photos, in one query, and their renditions as rows, in another."""
+        items = Item.objects.filter(gallery=self.gallery)
+        renditions = Rendition.objects.public() if self.renditions is None else self.renditions
+        rows = defaultdict(list)
+        for row in renditions.filter(photo__in=items.values("photo_id")).picture_rows():
+            rows[row.photo_id].append(row)
         gallery_url = self.gallery.get_absolute_url()
         return [
-            PageItem(item, gallery=self.gallery, base=self.base, url=self.rendition_url, gallery_url=gallery_url)
-            for item in items
+            PageItem(
+                item,
+                gallery=self.gallery,
+                base=self.base,
+                url=self.rendition_url,
+                gallery_url=gallery_url,
+                renditions=rows[item.photo_id],
+            )
+            for item in items.with_photo()
         ]
 
     @cached_property
@@ -251,9 +281,11 @@ class GalleryPage:
 
     @cached_property
     def social(self) -> SocialImage | None:
-        photos = {entry.item.photo_id: entry.item.photo for entry in self.items}
-        cover = photos.get(self.gallery.cover_id) or next(iter(photos.values()), None)
-        return social_image(cover, url=self.rendition_url)
+        entries = {entry.item.photo_id: entry for entry in self.items}
+        cover = entries.get(self.gallery.cover_id) or next(iter(entries.values()), None)
+        if cover is None:
+            return None
+        return social_image(cover.item.photo, url=self.rendition_url, renditions=cover.renditions)
 
     @cached_property
     def json_ld(self) -> dict:

@@ -221,18 +221,6 @@ def test_preview_renders_unpublished_gallery_with_staff_image_urls_and_never_cac
     assert "/staff-media/" in item_response.text
 
 
-def test_preview_skips_images_when_renditions_have_no_preview_url(rf, editor, monkeypatch):
-    from galleries.models import Rendition
-
-    monkeypatch.delattr(Rendition, "preview_url")
-    gallery = GalleryFactory(in_review=True, items=1)
-    add_renditions(gallery.items.get().photo, public=False)
-    request = rf.get("/preview/")
-    request.user = editor
-    html = render_gallery_page(request, gallery, preview=True).text
-    assert "<picture>" not in html and "/media/" not in html
-
-
 def test_search_page_finds_published_galleries(client):
     published_gallery(items=0, title="Harbour at night")
     GalleryFactory(title="Harbour draft")
