@@ -10,7 +10,8 @@ from django.core.files.storage import storages
 from django.core.signals import setting_changed
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models, transaction
-from django.db.models import Prefetch, Q
+from django.db.models import F, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.db.models.query import ModelIterable
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
@@ -245,9 +246,10 @@ class RenditionQuerySet(models.QuerySet):
         return self.filter(is_public=True)
 
     def picture_rows(self) -> models.QuerySet:
-        """What pictures are built from, as light rows (photo_id, purpose, format, width, height, name): a
-        page of photos reads several hundred renditions, and rows cost a fraction of model instances."""
-        return self.values_list("photo_id", "purpose", "format", "width", "height", "name", named=True)
+        """What pictures are built from, as light rows (photo_id, purpose, format, width, height, name,
+        size_bytes): a page of photos reads several hundred renditions, and rows cost a fraction of model
+        instances."""
+        return self.values_list("photo_id", "purpose", "format", "width", "height", "name", "size_bytes", named=True)
 
 
 class Rendition(models.Model):
@@ -315,6 +317,28 @@ class _PublishedGalleries(ModelIterable):
             yield gallery
 
 
+def attach_card_photos(galleries: list) -> None:
+    """Give each gallery of a listing its card photo (`card_photo`, or None) and that photo's public renditions
+    (`card_renditions`), read in one query."""
+    galleries = [gallery for gallery in galleries if isinstance(gallery, Gallery)]
+    wanted = {gallery.card_photo_id for gallery in galleries if gallery.card_photo_id}
+    photos: dict[int, Photo] = {}
+    renditions: dict[int, list[Rendition]] = {}
+    if wanted:
+        public = (
+            Rendition.objects.public()
+            .filter(photo_id__in=wanted)
+            .select_related("photo")
+            .defer(*(f"photo__{name}" for name in Photo.BEHIND_THE_SCENES))
+        )
+        for rendition in public:
+            photos.setdefault(rendition.photo_id, rendition.photo)
+            renditions.setdefault(rendition.photo_id, []).append(rendition)
+    for gallery in galleries:
+        gallery.card_photo = photos.get(gallery.card_photo_id)
+        gallery.card_renditions = renditions.get(gallery.card_photo_id, [])
+
+
 class GalleryQuerySet(models.QuerySet):
     def published(self) -> Self:
         """What readers may see; the one road public code takes to content.
@@ -332,9 +356,31 @@ class GalleryQuerySet(models.QuerySet):
         return self.filter(status=Gallery.Status.PUBLISHED, publishing=True)
 
     def for_listing(self) -> Self:
-        return self.select_related("section", "cover").prefetch_related(
-            "photographers", Prefetch("cover__renditions", Rendition.objects.public())
+        """Galleries for cards: with their section, photographers and card photo (`card_photo`, `card_renditions`).
+
+        The card photo is the chosen cover, else the gallery's first photo: worked out here, once, for every
+        card, list and module. Its public renditions (with the photo's own fields) come in one query.
+        """
+        first_photo = Item.objects.filter(gallery=OuterRef("pk")).order_by("position", "pk").values("photo_id")[:1]
+        listing = (
+            self.select_related("section")
+            .prefetch_related("photographers")
+            .annotate(
+                card_photo_id=Coalesce(F("cover_id"), Subquery(first_photo), output_field=models.BigIntegerField())
+            )
         )
+        listing._with_card_photos = True
+        return listing
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._with_card_photos = getattr(self, "_with_card_photos", False)
+        return clone
+
+    def _prefetch_related_objects(self):
+        super()._prefetch_related_objects()
+        if getattr(self, "_with_card_photos", False):
+            attach_card_photos(self._result_cache)
 
 
 class Gallery(TypedText):
@@ -349,6 +395,10 @@ class Gallery(TypedText):
         ESSAY = "essay", "Photo essay"
         STORY = "story", "Numbered photo story"
 
+    class Presentation(models.TextChoices):
+        STANDARD = "standard", "Standard: dark text on light paper"
+        DARK = "dark", "Photo story: photos on a dark page"
+
     class CommentMode(models.TextChoices):
         OPEN = "open", "Open"
         PREMODERATED = "premoderated", "Pre-moderated"
@@ -357,6 +407,12 @@ class Gallery(TypedText):
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
     kind = models.CharField(max_length=8, choices=Kind, default=Kind.ESSAY)
+    presentation = models.CharField(
+        max_length=8,
+        choices=Presentation,
+        default=Presentation.STANDARD,
+        help_text="A photo story sets each photo on a dark page, edge to edge; for essays where the pictures lead.",
+    )
     dek = models.TextField(blank=True, help_text="One paragraph that sums the story up.")
     introduction = models.TextField(blank=True, help_text="Paragraphs, links and emphasis are kept.")
     cover = models.ForeignKey(Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -17,7 +17,6 @@ from galleries.origins import same_origin, same_origin_post
 from galleries.pagecache import fragment_seconds, fragment_version, gallery_fragment
 from galleries.popularity import cast_vote, count_view, most_popular, trending
 from galleries.presentation import (
-    PICTURE_SIZES,
     GalleryPage,
     PageItem,
     RenditionUrl,
@@ -170,7 +169,6 @@ def render_item_page(
         "preview": preview,
         "canonical": entry.canonical,
         "social": social_image(item.photo, url=files["url"]),
-        "sizes": PICTURE_SIZES,
     }
     response = render(request, "galleries/item_detail.html", context)
     return _finish(request, response, gallery, preview=preview)

@@ -172,6 +172,7 @@ class GalleryAdminForm(forms.ModelForm):
             "title",
             "slug",
             "kind",
+            "presentation",
             "dek",
             "introduction",
             "photographers",
@@ -201,7 +202,7 @@ class GalleryAdminForm(forms.ModelForm):
                 else Photo.objects.none()
             )
             self.fields["cover"].widget = CoverPicker(choices=self.fields["cover"].choices)
-            self.fields["cover"].empty_label = "No cover"
+            self.fields["cover"].empty_label = "No choice: the first photo"
 
     def clean(self):
         cleaned = super().clean()
@@ -248,7 +249,7 @@ class GalleryAdmin(TransitionsMixin, CaptionsGridMixin, UploadsMixin, PickerMixi
         "submitted_by",
     ]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "kind", "dek", "introduction"]}),
+        (None, {"fields": ["title", "slug", "kind", "presentation", "dek", "introduction"]}),
         ("Credits and placement", {"fields": ["photographers", "section", "tags", "cover", "disclosure"]}),
         ("Readers", {"fields": ["comment_mode"]}),
         (

@@ -356,7 +356,12 @@ def _expected(gallery, item, order: list[str], page: int) -> list[tuple[int, lis
 
 
 @pytest.mark.parametrize(
-    ("sort", "order"), [("newest", ["-created_at", "-id"]), ("top", ["-vote_count", "-created_at", "-id"])]
+    ("sort", "order"),
+    [
+        ("newest", ["-created_at", "-id"]),
+        ("oldest", ["created_at", "id"]),
+        ("top", ["-vote_count", "-created_at", "-id"]),
+    ],
 )
 def test_comment_section_shows_exactly_what_visible_allows(rf, gallery, sort, order):
     item = gallery.items.first()
@@ -622,8 +627,8 @@ def test_thread_page_and_load_more_run_a_fixed_number_of_queries(client, django_
         parent = CommentFactory(parent=parent if n % 2 else root)
     CommentFactory(parent=root, status=Comment.Status.REMOVED)
     # 1 the root (+ gallery, item), 2 how many visible replies, 3 this page of them, each with the name it
-    # answers while that comment is visible.
-    with django_assert_num_queries(3):
+    # answers while that comment is visible; 4 the sections of the site's menu (cached until the next purge).
+    with django_assert_num_queries(4):
         assert client.get(reverse("comments:thread", args=[root.pk])).status_code == 200
     # 1 the root (+ gallery, item), 2 the next replies after the last one shown.
     with django_assert_num_queries(2):
