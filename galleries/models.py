@@ -424,6 +424,12 @@ class RenditionQuerySet(models.QuerySet):
         """Renditions of photos not taken down, public or not: what a preview may show."""
         return self.filter(NOT_TAKEN_DOWN_RENDITION)
 
+    def picture_rows(self) -> models.QuerySet:
+        """What pictures are built from, as light rows (photo_id, purpose, format, width, height, name,
+        size_bytes): a page of photos reads several hundred renditions, and rows cost a fraction of model
+        instances."""
+        return self.values_list("photo_id", "purpose", "format", "width", "height", "name", "size_bytes", named=True)
+
 
 class Rendition(models.Model):
     class Format(models.TextChoices):
@@ -671,13 +677,12 @@ class ItemQuerySet(models.QuerySet):
         """Shown items with their photo, its photographer and its renditions (public ones unless others are
         given; never those of a photo taken down)."""
         renditions = Rendition.objects.public() if renditions is None else renditions.filter(NOT_TAKEN_DOWN_RENDITION)
-        return (
-            self.shown()
-            .select_related("photo__photographer")
-            # What import and editing keep about a photo, which no page shows.
-            .defer(*(f"photo__{name}" for name in Photo.BEHIND_THE_SCENES))
-            .prefetch_related(Prefetch("photo__renditions", renditions))
-        )
+        return self.shown().with_photo().prefetch_related(Prefetch("photo__renditions", renditions))
+
+    def with_photo(self) -> Self:
+        """Items with their photo and its photographer, without what no page shows."""
+        # What import and editing keep about a photo, which no page shows.
+        return self.select_related("photo__photographer").defer(*(f"photo__{name}" for name in Photo.BEHIND_THE_SCENES))
 
 
 class Item(TypedText):

@@ -1,13 +1,16 @@
 """What gallery and photo pages show, worked out from prefetched rows as plain values; templates write the markup."""
 
 import re
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import quote
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db.models import CharField, DateTimeField, IntegerField, Value
+from django.urls import reverse
 
 from galleries import provenance
 from galleries.imaging import CONTENT_TYPES
@@ -37,16 +40,17 @@ _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 # A one-pixel image of the photo's dominant colour, shown while the photo loads (an image, so no inline style).
 _COLOUR_SVG = "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 1 1'><rect width='1' height='1' fill='{}'/></svg>"
 
-# Where a page finds a rendition's file: the public storage, or the staff view of files not public yet.
+# Where a page finds a rendition's file: the public storage, or the staff view of files not public yet. It is
+# handed a Rendition or one of its picture_rows(): either has the name.
 RenditionUrl = Callable[[Rendition], str]
 
 
 def public_url(rendition: Rendition) -> str:
-    return rendition.url
+    return storages["default"].url(rendition.name)
 
 
 def preview_url(rendition: Rendition) -> str:
-    return getattr(rendition, "preview_url", "") or ""
+    return reverse("galleries:rendition-preview", kwargs={"name": rendition.name})
 
 
 def absolute(url: str) -> str:
@@ -100,8 +104,8 @@ def _placeholder(photo) -> str:
 
 
 def build_picture(photo, *, url: RenditionUrl = public_url, renditions: Iterable | None = None) -> Picture | None:
-    """The responsive renditions of `photo` (prefetched, or handed in as `renditions`) as a <picture>'s values,
-    or None without any."""
+    """The responsive renditions of `photo` (prefetched, or handed in as `renditions`: its picture_rows() when
+    a page read them for all its photos at once) as a <picture>'s values, or None without any."""
     by_format: dict[str, list[tuple[int, int, str, int]]] = {}
     for rendition in photo.renditions.all() if renditions is None else renditions:
         if rendition.purpose == Rendition.Purpose.RESPONSIVE and (address := url(rendition)):
@@ -194,12 +198,22 @@ def caption_title(caption: str) -> str:
 class PageItem:
     """One photo of a gallery as its pages show it; `base` is where the gallery's page is."""
 
-    def __init__(self, item: Item, *, gallery: Gallery, base: str, url: RenditionUrl, gallery_url: str = ""):
+    def __init__(
+        self,
+        item: Item,
+        *,
+        gallery: Gallery,
+        base: str,
+        url: RenditionUrl,
+        gallery_url: str = "",
+        renditions: list | None = None,
+    ):
         self.item = item
         self.gallery = gallery
         self.base = base
         self.rendition_url = url
         self.gallery_url = gallery_url or gallery.get_absolute_url()
+        self.renditions = renditions
 
     @property
     def number(self) -> int:
@@ -219,7 +233,7 @@ class PageItem:
 
     @cached_property
     def picture(self) -> Picture | None:
-        return build_picture(self.item.photo, url=self.rendition_url)
+        return build_picture(self.item.photo, url=self.rendition_url, renditions=self.renditions)
 
     @property
     def unavailable(self) -> bool:
@@ -382,11 +396,23 @@ class GalleryPage:
 
     @cached_property
     def items(self) -> list[PageItem]:
-        items = Item.objects.filter(gallery=self.gallery).for_page(renditions=self.renditions)
+        """The gallery's items with their photos, in one query, and their renditions as rows, in another."""
+        items = Item.objects.filter(gallery=self.gallery).shown()
+        renditions = Rendition.objects.public() if self.renditions is None else self.renditions.available()
+        rows = defaultdict(list)
+        for row in renditions.filter(photo__in=items.values("photo_id")).picture_rows():
+            rows[row.photo_id].append(row)
         gallery_url = self.gallery.get_absolute_url()
         return [
-            PageItem(item, gallery=self.gallery, base=self.base, url=self.rendition_url, gallery_url=gallery_url)
-            for item in items
+            PageItem(
+                item,
+                gallery=self.gallery,
+                base=self.base,
+                url=self.rendition_url,
+                gallery_url=gallery_url,
+                renditions=rows[item.photo_id],
+            )
+            for item in items.with_photo()
         ]
 
     @cached_property
@@ -415,10 +441,11 @@ class GalleryPage:
     @cached_property
     def social(self) -> SocialImage | None:
         photos = [entry.item.photo for entry in self.items]
+        rows = {entry.item.photo_id: entry.renditions for entry in self.items}
         cover = cover_photo(self.gallery, photos)
         # A cover taken down has no card: the next photo that still has one stands in.
         for photo in [cover, *(photo for photo in photos if photo is not cover)]:
-            if photo is not None and (card := social_image(photo, url=self.rendition_url)):
+            if photo is not None and (card := social_image(photo, url=self.rendition_url, renditions=rows[photo.pk])):
                 return card
         return None
 
