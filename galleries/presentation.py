@@ -114,12 +114,23 @@ def social_image(photo, *, url: RenditionUrl = public_url) -> SocialImage | None
 class PageItem:
     """One photo of a gallery as its pages show it; `base` is where the gallery's page is."""
 
-    def __init__(self, item: Item, *, gallery: Gallery, base: str, url: RenditionUrl, gallery_url: str = ""):
+    def __init__(
+        self,
+        item: Item,
+        *,
+        gallery: Gallery,
+        base: str,
+        url: RenditionUrl,
+        gallery_url: str = "",
+        shown: bool = False,
+    ):
         self.item = item
         self.gallery = gallery
         self.base = base
         self.rendition_url = url
         self.gallery_url = gallery_url or gallery.get_absolute_url()
+        # A graphic photo is covered until the reader chooses to see it (`shown`, from the photo page's ?show=1).
+        self.shown = shown
 
     @property
     def number(self) -> int:
@@ -140,6 +151,24 @@ class PageItem:
     @cached_property
     def picture(self) -> Picture | None:
         return build_picture(self.item.photo, url=self.rendition_url)
+
+    @property
+    def covered(self) -> bool:
+        """Behind a warning: the page names none of its files until the reader asks for the photo."""
+        return self.item.graphic and not self.shown
+
+    @property
+    def show_url(self) -> str:
+        return f"{self.url}?show=1#{self.anchor}"
+
+    @property
+    def placeholder(self) -> str:
+        return _placeholder(self.item.photo)
+
+    @property
+    def stands_for_story(self) -> bool:
+        """Whether this photo may be a social card or the image of the story: never a graphic one."""
+        return not getattr(self.item, "graphic_photo", self.item.graphic)
 
     @property
     def alt(self) -> str:
@@ -251,7 +280,7 @@ class GalleryPage:
 
     @cached_property
     def social(self) -> SocialImage | None:
-        photos = {entry.item.photo_id: entry.item.photo for entry in self.items}
+        photos = {entry.item.photo_id: entry.item.photo for entry in self.items if entry.stands_for_story}
         cover = photos.get(self.gallery.cover_id) or next(iter(photos.values()), None)
         return social_image(cover, url=self.rendition_url)
 
@@ -294,7 +323,7 @@ def _image_object(entry: PageItem) -> dict:
         "description": entry.alt,
         "creditText": entry.credit,
     }
-    if entry.picture:
+    if entry.picture and entry.stands_for_story:
         image |= {
             "contentUrl": absolute(entry.picture.largest),
             "width": entry.picture.width,

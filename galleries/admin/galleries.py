@@ -58,7 +58,16 @@ def _change_comment(form, formsets) -> str:
 class ItemInlineForm(forms.ModelForm):
     class Meta:
         model = Item
-        fields = ["position", "photo", "headline", "caption", "alt_text", "credit_override"]
+        fields = [
+            "position",
+            "photo",
+            "headline",
+            "caption",
+            "alt_text",
+            "credit_override",
+            "graphic",
+            "graphic_warning",
+        ]
         widgets = {
             # Set by the move buttons and dragging; the row shows its number from 1, never a 0-based field.
             "position": forms.HiddenInput(attrs={"class": "loupe-position"}),
@@ -66,6 +75,7 @@ class ItemInlineForm(forms.ModelForm):
             "caption": forms.Textarea(attrs={"rows": 4, "cols": 36}),
             "alt_text": forms.Textarea(attrs={"rows": 4, "cols": 28}),
             "credit_override": forms.TextInput(attrs={"size": 16}),
+            "graphic_warning": forms.TextInput(attrs={"size": 20}),
         }
 
 
@@ -75,7 +85,18 @@ class ItemInline(admin.TabularInline):
     formset = labelled("photo")
     extra = 0
     ordering = ["position", "id"]
-    fields = ["move", "preview", "position", "headline", "caption", "alt_text", "credit_override", "editor_note"]
+    fields = [
+        "move",
+        "preview",
+        "position",
+        "headline",
+        "caption",
+        "alt_text",
+        "credit_override",
+        "graphic",
+        "graphic_warning",
+        "editor_note",
+    ]
     readonly_fields = ["move", "preview", "editor_note"]
     classes = ["loupe-items"]
 
@@ -180,6 +201,8 @@ class GalleryAdminForm(forms.ModelForm):
             "cover",
             "disclosure",
             "comment_mode",
+            "contains_graphic",
+            "graphic_notice",
         ]
         widgets = {
             # Ticked boxes: the stock two-box filter puts ARIA on elements that may not carry it, and makes a
@@ -250,7 +273,7 @@ class GalleryAdmin(TransitionsMixin, CaptionsGridMixin, UploadsMixin, PickerMixi
     fieldsets = [
         (None, {"fields": ["title", "slug", "kind", "dek", "introduction"]}),
         ("Credits and placement", {"fields": ["photographers", "section", "tags", "cover", "disclosure"]}),
-        ("Readers", {"fields": ["comment_mode"]}),
+        ("Readers", {"fields": ["comment_mode", "contains_graphic", "graphic_notice"]}),
         (
             "Workflow",
             {
