@@ -61,6 +61,8 @@ ROLES: dict[str, dict[str, list]] = {
             ("galleries", "approve_gallery"),
             ("galleries", "publish_gallery"),
             BROWSE_LIBRARY,
+            # The standards queue, with the names and addresses of the people who wrote in.
+            ("galleries", "handle_person_request"),
         ],
     },
     MODERATORS: {

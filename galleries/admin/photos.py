@@ -25,6 +25,7 @@ from galleries.access import (
 )
 from galleries.admin.conflicts import ConflictCheckedAdmin, ConflictCheckedForm
 from galleries.admin.keywords import KeywordsField
+from galleries.admin.standards import BlurFromRequestMixin
 from galleries.admin.thumbnails import thumbnail
 from galleries.audit import record
 from galleries.library import galleries_using
@@ -167,7 +168,7 @@ def delete_selected(model_admin, request, queryset):
 
 
 @admin.register(Photo)
-class PhotoAdmin(ConflictCheckedAdmin, admin.ModelAdmin):
+class PhotoAdmin(BlurFromRequestMixin, ConflictCheckedAdmin, admin.ModelAdmin):
     form = PhotoAdminForm
     list_display = ["list_thumbnail", "__str__", "photographer", "state", "used_in_count", "taken_at", "created_at"]
     list_display_links = ["list_thumbnail", "__str__"]
