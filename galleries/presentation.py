@@ -154,8 +154,9 @@ class PageItem:
 
     @property
     def covered(self) -> bool:
-        """Behind a warning: the page names none of its files until the reader asks for the photo."""
-        return self.item.graphic and not self.shown
+        """Behind a warning: the page names none of its files until the reader asks for the photo. A photo taken
+        down is not covered: it is gone, placeholder and all."""
+        return self.item.graphic and not self.shown and not self.unavailable
 
     @property
     def show_url(self) -> str:
@@ -169,6 +170,11 @@ class PageItem:
     def stands_for_story(self) -> bool:
         """Whether this photo may be a social card or the image of the story: never a graphic one."""
         return not getattr(self.item, "graphic_photo", self.item.graphic)
+
+    @property
+    def unavailable(self) -> bool:
+        """The photo was taken down: the page says so in its place and keeps the caption."""
+        return self.item.is_unavailable
 
     @property
     def alt(self) -> str:
@@ -281,8 +287,12 @@ class GalleryPage:
     @cached_property
     def social(self) -> SocialImage | None:
         photos = {entry.item.photo_id: entry.item.photo for entry in self.items if entry.stands_for_story}
-        cover = photos.get(self.gallery.cover_id) or next(iter(photos.values()), None)
-        return social_image(cover, url=self.rendition_url)
+        cover = photos.pop(self.gallery.cover_id, None)
+        # A cover taken down or graphic has no card: the first photo that still may have one stands in.
+        for photo in [cover, *photos.values()]:
+            if photo is not None and (card := social_image(photo, url=self.rendition_url)):
+                return card
+        return None
 
     @cached_property
     def json_ld(self) -> dict:

@@ -23,8 +23,8 @@ from django.utils.connection import ConnectionProxy
 
 from galleries.audit import record
 from galleries.mail import send_after_commit
-from galleries.models import AuditEvent, Item, PersonRequest
-from galleries.takedowns import take_down_photo
+from galleries.models import AuditEvent, Item, PersonRequest, Photo
+from galleries.takedowns import TakedownRefused, take_down_photo
 
 PERMISSION = "galleries.handle_person_request"
 STAMP_SALT = "loupe.galleries.person-request-stamp"
@@ -155,12 +155,16 @@ def take_down_for_request(
     person_request = _lock_open(person_request)
     if person_request.photo is None:
         raise RequestRefused("The photo is no longer in the library.")
-    take_down_photo(
-        photo=person_request.photo,
-        by=by,
-        reason=f"Request {person_request.reference} from a person pictured. {note}".strip(),
-        hide_item=hide_item,
-    )
+    try:
+        take_down_photo(
+            photo=person_request.photo,
+            by=by,
+            reason=f"Request {person_request.reference} from a person pictured. {note}".strip(),
+            hide_item=hide_item,
+            cause=Photo.TakedownCause.PERSON_PICTURED,
+        )
+    except TakedownRefused as refusal:
+        raise RequestRefused(str(refusal)) from None
     _decide(person_request, status=PersonRequest.Status.TAKEN_DOWN, by=by, note=note, data={"hide_item": hide_item})
     return person_request
 

@@ -152,8 +152,8 @@ def render_item_page(
     """One photo of a gallery on its own page: its permalink, previous and next, and its comments."""
     files = _files(preview=preview, url=rendition_url)
     if preview or "renditions" not in getattr(item.photo, "_prefetched_objects_cache", {}):
-        item = Item.objects.for_page(renditions=files.get("renditions")).get(pk=item.pk)
-    siblings = list(gallery.items.values_list("pk", flat=True))
+        item = get_object_or_404(Item.objects.for_page(renditions=files.get("renditions")), pk=item.pk)
+    siblings = list(Item.objects.filter(gallery=gallery).shown().values_list("pk", flat=True))
     index = siblings.index(item.pk)
     page_url = _page_url(gallery, preview=preview, page_url=page_url)
     # A graphic photo is shown only when the reader chose to see it (the cover's "Show photo" link).
@@ -175,6 +175,8 @@ def render_item_page(
         "sizes": PICTURE_SIZES,
     }
     response = render(request, "galleries/item_detail.html", context)
+    if item.is_unavailable:
+        response["X-Robots-Tag"] = "noindex"
     return _finish(request, response, gallery, preview=preview)
 
 

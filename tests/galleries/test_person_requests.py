@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from galleries.ingest import ingest_photo
 from galleries.models import AuditEvent, Item, PersonRequest, Photo, Rendition
-from galleries.publication import expose_photos
+from galleries.publication import expose_photos, settle_gallery_files
 from galleries.standards import RequestRefused, decline_request, issue_stamp
 from tests.factories import GalleryFactory, ItemFactory, UserFactory, published_gallery
 from tests.galleries.test_framing import FACE, change_form_data, noisy_photo
@@ -298,3 +298,60 @@ def test_blur_from_the_queue_replaces_the_public_files(client, editor, django_ca
     new = set(Rendition.objects.filter(photo=photo, is_public=True).values_list("name", flat=True))
     assert new and not new & set(old)
     assert Photo.objects.get(pk=photo.pk).redactions == [FACE]
+
+
+def test_take_down_from_the_queue_hides_the_photo_everywhere(client, editor, django_capture_on_commit_callbacks):
+    gallery = GalleryFactory(published=True, items=2)
+    item = gallery.items.order_by("position").first()
+    gallery.cover = item.photo
+    gallery.save(update_fields=["cover"])
+    settle_gallery_files(gallery_id=gallery.pk)
+    names = list(Rendition.objects.filter(photo=item.photo).values_list("name", flat=True))
+    assert names and storages["default"].exists(names[0])
+    filed = _filed(client, item, django_capture_on_commit_callbacks, ask="remove")
+    mail.outbox.clear()
+
+    client.force_login(editor)
+    _decide(client, filed, django_capture_on_commit_callbacks, decision="take_down", note="For your safety.")
+    assert filed.status == "taken_down"
+    photo = Photo.objects.get(pk=item.photo_id)
+    assert photo.taken_down_at is not None and photo.takedown_cause == "person_pictured"
+    assert filed.reference in photo.takedown_reason
+    assert AuditEvent.objects.filter(action="person_request.taken_down", actor=editor).exists()
+    assert AuditEvent.objects.filter(action="photo.taken_down").exists()
+    assert [m.to for m in mail.outbox] == [["amal@example.org"]] and "taken the photo down" in mail.outbox[0].body
+    client.logout()
+    for name in names:
+        assert not storages["default"].exists(name)
+    for url in (gallery.get_absolute_url(), item.get_absolute_url(), "/rss/", "/sitemap.xml"):
+        body = client.get(url).text
+        assert not any(name in body for name in names), url
+    assert "This photo is no longer available." in client.get(gallery.get_absolute_url()).text
+
+
+def test_take_down_with_hide_item_removes_the_item(client, editor, django_capture_on_commit_callbacks):
+    gallery = published_gallery(items=2)
+    item = gallery.items.order_by("position").first()
+    filed = _filed(client, item, django_capture_on_commit_callbacks, ask="remove")
+    client.force_login(editor)
+    _decide(client, filed, django_capture_on_commit_callbacks, decision="take_down", hide_item="1")
+    assert filed.status == "taken_down"
+    client.logout()
+    assert client.get(item.get_absolute_url()).status_code == 404
+    assert item.headline not in client.get(gallery.get_absolute_url()).text
+
+
+def test_a_graphic_photo_taken_down_shows_no_cover_and_no_placeholder(
+    client, editor, django_capture_on_commit_callbacks
+):
+    gallery = published_gallery(items=2)
+    item = gallery.items.order_by("position").first()
+    Item.objects.filter(pk=item.pk).update(graphic=True, graphic_warning="Injuries.")
+    Photo.objects.filter(pk=item.photo_id).update(placeholder="data:image/webp;base64,UklGRkAAAABXRUJQ")
+    filed = _filed(client, item, django_capture_on_commit_callbacks, ask="remove")
+    client.force_login(editor)
+    _decide(client, filed, django_capture_on_commit_callbacks, decision="take_down")
+    client.logout()
+    html = client.get(gallery.get_absolute_url()).text
+    assert "UklGRkAAAABXRUJQ" not in html and 'class="show-photo"' not in html
+    assert "This photo is no longer available." in html
