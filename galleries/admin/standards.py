@@ -56,6 +56,14 @@ class PersonRequestAdmin(admin.ModelAdmin):
             .order_by("waiting", "-created_at", "-id")
         )
 
+    def get_object(self, request, object_id, from_field=None):
+        # The change page asks twice (its decisions, then Django's form); one query answers both.
+        cached = getattr(request, "loupe_person_request", None)
+        if cached is None or str(cached.pk) != str(object_id):
+            cached = super().get_object(request, object_id, from_field)
+            request.loupe_person_request = cached
+        return cached
+
     def has_module_permission(self, request):
         return can_handle_requests(request.user)
 

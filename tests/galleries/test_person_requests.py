@@ -355,3 +355,36 @@ def test_a_graphic_photo_taken_down_shows_no_cover_and_no_placeholder(
     html = client.get(gallery.get_absolute_url()).text
     assert "UklGRkAAAABXRUJQ" not in html and 'class="show-photo"' not in html
     assert "This photo is no longer available." in html
+
+
+# --- Query counts ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("items", [1, 8])
+def test_the_form_page_costs_one_query_however_large_the_gallery(client, items, django_assert_num_queries):
+    item = published_gallery(items=items).items.first()
+    # The item, with its gallery (published, by slug) and photo, in one query.
+    with django_assert_num_queries(1):
+        assert client.get(_url(item)).status_code == 200
+
+
+@pytest.mark.parametrize("requests", [1, 6])
+def test_the_queue_costs_the_same_however_many_requests(client, editor, item, requests, django_assert_num_queries):
+    for _ in range(requests):
+        PersonRequest.objects.create(item=item, photo=item.photo, name="N", email="n@example.org", ask="blur")
+    client.force_login(editor)
+    client.get(reverse("admin:galleries_personrequest_changelist"))
+    # Session, user, the user's permissions (group and own), the count of the page and of the whole queue, the
+    # requests with their item, gallery and photo, the photos' renditions, and the date bar's range and days.
+    with django_assert_num_queries(10):
+        response = client.get(reverse("admin:galleries_personrequest_changelist"))
+    assert response.text.count('class="field-reference"') == requests
+
+
+def test_a_request_page_costs_a_fixed_number_of_queries(client, editor, filed, django_assert_num_queries):
+    client.force_login(editor)
+    client.get(reverse("admin:galleries_personrequest_change", args=[filed.pk]))
+    # Session, user, the request with its item, gallery and photo, the photo's renditions, and the user's
+    # permissions (group and own).
+    with django_assert_num_queries(6):
+        client.get(reverse("admin:galleries_personrequest_change", args=[filed.pk]))
