@@ -370,6 +370,10 @@ class Photo(TypedText):
         return self.taken_down_at is not None
 
     @property
+    def is_embargoed(self) -> bool:
+        return self.embargoed_until is not None and self.embargoed_until > timezone.now()
+
+    @property
     def needs_rights_confirmation(self) -> bool:
         """Whether publishing it costs money or binds the newsroom to conditions an editor must accept."""
         return self.rights_cost in (Photo.Cost.PAY, Photo.Cost.CONDITIONAL)
@@ -524,6 +528,16 @@ class Gallery(TypedText):
         help_text="Published, but its photos are still being made public; readers see it once they all are.",
     )
     withdrawn_reason = models.TextField(blank=True)
+    rights_confirmed_photos = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="The photos that cost money or carry conditions whose use an editor confirmed for this gallery.",
+    )
+    rights_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
+    rights_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
     review_note = models.TextField(blank=True, help_text="The editor's note when changes were requested.")
     comment_mode = models.CharField(max_length=12, choices=CommentMode, default=CommentMode.OPEN)
     contains_graphic = models.BooleanField(

@@ -130,8 +130,19 @@ def photo_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     gallery = Gallery.objects.published().select_related("section").filter(slug=slug).first()
     if gallery is None:
         return _gone_or_404(request, slug)
-    item = get_object_or_404(Item.objects.filter(gallery=gallery).for_page(), pk=pk)
+    item = Item.objects.filter(gallery=gallery).for_page().filter(pk=pk).first()
+    if item is None:
+        return _item_gone_or_404(request, gallery, pk)
     return render_item_page(request, gallery, item)
+
+
+def _item_gone_or_404(request: HttpRequest, gallery: Gallery, pk: int) -> HttpResponse:
+    # An item the editors hid with its photo taken down answers 410 Gone; only a miss pays for the lookup.
+    if not Item.objects.filter(gallery=gallery, pk=pk).exists():
+        raise Http404("No such photo in this gallery.")
+    gone = render(request, "galleries/item_unavailable.html", {"gallery": gallery}, status=410)
+    gone["X-Robots-Tag"] = "noindex"
+    return mark_private(gone)
 
 
 def _page_url(gallery: Gallery, *, preview: bool, page_url: str | None) -> str:

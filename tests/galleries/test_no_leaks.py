@@ -427,7 +427,9 @@ def test_the_gallery_still_reads_well_without_the_photo_taken_down(client, taked
     assert "This photo is no longer available." in photo_page.text and kept.caption in photo_page.text
     assert 'property="og:image"' not in photo_page.text
     assert photo_page["X-Robots-Tag"] == "noindex"
-    assert client.get(hidden.get_absolute_url()).status_code == 404
+    gone = client.get(hidden.get_absolute_url())
+    assert gone.status_code == 410 and "This photo is no longer available." in gone.text
+    assert hidden.caption not in gone.text and hidden.headline not in gone.text
 
     # The feed's picture and the image sitemap name only the photo still shown.
     shown_files = set(Rendition.objects.filter(photo=shown.photo).values_list("name", flat=True))
