@@ -178,7 +178,8 @@ class PageItem:
 
     @property
     def alt(self) -> str:
-        return self.item.effective_alt_text
+        # The words describe a photo that is gone, perhaps the very person who asked for it to go.
+        return "" if self.unavailable else self.item.effective_alt_text
 
     @cached_property
     def credit(self) -> str:

@@ -396,7 +396,9 @@ def takedown(client, editor, photographer_user, django_capture_on_commit_callbac
 
 def test_a_photo_taken_down_leaves_every_public_road(client, takedown):
     gallery, kept, hidden, files = takedown["gallery"], takedown["kept"], takedown["hidden"], takedown["files"]
-    secret = files | {hidden.headline, hidden.caption}
+    # Alt text describes the photo (perhaps the person who asked for it to go): it leaves with the photo.
+    Item.objects.filter(pk=kept.pk).update(alt_text="A woman in a red scarf zqxalt.")
+    secret = files | {hidden.headline, hidden.caption, "zqxalt"}
     seeds = ["/", "/search/?q=zqx", "/search/?q=Caption", "/rss/", "/atom/", "/sitemap.xml", "/sitemap-news.xml"]
     seeds += ["/photographers/taken-photographer/", "/photographers/taken-photographer/rss/", "/tags/taken-tag/atom/"]
     seeds += [gallery.get_absolute_url(), kept.get_absolute_url(), hidden.get_absolute_url()]

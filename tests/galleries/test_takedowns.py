@@ -156,3 +156,32 @@ def test_syndicatable_photos_are_free_unrestricted_and_within_their_licence():
     PhotoFactory(rights_category=Photo.RightsCategory.STAFF, embargoed_until=now + timedelta(hours=1))
     PhotoFactory(rights_category=Photo.RightsCategory.STAFF, taken_down_at=now)
     assert set(Photo.objects.syndicatable()) == {staff, cc_by, agreed}
+
+
+def test_no_publication_or_repair_puts_a_photo_taken_down_back_up(editor, django_capture_on_commit_callbacks):
+    from galleries.publication import repair_public_files
+
+    gallery = _live(2)
+    photo = gallery.items.first().photo
+    with django_capture_on_commit_callbacks(execute=True):
+        take_down_photo(photo=photo, by=editor, reason="Kill notice.")
+    settle_gallery_files(gallery_id=gallery.pk)
+    repair_public_files()
+    assert not any(storages["default"].exists(name) for name in _public_names(photo))
+    assert not Rendition.objects.filter(photo=photo, is_public=True).exists()
+    assert not Photo.objects.owed_public_files().filter(pk=photo.pk).exists()
+    # The gallery's other photo is untouched.
+    other = gallery.items.last().photo
+    assert all(storages["default"].exists(name) for name in _public_names(other))
+
+
+def test_rights_that_contradict_themselves_are_refused_on_the_form():
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="Creative Commons licence"):
+        Photo(rights_category=Photo.RightsCategory.CREATIVE_COMMONS).clean()
+    with pytest.raises(ValidationError, match="goes with the Creative Commons category"):
+        Photo(rights_category=Photo.RightsCategory.STAFF, cc_licence="by").clean()
+    now = timezone.now()
+    with pytest.raises(ValidationError, match="embargo ends after the licence"):
+        Photo(allowed_until=now + timedelta(days=1), embargoed_until=now + timedelta(days=2)).clean()
