@@ -88,8 +88,11 @@ def file_person_request(*, item: Item, name: str, relation: str, ask: str, detai
 
 
 def _lock_open(person_request: PersonRequest) -> PersonRequest:
+    # Only the request's row is locked: its item and photo are joined in (outer joins PostgreSQL cannot lock).
     locked = (
-        PersonRequest.objects.select_for_update().select_related("item__gallery", "photo").get(pk=person_request.pk)
+        PersonRequest.objects.select_for_update(of=("self",))
+        .select_related("item__gallery", "photo")
+        .get(pk=person_request.pk)
     )
     if locked.status != PersonRequest.Status.OPEN:
         raise RequestRefused(f"This request was already decided: {locked.get_status_display().lower()}.")
