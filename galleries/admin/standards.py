@@ -165,6 +165,13 @@ class BlurFromRequestMixin:
     It runs once the photo admin has saved the photo and re-framed it (its old public files down, new ones
     queued), in the same transaction."""
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        pk = request.GET.get(FROM_REQUEST, "")
+        if pk.isascii() and pk.isdigit() and can_handle_requests(request.user):
+            person_request = PersonRequest.objects.open().filter(pk=pk, photo_id=object_id).first()
+            extra_context = {**(extra_context or {}), "blurring_for": person_request}
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def response_change(self, request, obj):
         response = super().response_change(request, obj)
         pk = request.GET.get(FROM_REQUEST, "")

@@ -279,6 +279,7 @@ def test_blur_from_the_queue_replaces_the_public_files(client, editor, django_ca
     assert filed.status == "open"
 
     editor_url = reverse("admin:galleries_photo_change", args=[photo.pk]) + f"?person_request={filed.pk}"
+    assert f"Blurring for {filed}" in client.get(editor_url).text
     assert (
         editor_url.replace("&", "&amp;")
         in client.get(reverse("admin:galleries_personrequest_change", args=[filed.pk])).text
