@@ -78,8 +78,10 @@ class LatestGalleriesFeed(Feed):
 
     def items(self, obj=None):
         # Cover and first photo with their public renditions: a fixed number of queries for the whole feed.
+        # A graphic photo is never a feed's thumbnail: readers of a feed see no warning first.
         first_items = (
             Item.objects.shown()
+            .not_graphic()
             .select_related("photo__photographer")
             .prefetch_related(Prefetch("photo__renditions", Rendition.objects.public()))
         )

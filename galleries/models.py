@@ -11,7 +11,7 @@ from django.core.files.storage import storages
 from django.core.signals import setting_changed
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models, transaction
-from django.db.models import Case, F, OuterRef, Prefetch, Q, Subquery, When
+from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, Subquery, When
 from django.db.models.functions import Coalesce
 from django.db.models.query import ModelIterable
 from django.db.models.signals import pre_delete
@@ -204,6 +204,11 @@ class PhotoQuerySet(models.QuerySet):
     def embargoed(self, *, now=None) -> Self:
         """Photos an agency denies use of until a date still to come."""
         return self.filter(embargoed_until__gt=now or timezone.now())
+
+    def not_graphic(self) -> Self:
+        """Photos fit to stand for a story where no warning comes first: social cards, feed thumbnails, the
+        image sitemap, gallery cards. A photo marked graphic in any gallery is graphic everywhere."""
+        return self.exclude(pk__in=_graphic_photos())
 
     def owed_public_files(self) -> Self:
         """Ready photos of galleries that are published or being published: the photos whose renditions
@@ -537,11 +542,12 @@ class GalleryQuerySet(models.QuerySet):
     def for_listing(self) -> Self:
         """Galleries for cards: with their section, photographers and card photo (`card_photo`, `card_renditions`).
 
-        The card photo is the chosen cover, else the gallery's first photo: worked out here, once, for every
-        card, list and module. Its public renditions (with the photo's own fields) come in one query.
+        The card photo is the chosen cover, else the gallery's first photo, of those neither taken down nor
+        graphic: worked out here, once, for every card, list and module. Its public renditions (with the photo's
+        own fields) come in one query.
         """
-        # A photo taken down stands for nothing: the next one still up takes its place.
-        available = Photo.objects.available().values("pk")
+        # A photo taken down or graphic stands for nothing uncovered: the next one that may takes its place.
+        available = Photo.objects.available().not_graphic().values("pk")
         first_photo = (
             Item.objects.filter(gallery=OuterRef("pk"), photo__in=available)
             .order_by("position", "pk")
@@ -626,6 +632,12 @@ class Gallery(TypedText):
     rights_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
     review_note = models.TextField(blank=True, help_text="The editor's note when changes were requested.")
     comment_mode = models.CharField(max_length=12, choices=CommentMode, default=CommentMode.OPEN)
+    contains_graphic = models.BooleanField(
+        "contains graphic photos", default=False, help_text="Readers see a notice before the first photo."
+    )
+    graphic_notice = models.CharField(
+        max_length=300, blank=True, help_text="The notice, if not the standard one: what readers should expect."
+    )
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="galleries_created"
@@ -673,16 +685,32 @@ class ItemQuerySet(models.QuerySet):
         """Items readers may see: those shown of published galleries."""
         return self.shown().filter(gallery__in=Gallery.objects.published())
 
+    def not_graphic(self) -> Self:
+        """Items whose photo may stand for a story uncovered (see PhotoQuerySet.not_graphic)."""
+        return self.exclude(photo__in=_graphic_photos())
+
     def for_page(self, *, renditions: models.QuerySet | None = None) -> Self:
         """Shown items with their photo, its photographer and its renditions (public ones unless others are
-        given; never those of a photo taken down)."""
+        given; never those of a photo taken down).
+
+        `graphic_photo` says whether the photo is graphic anywhere (PhotoQuerySet.not_graphic's rule), so a page
+        picks its social card without another query."""
         renditions = Rendition.objects.public() if renditions is None else renditions.filter(NOT_TAKEN_DOWN_RENDITION)
-        return self.shown().with_photo().prefetch_related(Prefetch("photo__renditions", renditions))
+        return (
+            self.shown()
+            .with_photo()
+            .annotate(graphic_photo=Exists(_graphic_photos().filter(photo=OuterRef("photo"))))
+            .prefetch_related(Prefetch("photo__renditions", renditions))
+        )
 
     def with_photo(self) -> Self:
         """Items with their photo and its photographer, without what no page shows."""
         # What import and editing keep about a photo, which no page shows.
         return self.select_related("photo__photographer").defer(*(f"photo__{name}" for name in Photo.BEHIND_THE_SCENES))
+
+
+def _graphic_photos() -> models.QuerySet:
+    return Item.objects.filter(graphic=True).values("photo")
 
 
 class Item(TypedText):
@@ -699,6 +727,12 @@ class Item(TypedText):
         help_text="Readers see an “AI-generated” label beside this photo.",
     )
     editor_note = models.TextField(blank=True, help_text="A note from the editor on this item.")
+    graphic = models.BooleanField(
+        default=False, help_text="Readers see a warning and a blurred cover, and choose to show the photo."
+    )
+    graphic_warning = models.CharField(
+        max_length=200, blank=True, help_text="What the photo shows, in a few words, for the warning on its cover."
+    )
     vote_count = models.PositiveIntegerField(
         default=0, editable=False, help_text="Readers' upvotes, kept in step with Vote rows when a vote is cast."
     )
@@ -849,6 +883,74 @@ class PreviewLink(TypedText):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class PersonRequestQuerySet(models.QuerySet):
+    def open(self) -> Self:
+        return self.filter(status=PersonRequest.Status.OPEN)
+
+    def for_queue(self) -> Self:
+        return self.select_related("item__gallery", "photo", "decided_by")
+
+
+def new_request_reference() -> str:
+    """80 random bits, read aloud in four groups: a requester's only key to their request, so never guessable."""
+    letters = secrets.token_hex(10).upper()
+    return "-".join(letters[i : i + 5] for i in range(0, 20, 5))
+
+
+class PersonRequest(TypedText):
+    """A request from someone pictured in a published photo (or acting for them): the standards desk's queue.
+
+    Never shown on a public page; the requester's name and address only to staff who hold
+    `handle_person_request`, and never written into the audit log.
+    """
+
+    class Relation(models.TextChoices):
+        PICTURED = "pictured", "I am in this photo"
+        FOR_SOMEONE = "for_someone", "I am asking for someone in this photo (a parent, a guardian, a lawyer)"
+
+    class Ask(models.TextChoices):
+        BLUR = "blur", "Blur me"
+        REMOVE = "remove", "Remove the photo"
+        CAPTION = "caption", "Correct the caption"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        BLURRED = "blurred", "Blurred"
+        TAKEN_DOWN = "taken_down", "Taken down"
+        CAPTION_CORRECTED = "caption_corrected", "Caption corrected"
+        DECLINED = "declined", "Declined"
+
+    reference = models.CharField(max_length=24, unique=True, default=new_request_reference, editable=False)
+    item = models.ForeignKey(Item, null=True, blank=True, on_delete=models.SET_NULL, related_name="person_requests")
+    photo = models.ForeignKey(Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="person_requests")
+    page_title = models.CharField(max_length=300, blank=True, help_text="The photo's page as the requester saw it.")
+    caption_filed = models.TextField(blank=True, help_text="The item's caption when the request came in.")
+    name = models.CharField(max_length=200)
+    relation = models.CharField(max_length=12, choices=Relation, default=Relation.PICTURED)
+    ask = models.CharField(max_length=8, choices=Ask)
+    details = models.TextField(blank=True)
+    email = models.EmailField(max_length=254)
+    status = models.CharField(max_length=20, choices=Status, default=Status.OPEN, db_index=True)
+    decision_note = models.TextField(blank=True, help_text="What was done, or why not: the requester reads it.")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = PersonRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "request from a person pictured"
+        verbose_name_plural = "requests from the people pictured"
+        permissions = [("handle_person_request", "Can read and act on requests from the people pictured")]
+
+    def __str__(self) -> str:
+        # The audit log names requests by this: the reference and the ask, never who asked.
+        return f"Request {self.reference} ({self.get_ask_display().lower()})"
 
 
 class AuditEvent(TypedText):

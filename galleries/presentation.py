@@ -207,6 +207,7 @@ class PageItem:
         url: RenditionUrl,
         gallery_url: str = "",
         renditions: list | None = None,
+        shown: bool = False,
     ):
         self.item = item
         self.gallery = gallery
@@ -214,6 +215,8 @@ class PageItem:
         self.rendition_url = url
         self.gallery_url = gallery_url or gallery.get_absolute_url()
         self.renditions = renditions
+        # A graphic photo is covered until the reader chooses to see it (`shown`, from the photo page's ?show=1).
+        self.shown = shown
 
     @property
     def number(self) -> int:
@@ -234,6 +237,25 @@ class PageItem:
     @cached_property
     def picture(self) -> Picture | None:
         return build_picture(self.item.photo, url=self.rendition_url, renditions=self.renditions)
+
+    @property
+    def covered(self) -> bool:
+        """Behind a warning: the page names none of its files until the reader asks for the photo. A photo taken
+        down is not covered: it is gone, placeholder and all."""
+        return self.item.graphic and not self.shown and not self.unavailable
+
+    @property
+    def show_url(self) -> str:
+        return f"{self.url}?show=1#{self.anchor}"
+
+    @property
+    def placeholder(self) -> str:
+        return _placeholder(self.item.photo)
+
+    @property
+    def stands_for_story(self) -> bool:
+        """Whether this photo may be a social card or the image of the story: never a graphic one."""
+        return not getattr(self.item, "graphic_photo", self.item.graphic)
 
     @property
     def unavailable(self) -> bool:
@@ -440,10 +462,11 @@ class GalleryPage:
 
     @cached_property
     def social(self) -> SocialImage | None:
-        photos = [entry.item.photo for entry in self.items]
-        rows = {entry.item.photo_id: entry.renditions for entry in self.items}
-        cover = cover_photo(self.gallery, photos)
-        # A cover taken down has no card: the next photo that still has one stands in.
+        candidates = [entry for entry in self.items if entry.stands_for_story]
+        photos = [entry.item.photo for entry in candidates]
+        rows = {entry.item.photo_id: entry.renditions for entry in candidates}
+        cover = cover_photo(self.gallery, photos) if self.gallery.cover_id in rows else None
+        # A cover taken down or graphic has no card: the first photo that still may have one stands in.
         for photo in [cover, *(photo for photo in photos if photo is not cover)]:
             if photo is not None and (card := social_image(photo, url=self.rendition_url, renditions=rows[photo.pk])):
                 return card
@@ -514,7 +537,7 @@ def _image_object(entry: PageItem) -> dict:
         "description": entry.alt,
         "creditText": entry.credit,
     }
-    if entry.picture:
+    if entry.picture and entry.stands_for_story:
         # The size of the file contentUrl names, not of the smaller one the page's <img> falls back to.
         image |= {
             "contentUrl": absolute(entry.picture.largest),

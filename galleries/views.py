@@ -166,7 +166,9 @@ def render_item_page(
     siblings = list(Item.objects.filter(gallery=gallery).shown().values_list("pk", flat=True))
     index = siblings.index(item.pk)
     page_url = _page_url(gallery, preview=preview, page_url=page_url)
-    entry = PageItem(item, gallery=gallery, base=page_url, url=files["url"])
+    # A graphic photo is shown only when the reader chose to see it (the cover's "Show photo" link).
+    shown = request.GET.get("show") == "1"
+    entry = PageItem(item, gallery=gallery, base=page_url, url=files["url"], shown=shown)
     context = {
         "gallery": gallery,
         "entry": entry,
@@ -179,7 +181,7 @@ def render_item_page(
         "total": len(siblings),
         "preview": preview,
         "canonical": entry.canonical,
-        "social": social_image(item.photo, url=files["url"]),
+        "social": social_image(item.photo, url=files["url"]) if entry.stands_for_story else None,
     }
     response = render(request, "galleries/item_detail.html", context)
     if item.is_unavailable:

@@ -59,7 +59,17 @@ def _change_comment(form, formsets) -> str:
 class ItemInlineForm(forms.ModelForm):
     class Meta:
         model = Item
-        fields = ["position", "photo", "headline", "caption", "alt_text", "credit_override", "ai_label"]
+        fields = [
+            "position",
+            "photo",
+            "headline",
+            "caption",
+            "alt_text",
+            "credit_override",
+            "ai_label",
+            "graphic",
+            "graphic_warning",
+        ]
         widgets = {
             # Set by the move buttons and dragging; the row shows its number from 1, never a 0-based field.
             "position": forms.HiddenInput(attrs={"class": "loupe-position"}),
@@ -67,6 +77,7 @@ class ItemInlineForm(forms.ModelForm):
             "caption": forms.Textarea(attrs={"rows": 4, "cols": 36}),
             "alt_text": forms.Textarea(attrs={"rows": 4, "cols": 28}),
             "credit_override": forms.TextInput(attrs={"size": 16}),
+            "graphic_warning": forms.TextInput(attrs={"size": 20}),
         }
 
 
@@ -85,6 +96,8 @@ class ItemInline(admin.TabularInline):
         "alt_text",
         "credit_override",
         "ai_label",
+        "graphic",
+        "graphic_warning",
         "provenance",
         "editor_note",
     ]
@@ -197,6 +210,8 @@ class GalleryAdminForm(forms.ModelForm):
             "cover",
             "disclosure",
             "comment_mode",
+            "contains_graphic",
+            "graphic_notice",
         ]
         widgets = {
             # Ticked boxes: the stock two-box filter puts ARIA on elements that may not carry it, and makes a
@@ -267,7 +282,7 @@ class GalleryAdmin(TransitionsMixin, CaptionsGridMixin, UploadsMixin, PickerMixi
     fieldsets = [
         (None, {"fields": ["title", "slug", "kind", "presentation", "dek", "introduction"]}),
         ("Credits and placement", {"fields": ["photographers", "section", "tags", "cover", "disclosure"]}),
-        ("Readers", {"fields": ["comment_mode"]}),
+        ("Readers", {"fields": ["comment_mode", "contains_graphic", "graphic_notice"]}),
         (
             "Workflow",
             {

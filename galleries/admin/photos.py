@@ -28,6 +28,7 @@ from galleries.access import (
 )
 from galleries.admin.conflicts import ConflictCheckedAdmin, ConflictCheckedForm
 from galleries.admin.keywords import KeywordsField
+from galleries.admin.standards import BlurFromRequestMixin
 from galleries.admin.thumbnails import thumbnail
 from galleries.audit import record
 from galleries.library import RECENT_USE_DAYS, galleries_using, photo_usages, recently_used
@@ -297,7 +298,7 @@ def delete_selected(model_admin, request, queryset):
 
 
 @admin.register(Photo)
-class PhotoAdmin(ConflictCheckedAdmin, admin.ModelAdmin):
+class PhotoAdmin(BlurFromRequestMixin, ConflictCheckedAdmin, admin.ModelAdmin):
     form = PhotoAdminForm
     list_display = [
         "list_thumbnail",

@@ -20,7 +20,7 @@ from django.urls.exceptions import NoReverseMatch
 from django.utils import timezone
 
 from galleries import workflow
-from galleries.models import Gallery, Item, Rendition, Tag
+from galleries.models import Gallery, Item, PersonRequest, Rendition, Tag
 from galleries.presentation import absolute
 from galleries.tasks import render_photo
 from tests.factories import GalleryFactory, ItemFactory, PhotographerFactory, SectionFactory, UserFactory
@@ -107,6 +107,15 @@ def newsroom(editor, photographer_user, django_capture_on_commit_callbacks):
     CommentFactory(gallery=galleries["published"], body="A published comment.")
     for state in ("draft", "withdrawn", "scheduled"):
         CommentFactory(gallery=galleries[state], body=f"An approved comment on a {state} gallery.")
+    # A request from a person pictured in a published photo: the standards desk's, never a reader's.
+    PersonRequest.objects.create(
+        item=galleries["published"].items.first(),
+        photo=galleries["published"].items.first().photo,
+        name="Requester Qwv Name",
+        email="requester.qwv@example.org",
+        ask=PersonRequest.Ask.BLUR,
+        details="Details of a request qwv: the man on the left is me.",
+    )
     return galleries
 
 
@@ -216,6 +225,8 @@ def test_no_unpublished_content_reaches_an_anonymous_reader(client, newsroom):
 
     # Worked out without Comment.objects.visible(), the chokepoint under test.
     secret |= set(Comment.objects.exclude(status="approved", gallery=published).values_list("body", flat=True))
+    for request in PersonRequest.objects.all():
+        secret |= {request.reference, request.name, request.email, request.details}
     unpublished_files = set(Rendition.objects.exclude(photo__items__gallery=published).values_list("name", flat=True))
     seeds = ["/", "/search/?q=zqx", "/search/?q=Gallery", *_route_urls(newsroom)]
     seeds += [g.get_absolute_url() for g in newsroom.values()]
