@@ -691,22 +691,20 @@ class ItemQuerySet(models.QuerySet):
 
     def for_page(self, *, renditions: models.QuerySet | None = None) -> Self:
         """Shown items with their photo, its photographer and its renditions (public ones unless others are
-        given; never those of a photo taken down).
-
-        `graphic_photo` says whether the photo is graphic anywhere (PhotoQuerySet.not_graphic's rule), so a page
-        picks its social card without another query."""
+        given; never those of a photo taken down)."""
         renditions = Rendition.objects.public() if renditions is None else renditions.filter(NOT_TAKEN_DOWN_RENDITION)
-        return (
-            self.shown()
-            .with_photo()
-            .annotate(graphic_photo=Exists(_graphic_photos().filter(photo=OuterRef("photo"))))
-            .prefetch_related(Prefetch("photo__renditions", renditions))
-        )
+        return self.shown().with_photo().prefetch_related(Prefetch("photo__renditions", renditions))
 
     def with_photo(self) -> Self:
-        """Items with their photo and its photographer, without what no page shows."""
-        # What import and editing keep about a photo, which no page shows.
-        return self.select_related("photo__photographer").defer(*(f"photo__{name}" for name in Photo.BEHIND_THE_SCENES))
+        """Items with their photo and its photographer, without what no page shows, and `graphic_photo`: whether
+        the photo is graphic anywhere (PhotoQuerySet.not_graphic's rule), so a page picks its social card without
+        another query."""
+        return (
+            self.select_related("photo__photographer")
+            # What import and editing keep about a photo, which no page shows.
+            .defer(*(f"photo__{name}" for name in Photo.BEHIND_THE_SCENES))
+            .annotate(graphic_photo=Exists(_graphic_photos().filter(photo=OuterRef("photo"))))
+        )
 
 
 def _graphic_photos() -> models.QuerySet:
