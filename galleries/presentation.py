@@ -62,7 +62,7 @@ class SocialImage:
     height: int
 
 
-def _placeholder(photo) -> str:
+def placeholder_uri(photo) -> str:
     if photo.placeholder.startswith("data:image/"):
         return photo.placeholder
     if _COLOUR.fullmatch(photo.dominant_color or ""):
@@ -94,7 +94,7 @@ def build_picture(photo, *, url: RenditionUrl = public_url) -> Picture | None:
         height=height,
         largest=fallback[-1][2],
         type=CONTENT_TYPES[fallback_format],
-        placeholder=_placeholder(photo),
+        placeholder=placeholder_uri(photo),
     )
 
 
