@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 PREFIX = "/api/"
 # What a browser's preflight may ask for: reads, with a partner key and a validator.
@@ -16,7 +16,8 @@ ALLOW = {
 
 
 def cross_origin_reads(get_response: Callable[[HttpRequest], HttpResponse]):
-    """CORS headers on /api/ only, a preflight answered here, and HEAD answered as a GET without its body.
+    """CORS headers on /api/ only, a preflight answered here, HEAD answered as a GET without its body, and
+    any other method refused in JSON, as the API answers.
 
     `*` and no credentials: the API serves only what is public, and a partner's key travels in a header the
     partner's own code sets, never in a cookie.
@@ -27,6 +28,9 @@ def cross_origin_reads(get_response: Callable[[HttpRequest], HttpResponse]):
             return get_response(request)
         if request.method == "OPTIONS":
             response = HttpResponse(status=204)
+        elif request.method not in {"GET", "HEAD"}:
+            response = JsonResponse({"detail": "The API only reads: use GET.", "errors": []}, status=405)
+            response["Allow"] = ALLOW["Access-Control-Allow-Methods"]
         elif request.method == "HEAD":
             request.method = "GET"
             response = get_response(request)

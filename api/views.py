@@ -4,6 +4,7 @@ Every query starts from the visibility QuerySets (`Gallery.objects.published()` 
 cannot see is not here either. docs/api.md says why django-ninja and how partners use it.
 """
 
+import re
 from datetime import datetime
 from typing import Annotated
 
@@ -15,6 +16,7 @@ from django.urls import reverse
 from ninja import NinjaAPI, Path, Query
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import HttpBearer
+from pydantic import BeforeValidator
 
 from api import cursors, representation
 from api.keys import find_active_key
@@ -49,6 +51,26 @@ Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 Cursor = Annotated[str | None, Query(pattern=CURSOR, max_length=500, description="`next_cursor` of the page before.")]
 Limit = Annotated[int, Query(ge=1, le=cursors.MAX_LIMIT, description="How many results a page holds.")]
 Filter = Annotated[str | None, Query(pattern=SLUG, max_length=200)]
+# RFC 3339, as the schema's `format: date-time` says: pydantic alone would also take a bare number as seconds
+# since 1970, or a date without a time.
+RFC3339 = re.compile(r"(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}):(\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})")
+
+
+def _rfc3339(value):
+    if not isinstance(value, str) or not (match := RFC3339.fullmatch(value)):
+        raise ValueError("Not a time: use RFC 3339, like 2026-05-01T08:00:00Z.")
+    day, minutes, seconds, fraction, offset = match.groups()
+    # A leap second is a valid RFC 3339 time that Python's datetime cannot hold: the second before it will do.
+    seconds = min(seconds, "59")
+    fraction = f".{fraction[:6]}" if fraction else ""
+    return f"{day}T{minutes}:{seconds}{fraction}{offset.upper()}"
+
+
+Since = Annotated[
+    datetime | None,
+    BeforeValidator(_rfc3339),
+    Query(None, description="Only galleries published at or after this time (RFC 3339, with its offset)."),
+]
 
 ERRORS = {400: Error, 401: Error, 404: Error, 429: Error}
 READ = {304: None, **ERRORS}
@@ -223,7 +245,7 @@ def galleries(
     section: Filter = None,
     tag: Filter = None,
     photographer: Filter = None,
-    published_since: Annotated[datetime | None, Query(description="Only galleries published at or after.")] = None,
+    published_since: Since = None,
     cursor: Cursor = None,
     limit: Limit = cursors.DEFAULT_LIMIT,
 ):
