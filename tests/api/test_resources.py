@@ -233,3 +233,13 @@ def test_unknown_addresses_under_the_api_answer_json(client):
         response = client.get(url)
         assert response.status_code == 404
         assert response.json()["detail"]
+
+
+def test_writes_and_nul_addresses_are_refused_in_json(client):
+    refused = client.post("/api/v1/galleries/", {})
+    assert refused.status_code == 405
+    assert refused.json()["detail"]
+    assert "GET" in refused["Allow"]
+    nul = client.get("/api/v1/galleries/?section=%00")
+    assert nul.status_code == 400
+    assert nul.json()["detail"]
