@@ -30,12 +30,14 @@ class Client:
         self.key = key
 
     def _open(self, url: str, *, accept: str = "application/json"):
-        request = urllib.request.Request(url, headers={"Accept": accept, "User-Agent": USER_AGENT})
+        if not url.startswith(("http://", "https://")):
+            raise ValueError(f"{url}: not a web address")
+        request = urllib.request.Request(url, headers={"Accept": accept, "User-Agent": USER_AGENT})  # noqa: S310
         if self.key:
             request.add_header("Authorization", f"Bearer {self.key}")
         for _ in range(3):
             try:
-                return urllib.request.urlopen(request, timeout=30)  # noqa: S310 (the address is the user's own)
+                return urllib.request.urlopen(request, timeout=30)  # noqa: S310 (checked above: http or https)
             except urllib.error.HTTPError as error:
                 if error.code != 429:
                     raise
@@ -114,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
 
     galleries = client.latest_galleries(args.latest)
     for gallery in galleries:
-        print(f"{gallery['published_at'][:10]}  {gallery['slug']}  {gallery['title']} ({gallery['photo_count']} photos)")
+        day, count = gallery["published_at"][:10], gallery["photo_count"]
+        print(f"{day}  {gallery['slug']}  {gallery['title']} ({count} photos)")
     if args.download:
         slug = args.gallery or (galleries[0]["slug"] if galleries else None)
         if slug is None:
