@@ -2,7 +2,7 @@
 
 from collections.abc import Callable, Iterable
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet, prefetch_related_objects
 from django.urls import reverse
 from django.utils.http import urlencode
 
@@ -18,8 +18,26 @@ WITHHELD = "The photo's usage rights do not allow syndication."
 PHOTOGRAPHER_GALLERIES = 20
 
 
+# Where each resource is under the API's root, as api/urls.py routes it (a test holds the two together):
+# formatting these is a fraction of what reversing costs, and a long gallery names hundreds of addresses.
+PATHS = {
+    "index": "",
+    "galleries": "galleries/",
+    "gallery": "galleries/{slug}/",
+    "gallery-comments": "galleries/{slug}/comments/",
+    "photo-comments": "galleries/{slug}/photos/{pk}/comments/",
+    "photo": "photos/{pk}/",
+    "photographers": "photographers/",
+    "photographer": "photographers/{slug}/",
+    "sections": "sections/",
+    "tags": "tags/",
+    "openapi-json": "openapi.json",
+    "docs": "docs/",
+}
+
+
 def api_url(name: str, query: dict | None = None, **kwargs) -> str:
-    url = absolute(reverse(f"api-v1:{name}", kwargs=kwargs))
+    url = absolute(reverse("api-v1:index") + PATHS[name].format(**kwargs))
     return f"{url}?{urlencode(query)}" if query else url
 
 
@@ -40,14 +58,28 @@ class Usage:
         return WITHHELD if self.partner and photo_id not in self.allowed else None
 
 
-def galleries_for_listing(queryset: QuerySet) -> QuerySet:
-    """Published galleries with what a summary shows: section and cover joined, the rest prefetched."""
+def galleries_joined(queryset: QuerySet) -> QuerySet:
+    """Published galleries with their section and cover joined and their photos counted: one query."""
     return (
         queryset.select_related("section", "cover__photographer")
         .defer(*(f"cover__{name}" for name in Photo.BEHIND_THE_SCENES))
-        .prefetch_related("photographers", "tags", Prefetch("cover__renditions", Rendition.objects.public().order_by()))
         .annotate(photo_count=Count("items", distinct=True))
     )
+
+
+def _summary_prefetches() -> tuple:
+    return ("photographers", "tags", Prefetch("cover__renditions", Rendition.objects.public().order_by()))
+
+
+def galleries_for_listing(queryset: QuerySet) -> QuerySet:
+    """What a summary shows: section and cover joined, photographers, tags and cover renditions prefetched."""
+    return galleries_joined(queryset).prefetch_related(*_summary_prefetches())
+
+
+def prefetch_summary(gallery: Gallery) -> Gallery:
+    """For a gallery loaded by galleries_joined: its photographers, tags and cover renditions, three queries."""
+    prefetch_related_objects([gallery], *_summary_prefetches())
+    return gallery
 
 
 def label(value, kind: str) -> dict:
@@ -59,13 +91,19 @@ def label(value, kind: str) -> dict:
     }
 
 
-def photographer_ref(photographer: Photographer) -> dict:
-    return {
+def photographer_ref(photographer: Photographer, *, seen: dict | None = None) -> dict:
+    """`seen` keeps the refs already made in this answer: a gallery names its photographers on every photo."""
+    if seen is not None and photographer.pk in seen:
+        return seen[photographer.pk]
+    ref = {
         "slug": photographer.slug,
         "name": photographer.name,
         "url": absolute(photographer.get_absolute_url()),
         "api_url": api_url("photographer", slug=photographer.slug),
     }
+    if seen is not None:
+        seen[photographer.pk] = ref
+    return ref
 
 
 def photographer(value: Photographer) -> dict:
@@ -78,7 +116,7 @@ def photographer(value: Photographer) -> dict:
     }
 
 
-def photo(value: Photo) -> dict:
+def photo(value: Photo, *, seen: dict | None = None) -> dict:
     """A photo with its public renditions (prefetched) and its photographer (joined)."""
     renditions = sorted(
         (r for r in value.renditions.all() if r.purpose == Rendition.Purpose.RESPONSIVE),
@@ -95,7 +133,7 @@ def photo(value: Photo) -> dict:
         "copyright": value.copyright,
         "taken_at": value.taken_at,
         "place_name": value.place_name,
-        "photographer": photographer_ref(value.photographer) if value.photographer else None,
+        "photographer": photographer_ref(value.photographer, seen=seen) if value.photographer else None,
         "focal_point": {"x": value.focal_x, "y": value.focal_y},
         "placeholder": placeholder_uri(value) or None,
         "dominant_color": value.dominant_color or None,
@@ -144,6 +182,7 @@ def gallery_detail(gallery: Gallery, *, usage: Usage) -> dict:
     items = list(Item.objects.filter(gallery=gallery).for_page())
     usage.load([gallery.cover_id, *(item.photo_id for item in items)])
     photos = {item.photo_id: item.photo for item in items}
+    base, seen = gallery.get_absolute_url(), {}
     notes = gallery_notes(gallery)
     cover = photos.get(gallery.cover_id) or next(iter(photos.values()), None)
     card = social_image(cover) if cover is not None and not usage.withheld(cover.pk) else None
@@ -154,14 +193,14 @@ def gallery_detail(gallery: Gallery, *, usage: Usage) -> dict:
         "corrections": notes.corrections,
         "faq": notes.faq,
         "links": notes.links,
-        "items": [item_value(item, gallery=gallery, usage=usage) for item in items],
+        "items": [item_value(item, gallery=gallery, base=base, usage=usage, seen=seen) for item in items],
         "social_card": {"url": card.url, "width": card.width, "height": card.height} if card else None,
         "comment_mode": gallery.comment_mode,
         "comments_url": api_url("gallery-comments", slug=gallery.slug),
     }
 
 
-def item_value(item: Item, *, gallery: Gallery, usage: Usage) -> dict:
+def item_value(item: Item, *, gallery: Gallery, base: str, usage: Usage, seen: dict) -> dict:
     withheld = usage.withheld(item.photo_id)
     return {
         "id": item.pk,
@@ -171,9 +210,9 @@ def item_value(item: Item, *, gallery: Gallery, usage: Usage) -> dict:
         "caption_html": str(render_markup(item.caption)),
         "alt_text": item.effective_alt_text,
         "credit": item.credit,
-        "url": absolute(f"{gallery.get_absolute_url()}photos/{item.pk}/"),
+        "url": absolute(f"{base}photos/{item.pk}/"),
         "comments_url": api_url("photo-comments", slug=gallery.slug, pk=item.pk),
-        "photo": None if withheld else photo(item.photo),
+        "photo": None if withheld else photo(item.photo, seen=seen),
         "withheld": withheld,
     }
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Annotated
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -36,6 +37,7 @@ from api.schemas import (
 )
 from galleries.headers import mark_public
 from galleries.models import Gallery, Item, Photo, Photographer, Rendition, Section, Tag
+from galleries.pagecache import fragment_version, gallery_fragment
 from galleries.ratelimit import allow, client_ip, hash_ip
 from galleries.workflow import withdrawn_gallery
 from newsroom.models import Comment
@@ -218,7 +220,8 @@ def _modified(request: HttpRequest, times) -> None:
 
 
 def _published_gallery(slug: str) -> Gallery:
-    gallery = representation.galleries_for_listing(Gallery.objects.published()).filter(slug=slug).first()
+    """The gallery (section and cover joined, photos counted) in one query; 410 if withdrawn, else 404."""
+    gallery = representation.galleries_joined(Gallery.objects.published()).filter(slug=slug).first()
     if gallery is None:
         gone = withdrawn_gallery(slug=slug)
         if gone is not None:
@@ -282,7 +285,20 @@ def gallery(request: HttpRequest, slug: Slug):
     """Its items in order with their photos. A withdrawn gallery answers 410 with the newsroom's reason."""
     found = _published_gallery(slug)
     request.api_last_modified = found.updated_at
-    return representation.gallery_detail(found, usage=_usage(request))
+    usage = _usage(request)
+    if usage.partner:
+        # What a partner may use follows each photo's rights, which no version of the gallery tracks.
+        return representation.gallery_detail(representation.prefetch_summary(found), usage=usage)
+    seconds = settings.LOUPE_PAGE_CACHE_SECONDS
+    # Kept like the gallery page's fragments: under the gallery's version, which its every change moves on.
+    key = f"api:gallery:{found.pk}:{fragment_version(gallery_fragment(found.pk))}:{found.updated_at.timestamp()}"
+    body = cache.get(key) if seconds else None
+    if body is None:
+        data = representation.gallery_detail(representation.prefetch_summary(found), usage=usage)
+        body = api.renderer.render(request, GalleryDetail.model_validate(data).model_dump(), response_status=200)
+        if seconds:
+            cache.set(key, body, seconds)
+    return headers(request, HttpResponse(body, content_type=api.get_content_type()))
 
 
 def _comment_page(request: HttpRequest, *, gallery: Gallery, item: Item | None, cursor, limit, name, **kwargs):

@@ -243,3 +243,30 @@ def test_writes_and_nul_addresses_are_refused_in_json(client):
     nul = client.get("/api/v1/galleries/?section=%00")
     assert nul.status_code == 400
     assert nul.json()["detail"]
+
+
+def test_a_change_to_a_gallery_shows_in_the_api_at_once(client, editor, django_capture_on_commit_callbacks):
+    from galleries import workflow
+
+    gallery = published_gallery(items=1)
+    url = f"/api/v1/galleries/{gallery.slug}/"
+    assert client.get(url, {"fresh": 1}).json()["corrections"] == []
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.add_correction(gallery=gallery, text="A name was misspelt.", by=editor)
+    assert [c["text"] for c in client.get(url, {"fresh": 2}).json()["corrections"]] == ["A name was misspelt."]
+    assert [c["text"] for c in client.get(url).json()["corrections"]] == ["A name was misspelt."]
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.withdraw_gallery(gallery=gallery, by=editor, reason="Consent was withdrawn.")
+    assert client.get(url).status_code == 410
+    assert client.get(url, {"fresh": 3}).status_code == 410
+
+
+def test_the_api_paths_are_the_routes(client):
+    from django.urls import reverse
+
+    from api.representation import PATHS
+
+    root = reverse("api-v1:index")
+    for name, path in PATHS.items():
+        kwargs = {k: v for k, v in {"slug": "s", "pk": 1}.items() if "{" + k + "}" in path}
+        assert root + path.format(**kwargs) == reverse(f"api-v1:{name}", kwargs=kwargs)
