@@ -283,22 +283,31 @@ def galleries(
 )
 def gallery(request: HttpRequest, slug: Slug):
     """Its items in order with their photos. A withdrawn gallery answers 410 with the newsroom's reason."""
-    found = _published_gallery(slug)
-    request.api_last_modified = found.updated_at
     usage = _usage(request)
-    if usage.partner:
-        # What a partner may use follows each photo's rights, which no version of the gallery tracks.
-        return representation.gallery_detail(representation.prefetch_summary(found), usage=usage)
     seconds = settings.LOUPE_PAGE_CACHE_SECONDS
+    if usage.partner or not seconds:
+        # What a partner may use follows each photo's rights, which no version of the gallery tracks.
+        return _gallery_detail(request, slug, usage=usage)
     # Kept like the gallery page's fragments: under the gallery's version, which its every change moves on.
-    key = f"api:gallery:{found.pk}:{fragment_version(gallery_fragment(found.pk))}:{found.updated_at.timestamp()}"
-    body = cache.get(key) if seconds else None
+    # Whether it is still published is asked every time, in a query that reads only what the key needs.
+    row = Gallery.objects.published().filter(slug=slug).values_list("pk", "updated_at").first()
+    if row is None:
+        _published_gallery(slug)  # answers 410 or 404
+    pk, updated_at = row
+    request.api_last_modified = updated_at
+    key = f"api:gallery:{pk}:{fragment_version(gallery_fragment(pk))}:{updated_at.timestamp()}"
+    body = cache.get(key)
     if body is None:
-        data = representation.gallery_detail(representation.prefetch_summary(found), usage=usage)
+        data = _gallery_detail(request, slug, usage=usage)
         body = api.renderer.render(request, GalleryDetail.model_validate(data).model_dump(), response_status=200)
-        if seconds:
-            cache.set(key, body, seconds)
+        cache.set(key, body, seconds)
     return headers(request, HttpResponse(body, content_type=api.get_content_type()))
+
+
+def _gallery_detail(request: HttpRequest, slug: str, *, usage: Usage) -> dict:
+    found = representation.prefetch_summary(_published_gallery(slug))
+    request.api_last_modified = found.updated_at
+    return representation.gallery_detail(found, usage=usage)
 
 
 def _comment_page(request: HttpRequest, *, gallery: Gallery, item: Item | None, cursor, limit, name, **kwargs):

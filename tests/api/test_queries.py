@@ -20,13 +20,14 @@ def test_gallery_list_runs_four_queries(client, django_assert_num_queries, size)
 
 
 @pytest.mark.parametrize("size", [1, 45])
-def test_gallery_detail_runs_seven_queries(client, django_assert_num_queries, size):
+def test_gallery_detail_runs_eight_queries(client, django_assert_num_queries, size):
     gallery = published_gallery(items=size)
     gallery.tags.add(TagFactory())
-    # 1 the gallery (+ section, cover, its photographer, photo count), 2 its photographers, 3 its tags,
-    # 4 the cover's public renditions, 5 the items (+ photo, photographer), 6 their public renditions,
-    # 7 corrections, links and FAQ in one union.
-    with django_assert_num_queries(7):
+    # 1 the gallery's id and time of change (for the key of the answer kept), then, as none is kept yet:
+    # 2 the gallery (+ section, cover, its photographer, photo count), 3 its photographers, 4 its tags,
+    # 5 the cover's public renditions, 6 the items (+ photo, photographer), 7 their public renditions,
+    # 8 corrections, links and FAQ in one union.
+    with django_assert_num_queries(8):
         response = client.get(f"/api/v1/galleries/{gallery.slug}/")
     assert len(response.json()["items"]) == size
 
@@ -35,8 +36,9 @@ def test_gallery_detail_runs_seven_queries(client, django_assert_num_queries, si
 def test_gallery_detail_read_again_is_one_query(client, django_assert_num_queries, size):
     gallery = published_gallery(items=size)
     first = client.get(f"/api/v1/galleries/{gallery.slug}/", {"fresh": 1})
-    # 1 the gallery, to know it is still published and which version of it is kept; the answer is the one
-    # kept under that version (a query parameter the page cache does not keep makes it go past the page cache).
+    # 1 the gallery's id and time of change, to know it is still published and which version of it is kept;
+    # the answer is the one kept under that version. (A query parameter the page cache does not keep makes
+    # the request go past the page cache.)
     with django_assert_num_queries(1):
         again = client.get(f"/api/v1/galleries/{gallery.slug}/", {"fresh": 2})
     assert again.content == first.content
@@ -46,8 +48,9 @@ def test_gallery_detail_read_again_is_one_query(client, django_assert_num_querie
 def test_a_partners_gallery_detail_adds_only_the_key_lookup(client, django_assert_num_queries, partner, size):
     gallery = published_gallery(items=size)
     client.get("/api/v1/", **partner)  # the key's last-used time is written at most once a minute
-    # 1 the key; then the seven of an anonymous reader's answer.
-    with django_assert_num_queries(8):
+    # 1 the key; then the eight of an anonymous reader's first request (until usage rights exist, partners may
+    # use every public photo, and share the answer kept for everyone).
+    with django_assert_num_queries(9):
         assert client.get(f"/api/v1/galleries/{gallery.slug}/", **partner).status_code == 200
 
 

@@ -54,6 +54,6 @@ def test_without_usage_rights_partners_get_every_public_photo(client, gallery, p
 def test_the_rights_check_is_one_query(client, rights, partner, django_assert_num_queries, size):
     gallery = published_gallery(items=size)
     client.get("/api/v1/", **partner)
-    # 1 the key, 2-8 the gallery's seven, 9 which of its photos may be syndicated.
+    # 1 the key, 2-8 the seven of an answer built anew, 9 which of its photos may be syndicated.
     with django_assert_num_queries(9):
         assert client.get(f"/api/v1/galleries/{gallery.slug}/", **partner).status_code == 200
