@@ -1,5 +1,6 @@
 import re
 import secrets
+from datetime import timedelta
 from functools import partial
 from typing import Self
 
@@ -154,16 +155,60 @@ class Tag(Label):
     objects = LabelQuerySet.as_manager()
 
 
+# The one condition that takes a photo off every public road: a lease that ended, a kill notice, a request from
+# someone pictured (galleries.takedowns). Every visibility rule below composes with it.
+NOT_TAKEN_DOWN = Q(taken_down_at__isnull=True)
+NOT_TAKEN_DOWN_RENDITION = Q(photo__taken_down_at__isnull=True)
+
+
 class PhotoQuerySet(models.QuerySet):
+    def available(self) -> Self:
+        """Photos not taken down: the only ones any public road may show."""
+        return self.filter(NOT_TAKEN_DOWN)
+
+    def taken_down(self) -> Self:
+        return self.exclude(NOT_TAKEN_DOWN)
+
     def in_published_galleries(self) -> Self:
-        return self.filter(pk__in=Item.objects.published().values("photo"))
+        return self.available().filter(pk__in=Item.objects.published().values("photo"))
+
+    def syndicatable(self, *, now=None) -> Self:
+        """Photos partners may republish: rights that allow it (staff, public domain, a Creative Commons licence
+        that allows commercial reuse, or an explicit yes), free of charge, unrestricted, within any lease and
+        past any embargo, and not taken down."""
+        now = now or timezone.now()
+        by_rights = (
+            Q(syndication_allowed=True)
+            | Q(rights_category__in=[Photo.RightsCategory.STAFF, Photo.RightsCategory.PUBLIC_DOMAIN])
+            | Q(rights_category=Photo.RightsCategory.CREATIVE_COMMONS, cc_licence__in=Photo.COMMERCIAL_LICENCES)
+        )
+        return (
+            self.available()
+            .filter(by_rights, rights_cost=Photo.Cost.FREE, rights_restrictions="", state=Photo.State.READY)
+            .filter(Q(allowed_until__isnull=True) | Q(allowed_until__gt=now))
+            .filter(Q(embargoed_until__isnull=True) | Q(embargoed_until__lte=now))
+        )
+
+    def lease_ended(self, *, now=None) -> Self:
+        """Photos still up whose licence ran out: what the periodic expiry takes down."""
+        return self.available().filter(allowed_until__lte=now or timezone.now())
+
+    def licences_ending(self, *, days: int = 30, now=None) -> Self:
+        """Photos still up whose licence ends within `days`, soonest first."""
+        now = now or timezone.now()
+        ending = self.available().filter(allowed_until__gt=now, allowed_until__lte=now + timedelta(days=days))
+        return ending.order_by("allowed_until", "pk")
+
+    def embargoed(self, *, now=None) -> Self:
+        """Photos an agency denies use of until a date still to come."""
+        return self.filter(embargoed_until__gt=now or timezone.now())
 
     def owed_public_files(self) -> Self:
         """Ready photos of galleries that are published or being published: the photos whose renditions
         belong in the public storage. The rule publication, withdrawal and the repair pass all follow."""
         published = Gallery.objects.filter(status=Gallery.Status.PUBLISHED)
         owed = Q(items__gallery__in=published) | Q(pk__in=published.values("cover"))
-        return self.filter(owed, state=Photo.State.READY).distinct()
+        return self.filter(owed, NOT_TAKEN_DOWN, state=Photo.State.READY).distinct()
 
 
 class Photo(TypedText):
@@ -172,6 +217,37 @@ class Photo(TypedText):
         PROCESSING = "processing", "Processing"
         READY = "ready", "Ready"
         FAILED = "failed", "Failed"
+
+    class RightsCategory(models.TextChoices):
+        STAFF = "staff", "Staff"
+        CONTRACT = "contract", "Contract / commissioned"
+        AGENCY = "agency", "Agency / wire"
+        HANDOUT = "handout", "Handout / PR"
+        POOL = "pool", "Pool"
+        SOCIAL_MEDIA = "social_media", "Social media"
+        CREATIVE_COMMONS = "creative_commons", "Creative Commons"
+        PUBLIC_DOMAIN = "public_domain", "Public domain"
+        OBITUARY = "obituary", "Obituary / family photo"
+
+    class CreativeCommons(models.TextChoices):
+        BY = "by", "CC BY"
+        BY_SA = "by-sa", "CC BY-SA"
+        BY_ND = "by-nd", "CC BY-ND"
+        BY_NC = "by-nc", "CC BY-NC"
+        BY_NC_SA = "by-nc-sa", "CC BY-NC-SA"
+        BY_NC_ND = "by-nc-nd", "CC BY-NC-ND"
+        CC0 = "cc0", "CC0"
+
+    class Cost(models.TextChoices):
+        FREE = "free", "Free"
+        PAY = "pay", "Pay"
+        CONDITIONAL = "conditional", "Conditional"
+
+    class TakedownCause(models.TextChoices):
+        LEASE_ENDED = "lease_ended", "Licence ended"
+        KILL_NOTICE = "kill_notice", "Kill notice"
+        PERSON_PICTURED = "person_pictured", "Request from a person pictured"
+        EDITOR = "editor", "Editor's decision"
 
     original = models.FileField(storage=originals_storage, upload_to=original_path, max_length=255)
     sha256 = models.CharField(max_length=64, unique=True, editable=False)
@@ -213,36 +289,112 @@ class Photo(TypedText):
     placeholder = models.TextField(blank=True, help_text="A tiny blurred data URI shown before the photo loads.")
     dominant_color = models.CharField(max_length=7, blank=True)
 
+    rights_category = models.CharField(
+        "usage rights", max_length=20, choices=RightsCategory, blank=True, help_text="Where the photo comes from."
+    )
+    cc_licence = models.CharField("Creative Commons licence", max_length=8, choices=CreativeCommons, blank=True)
+    cc_version = models.CharField("licence version", max_length=8, blank=True, help_text="For example 4.0.")
+    rights_cost = models.CharField("cost", max_length=12, choices=Cost, default=Cost.FREE)
+    rights_restrictions = models.TextField(
+        "restrictions", blank=True, help_text="What the licence forbids or requires, as the agency or owner says it."
+    )
+    rights_statement_url = models.URLField(
+        "web statement of rights", max_length=500, blank=True, help_text="Where the owner states the licence."
+    )
+    syndication_allowed = models.BooleanField(
+        default=False, help_text="Partners may republish it, whatever its category says."
+    )
+    allowed_until = models.DateTimeField(
+        "licence ends", null=True, blank=True, db_index=True, help_text="The photo is taken down everywhere then."
+    )
+    embargoed_until = models.DateTimeField(
+        "embargoed until", null=True, blank=True, help_text="No gallery showing it may be published before then."
+    )
+    taken_down_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    takedown_cause = models.CharField(max_length=16, choices=TakedownCause, blank=True, editable=False)
+    takedown_reason = models.TextField(blank=True, editable=False)
+    takedown_hides_items = models.BooleanField(
+        default=False, editable=False, help_text="Its items leave their galleries instead of saying it is gone."
+    )
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = PhotoQuerySet.as_manager()
 
+    # Creative Commons licences that let partners republish for a commercial site.
+    COMMERCIAL_LICENCES = ("by", "by-sa", "cc0")
+
     BEHIND_THE_SCENES = ("imported_metadata", "removed_metadata", "redactions", "keywords", "state_reason")
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        permissions = [("browse_library", "Can see the whole photo library, other people's unpublished work included")]
+        permissions = [
+            ("browse_library", "Can see the whole photo library, other people's unpublished work included"),
+            ("take_down_photo", "Can take a photo down everywhere (kill notice, licence, request) and restore it"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(focal_x__gte=0, focal_x__lte=1, focal_y__gte=0, focal_y__lte=1),
                 name="photo_focal_point_inside",
+            ),
+            models.CheckConstraint(
+                condition=Q(rights_category="creative_commons") | Q(cc_licence="", cc_version=""),
+                name="photo_cc_licence_only_for_creative_commons",
             ),
         ]
 
     def __str__(self) -> str:
         return self.headline or self.original_filename or f"Photo {self.pk}"
 
+    def clean(self) -> None:
+        super().clean()
+        if self.rights_category == Photo.RightsCategory.CREATIVE_COMMONS and not self.cc_licence:
+            raise ValidationError({"cc_licence": "Say which Creative Commons licence the photo is under."})
+        if self.rights_category != Photo.RightsCategory.CREATIVE_COMMONS and (self.cc_licence or self.cc_version):
+            raise ValidationError({"cc_licence": "A Creative Commons licence goes with the Creative Commons category."})
+        if self.allowed_until and self.embargoed_until and self.embargoed_until >= self.allowed_until:
+            raise ValidationError({"embargoed_until": "The embargo ends after the licence does: nothing is left."})
+
     @property
     def aspect_ratio(self) -> float:
         return self.width / self.height if self.height else 1.0
+
+    @property
+    def is_taken_down(self) -> bool:
+        return self.taken_down_at is not None
+
+    @property
+    def is_embargoed(self) -> bool:
+        return self.embargoed_until is not None and self.embargoed_until > timezone.now()
+
+    @property
+    def needs_rights_confirmation(self) -> bool:
+        """Whether publishing it costs money or binds the newsroom to conditions an editor must accept."""
+        return self.rights_cost in (Photo.Cost.PAY, Photo.Cost.CONDITIONAL)
+
+    @property
+    def rights_summary(self) -> str:
+        """The usage rights in one line, as the desk reads them beside the photo."""
+        if self.rights_category == Photo.RightsCategory.CREATIVE_COMMONS:
+            category = " ".join(filter(None, [self.get_cc_licence_display() or "Creative Commons", self.cc_version]))
+        else:
+            category = self.get_rights_category_display() or "Rights not stated"
+        parts = [category, self.get_rights_cost_display()]
+        if self.rights_restrictions:
+            parts.append("restricted")
+        return " · ".join(parts)
 
 
 class RenditionQuerySet(models.QuerySet):
     def public(self) -> Self:
         """Files readers may fetch: copied to the public storage, which happens only while a published gallery
-        shows the photo (see galleries.publication)."""
-        return self.filter(is_public=True)
+        shows the photo (see galleries.publication), and never of a photo taken down."""
+        return self.filter(NOT_TAKEN_DOWN_RENDITION, is_public=True)
+
+    def available(self) -> Self:
+        """Renditions of photos not taken down, public or not: what a preview may show."""
+        return self.filter(NOT_TAKEN_DOWN_RENDITION)
 
 
 class Rendition(models.Model):
@@ -369,6 +521,16 @@ class Gallery(TypedText):
         help_text="Published, but its photos are still being made public; readers see it once they all are.",
     )
     withdrawn_reason = models.TextField(blank=True)
+    rights_confirmed_photos = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="The photos that cost money or carry conditions whose use an editor confirmed for this gallery.",
+    )
+    rights_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
+    rights_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
     review_note = models.TextField(blank=True, help_text="The editor's note when changes were requested.")
     comment_mode = models.CharField(max_length=12, choices=CommentMode, default=CommentMode.OPEN)
 
@@ -409,15 +571,22 @@ class Gallery(TypedText):
 
 
 class ItemQuerySet(models.QuerySet):
+    def shown(self) -> Self:
+        """Items a page may show: all but those whose photo was taken down with the choice to hide its items (the
+        others stay, saying the photo is no longer available, with their caption)."""
+        return self.filter(Q(photo__taken_down_at__isnull=True) | Q(photo__takedown_hides_items=False))
+
     def published(self) -> Self:
-        """Items readers may see: those of published galleries."""
-        return self.filter(gallery__in=Gallery.objects.published())
+        """Items readers may see: those shown of published galleries."""
+        return self.shown().filter(gallery__in=Gallery.objects.published())
 
     def for_page(self, *, renditions: models.QuerySet | None = None) -> Self:
-        """Items with their photo, its photographer and its renditions (public ones unless others are given)."""
-        renditions = Rendition.objects.public() if renditions is None else renditions
+        """Shown items with their photo, its photographer and its renditions (public ones unless others are
+        given; never those of a photo taken down)."""
+        renditions = Rendition.objects.public() if renditions is None else renditions.filter(NOT_TAKEN_DOWN_RENDITION)
         return (
-            self.select_related("photo__photographer")
+            self.shown()
+            .select_related("photo__photographer")
             # What import and editing keep about a photo, which no page shows.
             .defer(*(f"photo__{name}" for name in Photo.BEHIND_THE_SCENES))
             .prefetch_related(Prefetch("photo__renditions", renditions))
@@ -455,6 +624,11 @@ class Item(TypedText):
     @property
     def effective_alt_text(self) -> str:
         return self.alt_text or self.photo.alt_text
+
+    @property
+    def is_unavailable(self) -> bool:
+        """Its photo was taken down: the page says so where the photo was, and keeps the caption."""
+        return self.photo.taken_down_at is not None
 
     @property
     def credit(self) -> str:

@@ -142,8 +142,14 @@ class PageItem:
         return build_picture(self.item.photo, url=self.rendition_url)
 
     @property
+    def unavailable(self) -> bool:
+        """The photo was taken down: the page says so in its place and keeps the caption."""
+        return self.item.is_unavailable
+
+    @property
     def alt(self) -> str:
-        return self.item.effective_alt_text
+        # The words describe a photo that is gone, perhaps the very person who asked for it to go.
+        return "" if self.unavailable else self.item.effective_alt_text
 
     @cached_property
     def credit(self) -> str:
@@ -252,8 +258,12 @@ class GalleryPage:
     @cached_property
     def social(self) -> SocialImage | None:
         photos = {entry.item.photo_id: entry.item.photo for entry in self.items}
-        cover = photos.get(self.gallery.cover_id) or next(iter(photos.values()), None)
-        return social_image(cover, url=self.rendition_url)
+        cover = photos.pop(self.gallery.cover_id, None)
+        # A cover taken down has no card: the first photo that still has one stands in.
+        for photo in [cover, *photos.values()]:
+            if photo is not None and (card := social_image(photo, url=self.rendition_url)):
+                return card
+        return None
 
     @cached_property
     def json_ld(self) -> dict:

@@ -62,6 +62,7 @@ ROLES: dict[str, dict[str, list]] = {
             ("galleries", "submit_gallery"),
             ("galleries", "approve_gallery"),
             ("galleries", "publish_gallery"),
+            ("galleries", "take_down_photo"),
             BROWSE_LIBRARY,
         ],
     },

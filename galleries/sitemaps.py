@@ -38,7 +38,8 @@ class GallerySitemap(_CanonicalSitemap):
         # Images for this page of galleries in two queries, however many photos they hold.
         galleries = {url["item"].pk: url for url in urls}
         items = (
-            Item.objects.filter(gallery_id__in=galleries)
+            Item.objects.shown()
+            .filter(gallery_id__in=galleries)
             .select_related("photo")
             .prefetch_related(Prefetch("photo__renditions", Rendition.objects.public()))
         )
