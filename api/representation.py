@@ -11,10 +11,11 @@ from galleries.markup import plain_text, render_markup
 from galleries.models import Gallery, Item, Photo, Photographer, Rendition
 from galleries.presentation import absolute, gallery_notes, placeholder_uri, social_image
 
-# Usage rights: None while photos carry none. Once they do, the rule keeping, of a QuerySet of photos, those a
-# partner may syndicate: `lambda photos: photos.syndicatable()`. Partners' answers then leave the others out.
-SYNDICATABLE: Callable[[QuerySet], QuerySet] | None = None
+# The usage-rights rule keeping, of a QuerySet of photos, those a partner may syndicate (None would give
+# partners every public photo). Partners' answers leave the others out.
+SYNDICATABLE: Callable[[QuerySet], QuerySet] | None = lambda photos: photos.syndicatable()  # noqa: E731
 WITHHELD = "The photo's usage rights do not allow syndication."
+TAKEN_DOWN = "The photo was taken down; it is no longer available."
 PHOTOGRAPHER_GALLERIES = 20
 
 
@@ -154,6 +155,8 @@ def photo(value: Photo, *, seen: dict | None = None) -> dict:
 
 def gallery_summary(gallery: Gallery, *, usage: Usage) -> dict:
     cover = gallery.cover if gallery.cover_id and not usage.withheld(gallery.cover_id) else None
+    if cover is not None and cover.is_taken_down:
+        cover = None
     return {
         "id": gallery.pk,
         "slug": gallery.slug,
@@ -201,14 +204,16 @@ def gallery_detail(gallery: Gallery, *, usage: Usage) -> dict:
 
 
 def item_value(item: Item, *, gallery: Gallery, base: str, usage: Usage, seen: dict) -> dict:
-    withheld = usage.withheld(item.photo_id)
+    # An item whose photo was taken down stays, as on its page, with its caption and without the photo or its
+    # description.
+    withheld = TAKEN_DOWN if item.is_unavailable else usage.withheld(item.photo_id)
     return {
         "id": item.pk,
         "number": item.number,
         "headline": item.headline,
         "caption": plain_text(item.caption),
         "caption_html": str(render_markup(item.caption)),
-        "alt_text": item.effective_alt_text,
+        "alt_text": "" if item.is_unavailable else item.effective_alt_text,
         "credit": item.credit,
         "url": absolute(f"{base}photos/{item.pk}/"),
         "comments_url": api_url("photo-comments", slug=gallery.slug, pk=item.pk),

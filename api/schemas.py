@@ -103,7 +103,8 @@ class Item(Schema):
     comments_url: str
     photo: Photo | None = Field(description="Null when the photo may not be used by this caller (see withheld).")
     withheld: str | None = Field(
-        description="Why the photo is left out, when it is: its usage rights do not allow syndication.",
+        description="Why the photo is left out, when it is: it was taken down, or (for partners) its usage rights "
+        "do not allow syndication.",
         examples=[None],
     )
 

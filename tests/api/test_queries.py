@@ -44,16 +44,6 @@ def test_gallery_detail_read_again_is_one_query(client, django_assert_num_querie
     assert again.content == first.content
 
 
-@pytest.mark.parametrize("size", [1, 15])
-def test_a_partners_gallery_detail_adds_only_the_key_lookup(client, django_assert_num_queries, partner, size):
-    gallery = published_gallery(items=size)
-    client.get("/api/v1/", **partner)  # the key's last-used time is written at most once a minute
-    # 1 the key; then the eight of an anonymous reader's first request (until usage rights exist, partners may
-    # use every public photo, and share the answer kept for everyone).
-    with django_assert_num_queries(9):
-        assert client.get(f"/api/v1/galleries/{gallery.slug}/", **partner).status_code == 200
-
-
 @pytest.mark.parametrize("threads", [1, 15])
 def test_comments_run_three_queries(client, django_assert_num_queries, threads):
     gallery = published_gallery(items=1)

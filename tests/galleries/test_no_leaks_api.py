@@ -12,7 +12,8 @@ import pytest
 from django.conf import settings
 
 from api.keys import create_api_key
-from galleries.models import Rendition
+from galleries.models import Photo, Rendition
+from galleries.takedowns import take_down_photo
 from newsroom.models import Comment
 from tests.galleries.test_no_leaks import _route_urls, _secrets
 from tests.galleries.test_no_leaks import newsroom as newsroom  # the fixture, shared
@@ -55,15 +56,25 @@ def _crawl(client, seeds: list[str], headers: dict) -> tuple[list[str], list[str
 
 
 @pytest.mark.parametrize("who", ["anonymous", "partner"])
-def test_no_unpublished_content_reaches_the_api(client, newsroom, editor, who):
+def test_no_unpublished_content_reaches_the_api(client, newsroom, editor, who, django_capture_on_commit_callbacks):
     published = newsroom["published"]
+    # A photo of the published gallery taken down: its item stays, its photo and its description go.
+    down = published.items.order_by("position").last().photo
+    down.alt_text = "A photo taken down zqx."
+    down.save(update_fields=["alt_text"])
+    with django_capture_on_commit_callbacks(execute=True):
+        take_down_photo(photo=down, by=editor, reason="Consent withdrawn.")
     headers = {}
     if who == "partner":
+        # Every photo may be syndicated, published or not: the rights rule must not be what hides a leak.
+        Photo.objects.update(syndication_allowed=True)
         headers = {"HTTP_AUTHORIZATION": f"Bearer {create_api_key(name='Partner', by=editor)[1]}"}
     secret = set().union(*(_secrets(g) for state, g in newsroom.items() if state != "published"))
     # Worked out without the visibility QuerySets, the chokepoints under test.
     secret |= set(Comment.objects.exclude(status="approved", gallery=published).values_list("body", flat=True))
     unpublished = set(Rendition.objects.exclude(photo__items__gallery=published).values_list("name", flat=True))
+    unpublished |= set(Rendition.objects.filter(photo=down).values_list("name", flat=True))
+    secret.add(down.alt_text)
     seeds = ["/api/v1/", *(url for url in _route_urls(newsroom) if url.startswith("/api/"))]
 
     _, bodies, files = _crawl(client, seeds, headers)
