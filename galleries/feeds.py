@@ -30,22 +30,26 @@ class _MediaMixin:
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
         for media in item.get("media", ()):
-            handler.addQuickElement(
-                "media:content",
-                attrs={
-                    "url": media["url"],
-                    "medium": "image",
-                    "type": media["type"],
-                    "width": str(media["width"]),
-                    "height": str(media["height"]),
-                },
-            )
+            attrs = {
+                "url": media["url"],
+                "medium": "image",
+                "type": media["type"],
+                "width": str(media["width"]),
+                "height": str(media["height"]),
+            }
+            if media["file_size"]:
+                attrs["fileSize"] = str(media["file_size"])
+            handler.addQuickElement("media:content", attrs=attrs)
             # Elements inside media:content would need a raw handler; Media RSS allows them beside it in a group.
         if item.get("media"):
             first = item["media"][0]
             handler.addQuickElement("media:credit", first["credit"], {"role": "photographer"})
             handler.addQuickElement("media:description", first["description"], {"type": "plain"})
-            handler.addQuickElement("media:thumbnail", attrs={"url": first["url"]})
+            thumbnail = first["thumbnail"]
+            handler.addQuickElement(
+                "media:thumbnail",
+                attrs={"url": thumbnail["url"], "width": str(thumbnail["width"]), "height": str(thumbnail["height"])},
+            )
 
 
 class MediaRssFeed(_MediaMixin, Rss201rev2Feed):
@@ -118,12 +122,15 @@ class LatestGalleriesFeed(Feed):
         chosen = chosen or next(iter(pictured), None)
         if chosen is not None:
             shown, picture = chosen
+            # Each size is that of the file its URL names: readers lay the image out before fetching it.
             media.append(
                 {
                     "url": absolute(picture.largest),
                     "type": picture.type,
-                    "width": picture.width,
-                    "height": picture.height,
+                    "width": picture.largest_width,
+                    "height": picture.largest_height,
+                    "file_size": picture.largest_bytes,
+                    "thumbnail": {"url": absolute(picture.src), "width": picture.width, "height": picture.height},
                     "credit": shown.credit,
                     "description": plain_text(shown.caption) or shown.effective_alt_text,
                 }

@@ -53,6 +53,10 @@ class Picture:
     largest: str
     type: str  # of `src` and `largest`
     placeholder: str = ""
+    # The largest file's own size, for the structured data and feeds that name it.
+    largest_width: int = 0
+    largest_height: int = 0
+    largest_bytes: int = 0
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ class SocialImage:
     url: str
     width: int
     height: int
+    type: str = "image/jpeg"
 
 
 def placeholder_uri(photo) -> str:
@@ -72,29 +77,37 @@ def placeholder_uri(photo) -> str:
 
 def build_picture(photo, *, url: RenditionUrl = public_url) -> Picture | None:
     """The responsive renditions of `photo` (prefetched) as a <picture>'s values, or None without any."""
-    by_format: dict[str, list[tuple[int, int, str]]] = {}
+    by_format: dict[str, list[tuple[int, int, str, int]]] = {}
     for rendition in photo.renditions.all():
         if rendition.purpose == Rendition.Purpose.RESPONSIVE and (address := url(rendition)):
-            by_format.setdefault(rendition.format, []).append((rendition.width, rendition.height, address))
+            by_format.setdefault(rendition.format, []).append(
+                (rendition.width, rendition.height, address, rendition.size_bytes)
+            )
     fallback_format = "jpeg" if "jpeg" in by_format else "webp"
     fallback = sorted(by_format.get(fallback_format, []))
     if not fallback:
         return None
     sources = tuple(
-        Source(type=CONTENT_TYPES[fmt], srcset=", ".join(f"{address} {width}w" for width, _, address in sorted(sized)))
+        Source(
+            type=CONTENT_TYPES[fmt], srcset=", ".join(f"{address} {width}w" for width, _, address, *_ in sorted(sized))
+        )
         for fmt in PICTURE_FORMATS
         if (sized := by_format.get(fmt))
     )
     # A middle size for browsers without srcset; the largest for the lightbox.
-    width, height, src = fallback[min(len(fallback) - 1, len(fallback) // 2)]
+    width, height, src, _ = fallback[min(len(fallback) - 1, len(fallback) // 2)]
+    largest_width, largest_height, largest, largest_bytes = fallback[-1]
     return Picture(
         sources=sources,
         src=src,
         width=width,
         height=height,
-        largest=fallback[-1][2],
+        largest=largest,
         type=CONTENT_TYPES[fallback_format],
         placeholder=placeholder_uri(photo),
+        largest_width=largest_width,
+        largest_height=largest_height,
+        largest_bytes=largest_bytes,
     )
 
 
@@ -107,7 +120,12 @@ def social_image(photo, *, url: RenditionUrl = public_url) -> SocialImage | None
         if rendition.purpose != Rendition.Purpose.SOCIAL or rendition.format not in {"jpeg", "webp"}:
             continue
         if (best is None or rendition.format == "jpeg") and (address := url(rendition)):
-            best = SocialImage(url=absolute(address), width=rendition.width, height=rendition.height)
+            best = SocialImage(
+                url=absolute(address),
+                width=rendition.width,
+                height=rendition.height,
+                type=CONTENT_TYPES[rendition.format],
+            )
     return best
 
 
@@ -290,8 +308,34 @@ class GalleryPage:
             data["datePublished"] = gallery.published_at.isoformat()
             data["dateModified"] = max(gallery.published_at, gallery.updated_at).isoformat()
         if self.social:
-            data["image"] = [self.social.url]
+            data["image"] = [
+                {
+                    "@type": "ImageObject",
+                    "url": self.social.url,
+                    "width": self.social.width,
+                    "height": self.social.height,
+                }
+            ]
         return data
+
+    @cached_property
+    def faq_json_ld(self) -> dict | None:
+        """The gallery's questions and answers as a schema.org FAQPage, or None when it has none."""
+        if not self.notes.faq:
+            return None
+        return {
+            "@context": "https://schema.org",
+            "@type": "FAQPage",
+            "url": absolute(self.gallery.get_absolute_url()),
+            "mainEntity": [
+                {
+                    "@type": "Question",
+                    "name": entry["question"],
+                    "acceptedAnswer": {"@type": "Answer", "text": plain_text(entry["answer"])},
+                }
+                for entry in self.notes.faq
+            ],
+        }
 
 
 def _image_object(entry: PageItem) -> dict:
@@ -305,10 +349,12 @@ def _image_object(entry: PageItem) -> dict:
         "creditText": entry.credit,
     }
     if entry.picture:
+        # The size of the file contentUrl names, not of the smaller one the page's <img> falls back to.
         image |= {
             "contentUrl": absolute(entry.picture.largest),
-            "width": entry.picture.width,
-            "height": entry.picture.height,
+            "encodingFormat": entry.picture.type,
+            "width": entry.picture.largest_width,
+            "height": entry.picture.largest_height,
         }
     if item.photo.photographer:
         image["creator"] = {"@type": "Person", "name": item.photo.photographer.name}

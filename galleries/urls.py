@@ -1,5 +1,6 @@
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
+from django.views.generic import TemplateView
 
 from galleries import feeds, views
 from galleries.headers import public_page
@@ -36,6 +37,13 @@ urlpatterns = [
         public_page(sitemap_views.sitemap),
         {"sitemaps": {"news": NewsSitemap}, "template_name": "galleries/sitemap_news.xml"},
         name="sitemap-news",
+    ),
+    path(
+        "site.webmanifest",
+        public_page(
+            TemplateView.as_view(template_name="galleries/site.webmanifest", content_type="application/manifest+json")
+        ),
+        name="manifest",
     ),
     path("staff-media/<path:name>", preview_files.rendition_preview, name="rendition-preview"),
     path("preview/<int:pk>/", preview_pages.gallery_preview, name="preview"),

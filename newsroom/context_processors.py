@@ -3,7 +3,7 @@ from functools import cache
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
 
-SITE_LINKS = ("home", "search", "rss", "atom", "sitemap")
+SITE_LINKS = ("home", "search", "rss", "atom", "sitemap", "manifest")
 
 
 def site(request) -> dict:

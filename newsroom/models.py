@@ -22,9 +22,10 @@ def new_unsubscribe_token() -> str:
 ROOTS_PER_PAGE = 20
 REPLIES_SHOWN = 3
 REPLIES_PER_FETCH = 20
-# The orders readers can pick for top-level comments.
+# The orders readers can pick for top-level comments, in the order the page offers them; the first is the default.
 SORTS = {
     "newest": ("-created_at", "-id"),
+    "oldest": ("created_at", "id"),
     "top": ("-vote_count", "-created_at", "-id"),
 }
 

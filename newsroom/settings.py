@@ -320,6 +320,8 @@ STORAGES["staticfiles"] = {
     else "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
 WHITENOISE_MAX_AGE = 31536000 if not DEBUG else 0
+# Browsers and feed readers ask for /favicon.ico and /apple-touch-icon.png at the root, whatever pages link to.
+WHITENOISE_ROOT = BASE_DIR / "static" / "loupe" / "icons"
 if DEBUG:
     # WhiteNoise serves from the finders in development but still expects the folder.
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)

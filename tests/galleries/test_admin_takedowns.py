@@ -12,6 +12,8 @@ from tests.factories import GalleryFactory, ItemFactory, PhotoFactory, UserFacto
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "admin:galleries_photo_changelist"
+EXPECTED_PICKER_QUERIES = 11
+EXPECTED_PHOTO_PAGE_QUERIES = 13
 
 
 def _kill(client, photos, **data):
@@ -155,3 +157,48 @@ def test_rights_show_beside_each_photo_where_editors_pick_and_approve(client, ed
 
     client.post(reverse("admin:galleries_gallery_library", args=[gallery.pk]), {"photos": [down.pk, library.pk]})
     assert set(gallery.items.values_list("photo_id", flat=True)) == {item_photo.pk, library.pk}
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_the_library_picker_is_a_fixed_number_of_queries(client, editor, size):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    gallery = GalleryFactory(items=1)
+    recent = published_gallery(items=0, title="Recent")
+    for n in range(size):
+        photo = PhotoFactory(rights_category="agency", rights_cost="pay", allowed_until=timezone.now() + timedelta(n))
+        if n % 2:
+            ItemFactory(gallery=recent, photo=photo)
+    client.force_login(editor)
+    url = reverse("admin:galleries_gallery_library", args=[gallery.pk])
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+
+    assert response.status_code == 200 and response.text.count("Agency / wire · Pay") == size
+    # session, user, groups (editor check); the gallery; the user's and the groups' permissions; the page's
+    # count; the photos already in the gallery; the page's photos with their photographers, their renditions;
+    # the items of galleries published in the last 7 days that show them.
+    assert len(queries) == EXPECTED_PICKER_QUERIES, "\n".join(q["sql"] for q in queries.captured_queries)
+
+
+@pytest.mark.parametrize("size", [1, 6])
+def test_the_photo_page_with_its_usages_is_a_fixed_number_of_queries(client, editor, size):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    photo = PhotoFactory()
+    for n in range(size):
+        gallery = published_gallery(items=0, title=f"Story {n}") if n % 2 else GalleryFactory(title=f"Draft {n}")
+        ItemFactory(gallery=gallery, photo=photo)
+    client.force_login(editor)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("admin:galleries_photo_change", args=[photo.pk]))
+
+    assert response.status_code == 200 and response.text.count("Story ") + response.text.count("Draft ") >= size
+    # session, user, the user's and the groups' permissions; the photo, its renditions; groups (editor check);
+    # the edit token's values; the galleries this editor may see named; usages: items with their galleries,
+    # galleries it covers; items of galleries published in the last 7 days; the photographer choices.
+    assert len(queries) == EXPECTED_PHOTO_PAGE_QUERIES, "\n".join(q["sql"] for q in queries.captured_queries)

@@ -432,7 +432,7 @@ def test_header_and_footer_links_follow_the_prefix_the_site_is_served_under(clie
 
     from newsroom.context_processors import site
 
-    links = {name: reverse(f"galleries:{name}") for name in ("home", "search", "rss", "atom", "sitemap")}
+    links = {name: reverse(f"galleries:{name}") for name in ("home", "search", "rss", "atom", "sitemap", "manifest")}
     set_script_prefix("/news/")
     try:
         prefixed = site(rf.get("/"))["site_links"]

@@ -356,7 +356,12 @@ def _expected(gallery, item, order: list[str], page: int) -> list[tuple[int, lis
 
 
 @pytest.mark.parametrize(
-    ("sort", "order"), [("newest", ["-created_at", "-id"]), ("top", ["-vote_count", "-created_at", "-id"])]
+    ("sort", "order"),
+    [
+        ("newest", ["-created_at", "-id"]),
+        ("oldest", ["created_at", "id"]),
+        ("top", ["-vote_count", "-created_at", "-id"]),
+    ],
 )
 def test_comment_section_shows_exactly_what_visible_allows(rf, gallery, sort, order):
     item = gallery.items.first()
