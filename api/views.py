@@ -124,11 +124,14 @@ class LoupeAPI(NinjaAPI):
 
 def headers(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     """The pages' cache headers and validators; a partner's answers are theirs alone."""
+    partner = isinstance(getattr(request, "auth", None), ApiKey)
+    response["Vary"] = "Authorization"
     if response.status_code != 200:
-        response["Cache-Control"] = "public, max-age=60" if response.status_code in {404, 410} else "no-store"
+        shared = response.status_code in {404, 410} and not partner
+        response["Cache-Control"] = "public, max-age=60" if shared else "no-store"
         return response
     response = mark_public(request, response, last_modified=getattr(request, "api_last_modified", None))
-    if isinstance(getattr(request, "auth", None), ApiKey):
+    if partner:
         # What a partner may use can differ from what anyone may read: no shared cache may hand it on.
         response["Cache-Control"] = "private, max-age=60"
         response.loupe_public = False

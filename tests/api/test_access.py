@@ -160,3 +160,13 @@ def test_photographers_and_moderators_cannot_make_keys(client, photographer_user
         assert client.get("/admin/api/apikey/add/").status_code == 403
         client.post("/admin/api/apikey/add/", {"name": "Sneaky", "scope": "read", "rate_limit": 10})
     assert not ApiKey.objects.filter(name="Sneaky").exists()
+
+
+def test_a_partners_refusals_are_kept_by_no_shared_cache(client, partner):
+    anonymous = client.get("/api/v1/galleries/no-such-gallery/")
+    assert anonymous.status_code == 404
+    assert anonymous["Cache-Control"] == "public, max-age=60"
+    theirs = client.get("/api/v1/galleries/no-such-gallery/", **partner)
+    assert theirs.status_code == 404
+    assert theirs["Cache-Control"] == "no-store"
+    assert "Authorization" in theirs["Vary"]
