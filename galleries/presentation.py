@@ -95,7 +95,7 @@ class SocialImage:
     type: str = "image/jpeg"
 
 
-def _placeholder(photo) -> str:
+def placeholder_uri(photo) -> str:
     if photo.placeholder.startswith("data:image/"):
         return photo.placeholder
     if _COLOUR.fullmatch(photo.dominant_color or ""):
@@ -133,7 +133,7 @@ def build_picture(photo, *, url: RenditionUrl = public_url, renditions: Iterable
         height=height,
         largest=largest,
         type=CONTENT_TYPES[fallback_format],
-        placeholder=_placeholder(photo),
+        placeholder=placeholder_uri(photo),
         largest_width=largest_width,
         largest_height=largest_height,
         largest_bytes=largest_bytes,
@@ -250,7 +250,7 @@ class PageItem:
 
     @property
     def placeholder(self) -> str:
-        return _placeholder(self.item.photo)
+        return placeholder_uri(self.item.photo)
 
     @property
     def stands_for_story(self) -> bool:

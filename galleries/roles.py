@@ -53,6 +53,8 @@ ROLES: dict[str, dict[str, list]] = {
             ("galleries", "tag", _CRUD),
             ("galleries", "photographer", _CRUD),
             ("galleries", "auditevent", ("view",)),
+            # Partners' keys to the read API: made and revoked, never deleted.
+            ("api", "apikey", ("add", "change", "view")),
             ("reversion", "revision", ("view",)),
             ("reversion", "version", ("view",)),
         ],

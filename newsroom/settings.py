@@ -92,6 +92,7 @@ SITE_NAME = env_str("LOUPE_SITE_NAME", "Loupe")
 INSTALLED_APPS = [
     "newsroom",
     "galleries",
+    "api",
     "newsroom.apps.LoupeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -108,6 +109,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside the page cache, so a cached API answer carries its CORS header too.
+    "api.middleware.cross_origin_reads",
     "newsroom.middleware.JsonErrorsMiddleware",
     "newsroom.middleware.reject_null_characters",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -391,6 +394,10 @@ LOUPE_IP_SALT = env_str("LOUPE_IP_SALT") or SECRET_KEY
 # header is ignored, since anyone can write it. Too high: readers can pick the address they are counted as.
 LOUPE_TRUSTED_PROXIES = env_int("LOUPE_TRUSTED_PROXIES", 0)
 LOUPE_PAGE_CACHE_SECONDS = env_int("LOUPE_PAGE_CACHE_SECONDS", 300)
+# The read API (/api/v1/): whether it answers without a key, and how many requests a minute it takes from one
+# address without a key (each key carries its own limit).
+LOUPE_API_ANONYMOUS = env_bool("LOUPE_API_ANONYMOUS", True)
+LOUPE_API_ANONYMOUS_RATE_LIMIT = env_int("LOUPE_API_ANONYMOUS_RATE_LIMIT", 300, minimum=1)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
