@@ -821,6 +821,20 @@ def _encode_all(image: Image.Image, purpose: str, formats: Sequence[str], xmp: b
     return [RenderedFile(purpose, fmt, width, height, encode(image, fmt, xmp=xmp)) for fmt in formats]
 
 
+def _same_pixels(image: Image.Image) -> Image.Image:
+    """Another Image object on the same pixels, for an encoder of its own.
+
+    Image.save keeps its options on the image object while it writes, so encoders side by side need one object
+    each; a copy per format would cost a 50 MP photo's largest width about 80 MB more at the peak. Pillow has no
+    public call for this, so it uses Image._new, the one Pillow's own methods use; tests/galleries/
+    test_imaging_pipeline.py fails if a Pillow upgrade changes it, and without it the pixels are copied.
+    """
+    new = getattr(image, "_new", None)
+    if new is None:  # pragma: no cover - a Pillow without Image._new
+        return image.copy()
+    return new(image.im)
+
+
 # The slowest encoders start first, so the last job to finish is a short one and no thread idles at the end.
 _ENCODE_ORDER = {"avif": 0, "webp": 1, "jpeg": 2}
 
@@ -831,9 +845,7 @@ def _submit_encodes(
     """One job per format, so two threads share a width's encodes instead of one thread doing them all."""
     jobs = {}
     for index, fmt in enumerate(sorted(formats, key=lambda f: _ENCODE_ORDER.get(f, 3))):
-        # Image.save keeps its options on the image object while it writes, so each encoder gets its own
-        # object; sharing the pixels, because a copy per format costs a 50 MP photo over 100 MB at the peak.
-        own = image if index == 0 else image._new(image.im)
+        own = image if index == 0 else _same_pixels(image)
         jobs[fmt] = submit(_encode_all, own, "responsive", [fmt], xmp)
     return jobs
 
