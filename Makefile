@@ -32,7 +32,11 @@ node_modules/.installed: package.json package-lock.json
 
 venv: $(VENV)/.installed
 
+# The demo shows real photographs from Debian's wallpaper package when it is there (installed here when root),
+# painted scenes otherwise.
 run: $(VENV)/.installed
+	@if [ "$$(id -u)" = 0 ] && [ ! -d /usr/share/backgrounds/mate ] && command -v apt-get >/dev/null; then \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mate-backgrounds >/dev/null || true; fi
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py sync_roles
 	$(PY) manage.py load_demo

@@ -2,7 +2,7 @@
 
 The format a photographer's desk can write by hand and that export writes back:
 
-    gallery.toml   title, slug, kind, dek, introduction, disclosure, comment_mode, section, tags,
+    gallery.toml   title, slug, kind, presentation, dek, introduction, disclosure, comment_mode, section, tags,
                    [photographer] or [[photographers]] (name, website, instagram, bio, agency),
                    [[links]] (label, url), [[faq]] (question, answer)
     captions.csv   file,headline,caption,alt_text,credit — one row per item, in the gallery's order
@@ -30,7 +30,7 @@ MANIFEST = "gallery.toml"
 CAPTIONS = "captions.csv"
 CSV_COLUMNS = ("file", "headline", "caption", "alt_text", "credit")
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".tif", ".tiff", ".avif"}
-TEXT_KEYS = ("title", "slug", "kind", "dek", "introduction", "disclosure", "comment_mode", "section")
+TEXT_KEYS = ("title", "slug", "kind", "presentation", "dek", "introduction", "disclosure", "comment_mode", "section")
 PERSON_KEYS = ("name", "website", "instagram", "bio", "agency")
 # The item fields the captions fill, by column.
 _CSV_FIELDS = {"headline": "headline", "caption": "caption", "alt_text": "alt_text", "credit": "credit_override"}
@@ -95,6 +95,8 @@ def read_manifest(directory: Path) -> dict:
         raise FolderError(f"{MANIFEST}: 'title' is required.")
     if manifest.get("kind", "essay") not in Gallery.Kind.values:
         raise FolderError(f"{MANIFEST}: 'kind' must be one of {', '.join(Gallery.Kind.values)}.")
+    if manifest.get("presentation", "standard") not in Gallery.Presentation.values:
+        raise FolderError(f"{MANIFEST}: 'presentation' must be one of {', '.join(Gallery.Presentation.values)}.")
     if manifest.get("comment_mode", "open") not in Gallery.CommentMode.values:
         raise FolderError(f"{MANIFEST}: 'comment_mode' must be one of {', '.join(Gallery.CommentMode.values)}.")
     tags = manifest.get("tags", [])
@@ -308,6 +310,7 @@ def _create(plan: Plan, *, directory: Path, by, progress=None) -> Gallery:
         title=manifest["title"].strip(),
         slug=_unique_slug(manifest.get("slug") or manifest["title"]),
         kind=manifest.get("kind", Gallery.Kind.ESSAY),
+        presentation=manifest.get("presentation", Gallery.Presentation.STANDARD),
         dek=manifest.get("dek", "").strip(),
         introduction=manifest.get("introduction", "").strip(),
         disclosure=manifest.get("disclosure", "").strip(),
@@ -387,6 +390,7 @@ def gallery_manifest(gallery: Gallery) -> dict:
         "title": gallery.title,
         "slug": gallery.slug,
         "kind": gallery.kind,
+        "presentation": gallery.presentation,
         "dek": gallery.dek,
         "introduction": gallery.introduction,
         "disclosure": gallery.disclosure,

@@ -57,6 +57,12 @@ def purge_pages(*, changed: Iterable[str] = ()) -> None:
     _bump(VERSION_KEY)
 
 
+def page_version() -> int:
+    """The site-wide version of cached pages; a value every page shows (the sections menu) is cached under it,
+    so the purge that follows a change refreshes it with the pages."""
+    return _version()
+
+
 def gallery_fragment(gallery_id: int) -> str:
     """The name of the version of everything a gallery page shows of the gallery itself."""
     return f"gallery:{gallery_id}"

@@ -60,7 +60,10 @@ ROLES: dict[str, dict[str, list]] = {
             ("galleries", "submit_gallery"),
             ("galleries", "approve_gallery"),
             ("galleries", "publish_gallery"),
+            ("galleries", "take_down_photo"),
             BROWSE_LIBRARY,
+            # The standards queue, with the names and addresses of the people who wrote in.
+            ("galleries", "handle_person_request"),
         ],
     },
     MODERATORS: {

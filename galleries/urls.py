@@ -1,7 +1,8 @@
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
+from django.views.generic import TemplateView
 
-from galleries import feeds, views
+from galleries import feeds, personrequests, views
 from galleries.headers import public_page
 from galleries.previews import files as preview_files
 from galleries.previews import views as preview_pages
@@ -15,6 +16,11 @@ urlpatterns = [
     path("galleries/<slug:slug>/", views.gallery_detail, name="detail"),
     path("galleries/<slug:slug>/photos/<int:pk>/", views.photo_detail, name="photo"),
     path("galleries/<slug:slug>/photos/<int:pk>/vote/", views.vote, name="vote"),
+    path(
+        "galleries/<slug:slug>/photos/<int:pk>/are-you-in-this-photo/",
+        personrequests.ask_about_photo,
+        name="person-request",
+    ),
     path("seen/<int:pk>/", views.seen, name="seen"),
     path("photographers/<slug:slug>/", views.photographer_detail, name="photographer"),
     path("photographers/<slug:slug>/rss/", public_page(feeds.PhotographerFeed()), name="photographer-rss"),
@@ -36,6 +42,13 @@ urlpatterns = [
         public_page(sitemap_views.sitemap),
         {"sitemaps": {"news": NewsSitemap}, "template_name": "galleries/sitemap_news.xml"},
         name="sitemap-news",
+    ),
+    path(
+        "site.webmanifest",
+        public_page(
+            TemplateView.as_view(template_name="galleries/site.webmanifest", content_type="application/manifest+json")
+        ),
+        name="manifest",
     ),
     path("staff-media/<path:name>", preview_files.rendition_preview, name="rendition-preview"),
     path("preview/<int:pk>/", preview_pages.gallery_preview, name="preview"),

@@ -1,10 +1,17 @@
-"""Demo content for `manage.py load_demo`: scenes painted with Pillow, captions written for Loupe."""
+"""Demo content for `manage.py load_demo`: captions written for Loupe, over real photographs where Debian's
+mate-backgrounds package is installed (each credited with its author and licence), else scenes painted with
+Pillow."""
 
 import io
 import random
 from dataclasses import dataclass
+from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter, ImageOps
+
+# Where Debian's mate-backgrounds package puts its photographs (`apt-get install mate-backgrounds`).
+PHOTOGRAPHS_DIR = Path("/usr/share/backgrounds/mate")
+PHOTOGRAPHS_LICENCE = "GPL-2.0-or-later, from Debian's mate-backgrounds package"
 
 
 @dataclass(frozen=True)
@@ -19,6 +26,38 @@ class Scene:
 
 # A camera's photo, small by today's standards: every rendition width up to 1920 has pixels to come from.
 SCENE_SIZE = (2400, 1600)
+
+
+@dataclass(frozen=True)
+class Photograph:
+    """A real photograph from the wallpaper package: its file, its author as the package's copyright file
+    names them, what it shows, and the crop the story uses (None for the whole frame)."""
+
+    path: str
+    author: str
+    year: int
+    alt: str
+    portrait: bool = False
+
+
+def photograph(shot: Photograph, *, directory: Path = PHOTOGRAPHS_DIR) -> bytes | None:
+    """The photograph's JPEG bytes, cut to portrait where the story wants it upright; None without the file."""
+    try:
+        with Image.open(directory / shot.path) as image:
+            image = ImageOps.exif_transpose(image).convert("RGB")
+    except OSError:
+        return None
+    if shot.portrait:
+        width, height = image.size
+        crop = int(height * 2 / 3)
+        image = image.crop(((width - crop) // 2, 0, (width - crop) // 2 + crop, height))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def photographs_available(*, directory: Path = PHOTOGRAPHS_DIR) -> bool:
+    return all((directory / shot.path).is_file() for shot in MEADOW_PHOTOGRAPHS)
 
 
 def paint(scene: Scene, size: tuple[int, int] = SCENE_SIZE) -> bytes:
@@ -80,21 +119,97 @@ PHOTOGRAPHERS = [
 
 HARBOUR = [
     ("Shift change", "The night crew arrives at ten. Most of them have worked the harbour for twenty years or more."),
-    ("First light on the cranes", "“You stop hearing the cranes after a week,” the foreman told me."),
+    (
+        "",
+        "“You stop hearing the cranes after a week,” the foreman told me. “Then one night they stop, and you wake up.”",
+    ),
     ("The ice house", "Crushed ice goes into every crate before the catch is weighed."),
     ("Weighing in", "Each boat's haul is weighed twice: once by the crew, once by the buyer."),
     ("Coffee at four", "The canteen opens at four in the morning and closes when the last boat is in."),
-    ("Nets", "Torn nets are mended on the quay; the work is done by hand, as it always was."),
+    ("", "Torn nets are mended on the quay; the work is done by hand, as it always was."),
     ("The auction", "Buyers bid in a language of nods and raised fingers that outsiders rarely follow."),
     ("Homeward", "By seven the quay is empty again, hosed down, waiting for the evening."),
 ]
 HARVEST = [
-    ("The meadow", "The family has cut this meadow by hand every July since the 1950s."),
-    ("Scythes", "Three generations sharpen their blades together before the dew dries."),
-    ("Drying racks", "Hay dries on wooden racks for a week when the weather holds."),
-    ("Rain coming", "A shower can undo days of work, so everyone watches the western sky."),
-    ("Loading the barn", "The last load goes in after dark, lit by the tractor's lamps."),
-    ("Evening", "Next year the meadow will be leased to a neighbour with machines."),
+    ("The meadow", "The Bergs have cut this meadow by hand every July since the 1950s. This summer is the last."),
+    ("", "Before the first cut the grass stands taller than the youngest grandchild."),
+    ("Rain coming", "A storm can undo a week of drying in an hour, so everyone watches the western sky."),
+    ("Marigolds", "Ingrid Berg plants marigolds along the fence “for the bees, and for me.”"),
+    ("The barn door", "The boards of the barn have gone silver; nobody can remember when they were last painted."),
+    ("", "After the rain the drops hang on the blades until the sun is high enough to dry them."),
+    ("A ladybird", "The children count ladybirds on the forget-me-nots while the adults sharpen the scythes."),
+    ("Seed heads", "What the scythe misses goes to seed, and the wind does the rest."),
+    ("Sunflower", "A single flower by the house, planted the spring Ingrid's husband died."),
+    ("The trough", "A drop falls into the water trough; the cattle left the farm in 2019."),
+    ("Leaves", "Light through a leaf at the edge of the wood, where the meadow ends."),
+    ("Last light", "“Next year a neighbour will cut it with machines,” Ingrid says. “It will still be a meadow.”"),
+]
+# The harvest essay's real photographs, in the order of HARVEST (authors from the package's copyright file).
+MEADOW_PHOTOGRAPHS = [
+    Photograph(
+        "nature/GreenMeadow.jpg",
+        "Timothy Schellhase and Lapo Calamandrei",
+        2008,
+        "Close-up of dense green blades of grass, all leaning the same way.",
+    ),
+    Photograph(
+        "nature/Dune.jpg",
+        "Marco Cogoni and Hylke Bons",
+        2008,
+        "Tall dry golden grass against a blue sea and a pale sky.",
+        portrait=True,
+    ),
+    Photograph("nature/Storm.jpg", "Sergey Nazarov", 2008, "Dark storm clouds over a flat field, blurred by movement."),
+    Photograph(
+        "nature/Garden.jpg",
+        "Charles Barbin",
+        2008,
+        "A red and orange marigold in sharp focus against a blurred orange background.",
+    ),
+    Photograph(
+        "nature/Wood.jpg", "Jean-François Fortin Tam", 2008, "Weathered pale grey wooden boards seen at a low angle."
+    ),
+    Photograph(
+        "nature/RainDrops.jpg",
+        "blackcombwhistler07",
+        2008,
+        "Raindrops beaded on a broad green leaf among blades of grass.",
+    ),
+    Photograph(
+        "nature/LadyBird.jpg",
+        "Charles Barbin",
+        2008,
+        "A ladybird climbing a grass stem among small blue forget-me-nots.",
+        portrait=True,
+    ),
+    Photograph(
+        "nature/TwoWings.jpg",
+        "Charles Barbin and Hylke Bons",
+        2008,
+        "Two dandelion seeds, their white tufts lit against blurred orange flowers.",
+    ),
+    Photograph(
+        "nature/YellowFlower.jpg",
+        "Charles Barbin",
+        2008,
+        "A yellow flower with a dark centre, petals filling the frame.",
+    ),
+    Photograph(
+        "nature/Aqua.jpg", "Charles Barbin", 2008, "A drop splashing into still grey water, making a small crown."
+    ),
+    Photograph(
+        "nature/Blinds.jpg",
+        "Lennart Poettering and Andrea Cimitan",
+        2008,
+        "Backlit green leaf with parallel veins, filling the frame.",
+    ),
+    Photograph(
+        "nature/FreshFlower.jpg",
+        "Jens Ansorg",
+        2005,
+        "An orange flower seen from very close, its petals curling.",
+        portrait=True,
+    ),
 ]
 FLOOD = [
     ("Arrivals", "Families reach the camp with what they could carry."),
@@ -110,6 +225,8 @@ SCENES_DAY = [
     Scene(seed=200 + i, sky=((90, 150, 220), (230, 220, 180)), ground=(92, 130, 60), sun=(255, 240, 200))
     for i in range(len(HARVEST))
 ]
+# Which harvest photos stand upright (by position), painted or real.
+UPRIGHT_DAY = {position for position, shot in enumerate(MEADOW_PHOTOGRAPHS) if shot.portrait}
 SCENES_FLOOD = [
     Scene(seed=300 + i, sky=((120, 120, 130), (200, 200, 205)), ground=(110, 95, 70), water=True)
     for i in range(len(FLOOD))
@@ -141,6 +258,9 @@ GALLERIES = [
         "tags": [("Farming", "farming")],
         "items": HARVEST,
         "scenes": SCENES_DAY,
+        "photographs": MEADOW_PHOTOGRAPHS,
+        "upright": UPRIGHT_DAY,
+        "presentation": "dark",
         "published": True,
     },
     {

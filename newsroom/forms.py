@@ -5,14 +5,33 @@ from galleries.text import TypedTextField
 
 
 class CommentForm(forms.Form):
+    # The labels of required fields carry this class, which the stylesheet marks; the inputs carry `required`.
+    required_css_class = "required"
+
     body = TypedTextField(
         label="Your comment",
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="Plain text; web addresses become links.",
+        error_messages={"required": "Write your comment before posting it."},
     )
-    author_name = TypedTextField(label="Name", max_length=80, required=False, help_text="Shown with your comment.")
+    author_name = TypedTextField(
+        label="Name",
+        max_length=80,
+        help_text="Shown with your comment.",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={"required": "Give the name to show with your comment."},
+    )
     # 254, the longest address mail can deliver to, and the length of the column.
-    author_email = forms.EmailField(label="Email", max_length=254, required=False, help_text="Never shown.")
+    author_email = forms.EmailField(
+        label="Email",
+        max_length=254,
+        help_text=(
+            "Never shown to readers. Moderators use it to keep the conversation civil, "
+            "and we email you about your comment only if you tick the box below."
+        ),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={"required": "Give your email address; it is never shown."},
+    )
     notify = forms.BooleanField(label="Email me when my comment is published or gets a reply", required=False)
     # Hidden from people by CSS and labelled for screen readers; bots fill it in.
     website = forms.CharField(
@@ -26,6 +45,7 @@ class CommentForm(forms.Form):
     parent = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, user=None, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.user = user
         if user is not None and user.is_authenticated:
@@ -37,15 +57,6 @@ class CommentForm(forms.Form):
         if len(body) > limit:
             raise forms.ValidationError(f"Comments can be at most {limit} characters; yours has {len(body)}.")
         return body
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.user is None or not self.user.is_authenticated:
-            if not cleaned.get("author_name"):
-                self.add_error("author_name", "Give the name to show with your comment.")
-            if not cleaned.get("author_email") and "author_email" not in self.errors:
-                self.add_error("author_email", "Give your email address; it is never shown.")
-        return cleaned
 
 
 class ReportForm(forms.Form):

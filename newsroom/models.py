@@ -22,9 +22,10 @@ def new_unsubscribe_token() -> str:
 ROOTS_PER_PAGE = 20
 REPLIES_SHOWN = 3
 REPLIES_PER_FETCH = 20
-# The orders readers can pick for top-level comments.
+# The orders readers can pick for top-level comments, in the order the page offers them; the first is the default.
 SORTS = {
     "newest": ("-created_at", "-id"),
+    "oldest": ("created_at", "id"),
     "top": ("-vote_count", "-created_at", "-id"),
 }
 
@@ -32,6 +33,11 @@ SORTS = {
 def comments_fragment(gallery_id: int) -> str:
     """The name of the version of a gallery's comment sections (see galleries.pagecache)."""
     return f"comments:{gallery_id}"
+
+
+def photo_comments_fragment(gallery_id: int) -> str:
+    """The name of the version of the comment counts a gallery's page shows under each of its photos."""
+    return f"photo-comments:{gallery_id}"
 
 
 @dataclasses.dataclass

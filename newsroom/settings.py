@@ -228,12 +228,12 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "newsroom.cache.FileCache",
             "LOCATION": DATA_DIR / "cache",
             "OPTIONS": {"MAX_ENTRIES": 5000},
         },
         "counters": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "newsroom.cache.FileCache",
             "LOCATION": DATA_DIR / "counters",
             "OPTIONS": {"MAX_ENTRIES": 20000},
         },
@@ -317,6 +317,8 @@ STORAGES["staticfiles"] = {
     else "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
 WHITENOISE_MAX_AGE = 31536000 if not DEBUG else 0
+# Browsers and feed readers ask for /favicon.ico and /apple-touch-icon.png at the root, whatever pages link to.
+WHITENOISE_ROOT = BASE_DIR / "static" / "loupe" / "icons"
 if DEBUG:
     # WhiteNoise serves from the finders in development but still expects the folder.
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
@@ -333,6 +335,34 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 LOUPE_STORAGE_RETRY_SECONDS = env_int("LOUPE_STORAGE_RETRY_SECONDS", 15 * 60)
 # A task worker whose heartbeat is older than this is taken for dead and its job queued again.
 LOUPE_WORKER_LOST_SECONDS = env_int("LOUPE_WORKER_LOST_SECONDS", 45, minimum=15)
+
+# Content Credentials (C2PA): public files are signed with the newsroom's certificate (docs/provenance.md).
+# Without one, development signs with a test chain it makes once under LOUPE_DATA_DIR; production refuses to
+# start unless a certificate is configured or signing is turned off.
+LOUPE_C2PA_SIGNING = env_bool("LOUPE_C2PA_SIGNING", True)
+LOUPE_C2PA_CERT_CHAIN = env_str("LOUPE_C2PA_CERT_CHAIN")
+LOUPE_C2PA_PRIVATE_KEY = env_str("LOUPE_C2PA_PRIVATE_KEY")
+LOUPE_C2PA_ALGORITHM = env_str("LOUPE_C2PA_ALGORITHM", "es256").lower()
+LOUPE_C2PA_TIMESTAMP_URL = env_str("LOUPE_C2PA_TIMESTAMP_URL")
+LOUPE_C2PA_TRUST_ANCHORS = env_str("LOUPE_C2PA_TRUST_ANCHORS")
+LOUPE_C2PA_PUBLISHER = env_str("LOUPE_C2PA_PUBLISHER") or SITE_NAME
+if LOUPE_C2PA_ALGORITHM not in {"es256", "es384", "es512", "ps256", "ps384", "ps512", "ed25519"}:
+    raise ImproperlyConfigured(
+        f"LOUPE_C2PA_ALGORITHM must be one of es256, es384, es512, ps256, ps384, ps512, ed25519, "
+        f"not {LOUPE_C2PA_ALGORITHM!r}."
+    )
+if bool(LOUPE_C2PA_CERT_CHAIN) != bool(LOUPE_C2PA_PRIVATE_KEY):
+    raise ImproperlyConfigured("LOUPE_C2PA_CERT_CHAIN and LOUPE_C2PA_PRIVATE_KEY go together: set both or neither.")
+for _name in ("LOUPE_C2PA_CERT_CHAIN", "LOUPE_C2PA_PRIVATE_KEY", "LOUPE_C2PA_TRUST_ANCHORS"):
+    if globals()[_name] and not Path(globals()[_name]).is_file():
+        raise ImproperlyConfigured(f"{_name} names {globals()[_name]!r}, which is not a readable file.")
+if PRODUCTION and LOUPE_C2PA_SIGNING and not LOUPE_C2PA_CERT_CHAIN:
+    raise ImproperlyConfigured(
+        "Production signs public photos with the newsroom's certificate: set LOUPE_C2PA_CERT_CHAIN and "
+        "LOUPE_C2PA_PRIVATE_KEY (docs/provenance.md), or LOUPE_C2PA_SIGNING=false to publish unsigned files."
+    )
+# Declared AI-generated photos need the item's "AI-generated" label before a gallery is approved or published.
+LOUPE_AI_LABEL_REQUIRED = env_bool("LOUPE_AI_LABEL_REQUIRED", True)
 
 # Newsroom policy.
 LOUPE_REQUIRE_TWO_PEOPLE = env_bool("LOUPE_REQUIRE_TWO_PEOPLE", False)

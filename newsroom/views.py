@@ -1,5 +1,6 @@
 """Readers' side of comments: post, reply, report, upvote, read whole threads."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.core.paginator import Paginator
@@ -100,13 +101,16 @@ def _form_page(request: HttpRequest, form: CommentForm, *, status: int) -> HttpR
     parent_id = data.get("parent", "")
     is_id = parent_id.isascii() and parent_id.isdigit()
     parent = Comment.objects.visible().filter(pk=parent_id).first() if is_id else None
-    return render(request, "newsroom/comment_form.html", {"form": form, "parent": parent}, status=status)
+    context = {"form": form, "parent": parent, "comment_max_length": settings.LOUPE_COMMENT_MAX_LENGTH}
+    return render(request, "newsroom/comment_form.html", context, status=status)
 
 
 @require_GET
 def reply(request: HttpRequest, pk: int) -> HttpResponse:
+    """The form to answer a comment: a page of its own, or (`?fragment=form`) the form alone, opened in place."""
     parent = _visible_comment(pk)
     closed = comments_closed_reason(parent.gallery)
+    inline = request.GET.get("fragment") == "form"
     form = None
     if not closed:
         form = CommentForm(
@@ -117,8 +121,19 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
                 "parent": parent.pk,
                 "stamp": issue_form_stamp(),
             },
+            # The form opens inside a page that has its own comment form: its ids must differ.
+            auto_id=f"reply-{parent.pk}-%s" if inline else "id_%s",
         )
-    return render(request, "newsroom/comment_form.html", {"form": form, "parent": parent, "closed_reason": closed})
+    context = {"form": form, "parent": parent, "closed_reason": closed, **_form_settings(parent.gallery)}
+    template = "newsroom/comment_form.html#reply-form" if inline else "newsroom/comment_form.html"
+    return render(request, template, context)
+
+
+def _form_settings(gallery: Gallery) -> dict:
+    return {
+        "premoderated": gallery.comment_mode == Gallery.CommentMode.PREMODERATED,
+        "comment_max_length": settings.LOUPE_COMMENT_MAX_LENGTH,
+    }
 
 
 @same_origin_post  # The forms sit on pages that CDNs keep, so they carry no CSRF token.

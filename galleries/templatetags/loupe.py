@@ -5,7 +5,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.safestring import SafeString, mark_safe
 
 from galleries.markup import plain_text, render_markup
-from galleries.presentation import build_picture
+from galleries.presentation import SIZES
+from galleries.presentation import card_picture as gallery_card_picture
 from galleries.publication import publication_progress
 from galleries.text import without_control_characters
 
@@ -18,10 +19,13 @@ register.filter("xml_text", without_control_characters)
 register.simple_tag(publication_progress, name="publication_progress")
 
 
-@register.filter
-def card_picture(gallery):
-    """The cover of a gallery loaded with for_listing(), as a Picture (or None)."""
-    return build_picture(gallery.cover) if gallery.cover_id else None
+register.filter("card_picture", gallery_card_picture)
+
+
+@register.simple_tag
+def picture_sizes(layout: str) -> str:
+    """The `sizes` of a picture in one of the layouts of site.css: "lead", "card" or "thumb"."""
+    return SIZES[layout]
 
 
 @register.filter

@@ -19,6 +19,10 @@
       '<button type="button" data-move="-1">Previous</button><p class="lightbox-caption"></p>' +
       '<button type="button" data-move="1">Next</button><button type="button" data-close>Close</button></div></div>';
     document.body.appendChild(dialog);
+    // The photo fills a stage above the bar and is contained in it: centred whatever the screen's shape.
+    var stage = document.createElement("div");
+    stage.className = "lightbox-stage";
+    dialog.firstChild.insertBefore(stage, dialog.firstChild.firstChild);
     // The viewer shows the photo's own sources at the width of the screen, so the browser picks the
     // format and size; it joins the viewer when it first has a source, so the page never holds an
     // <img> without one.
@@ -29,11 +33,10 @@
     var current = 0;
     var opener = null;
 
+    // The item's title (its headline, else its caption's first words), which the page writes on the item.
     function headline(link) {
-      var heading = link.closest(".item").querySelector(".item-headline");
-      var number = heading.querySelector(".item-number");
-      var text = heading.textContent;
-      return (number ? text.slice(number.textContent.length) : text).trim();
+      var item = link.closest(".item");
+      return item ? (item.dataset.title || "").trim() : "";
     }
 
     function show(index) {
@@ -48,7 +51,7 @@
       image.removeAttribute("srcset");
       image.src = photo ? photo.currentSrc || photo.src : "";
       frame.replaceChildren.apply(frame, sources.concat([image]));
-      if (!frame.parentNode) { dialog.firstChild.insertBefore(frame, dialog.firstChild.firstChild); }
+      if (!frame.parentNode) { stage.appendChild(frame); }
       image.alt = photo ? photo.alt : "";
       if (photo) { image.width = photo.width; image.height = photo.height; }
       var text = headline(link);

@@ -37,7 +37,7 @@ def test_lightbox_works_from_the_keyboard_and_gives_focus_back(new_page, shots):
     page.keyboard.press("Enter")
     dialog = page.locator("dialog.lightbox")
     assert dialog.is_visible()
-    headline = page.locator("#photo-1 .item-headline").inner_text().split(". ", 1)[-1]
+    headline = page.locator("#photo-1 .item-title").inner_text()
     assert dialog.locator(".lightbox-caption").inner_text() == f"1 of 8: {headline}"
     # The viewer shows the photo's own sources, so the browser picks the best format it takes.
     assert dialog.locator("picture source").count() == first.locator("source").count() > 0

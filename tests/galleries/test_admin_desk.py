@@ -39,6 +39,7 @@ def test_a_new_gallery_is_made_with_the_photos_dropped_on_its_add_form(client, p
             "slug": "harbour-at-dawn",
             "kind": Gallery._meta.get_field("kind").default,
             "comment_mode": Gallery._meta.get_field("comment_mode").default,
+            "presentation": Gallery._meta.get_field("presentation").default,
             "upload_files": [
                 jpeg_file("dawn-10.jpg", 10),
                 jpeg_file("dawn-2.jpg", 20),
@@ -75,6 +76,7 @@ def test_bad_files_alone_still_make_the_gallery_and_say_why(client, editor):
             "slug": "empty-start",
             "kind": Gallery._meta.get_field("kind").default,
             "comment_mode": Gallery._meta.get_field("comment_mode").default,
+            "presentation": Gallery._meta.get_field("presentation").default,
             "upload_files": [bad],
             **inline_management(),
         },
@@ -148,7 +150,7 @@ def test_retry_leaves_photos_outside_the_gallery_alone(client, editor):
 def picked(client, gallery, **query) -> set[int]:
     response = client.get(reverse("admin:galleries_gallery_library", args=[gallery.pk]), query)
     assert response.status_code == 200
-    return {photo.pk for photo, _, _ in response.context["cards"]}
+    return {photo.pk for photo, *_ in response.context["cards"]}
 
 
 def test_picker_finds_photos_by_caption_photographer_keyword_and_date(client, editor):

@@ -240,6 +240,7 @@ def test_export_then_import_keeps_every_field(tmp_path, editor):
     original, _ = import_gallery_folder(directory=folder, by=editor)
     original.disclosure = "Travel was paid by the ferry company."
     original.comment_mode = Gallery.CommentMode.PREMODERATED
+    original.presentation = Gallery.Presentation.DARK
     original.save()
     item = original.items.order_by("position").first()
     item.credit_override = "Pool photo"
@@ -252,7 +253,17 @@ def test_export_then_import_keeps_every_field(tmp_path, editor):
 
     assert copy.pk != original.pk
     assert copy.slug.startswith(original.slug)
-    fields = ["title", "kind", "dek", "introduction", "disclosure", "comment_mode", "section_id", "status"]
+    fields = [
+        "title",
+        "kind",
+        "presentation",
+        "dek",
+        "introduction",
+        "disclosure",
+        "comment_mode",
+        "section_id",
+        "status",
+    ]
     assert [getattr(copy, f) for f in fields] == [getattr(original, f) for f in fields]
     assert set(copy.tags.all()) == set(original.tags.all())
     assert set(copy.photographers.all()) == set(original.photographers.all())

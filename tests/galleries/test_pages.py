@@ -2,9 +2,11 @@ import json
 import re
 
 import pytest
+from django.test.signals import template_rendered
 from django.urls import reverse
 
 from galleries.models import CorrectionNote, FaqEntry, Gallery, GalleryLink, Item
+from galleries.presentation import PICTURE_SIZES
 from galleries.views import render_gallery_page, render_item_page
 from tests.factories import (
     CommentFactory,
@@ -27,8 +29,8 @@ def test_gallery_page_shows_story_items_with_pictures_in_every_format(client):
     for mime in ("image/avif", "image/webp", "image/jpeg"):
         assert html.count(f'<source type="{mime}"') == 3
     assert re.search(r'srcset="[^"]+ 480w, [^"]+ 960w, [^"]+ 1600w"', html)
-    assert 'sizes="(min-width: 70rem) 67.5rem, calc(100vw - 2.5rem)"' in html
-    assert '<span class="item-number">2.</span>' in html
+    assert f'sizes="{PICTURE_SIZES}"' in html
+    assert '<span class="item-number">2<span class="visually-hidden">.</span></span>' in html
     for number in (1, 2, 3):
         assert f'id="photo-{number}"' in html
 
@@ -36,7 +38,7 @@ def test_gallery_page_shows_story_items_with_pictures_in_every_format(client):
 def test_first_photo_loads_eagerly_and_the_rest_lazily_with_sizes_on_every_img(client):
     gallery = published_gallery(items=3)
     html = client.get(gallery.get_absolute_url()).text
-    photos = re.findall(r'<img class="photo"[^>]*>', html)
+    photos = re.findall(r'<img class="photo[ "][^>]*>', html)
 
     assert len(photos) == 3
     assert 'fetchpriority="high"' in photos[0] and "loading=" not in photos[0]
@@ -52,7 +54,7 @@ def test_placeholder_is_an_image_not_an_inline_style(client):
     photo.save()
     html = client.get(gallery.get_absolute_url()).text
 
-    assert re.search(r'<img class="placeholder" src="data:image/svg\+xml,[^"]*%23336699', html)
+    assert re.search(r'<img class="placeholder[^"]*" src="data:image/svg\+xml,[^"]*%23336699', html)
     assert "style=" not in html
 
 
@@ -220,18 +222,6 @@ def test_preview_renders_unpublished_gallery_with_staff_image_urls_and_never_cac
     assert "/staff-media/" in item_response.text
 
 
-def test_preview_skips_images_when_renditions_have_no_preview_url(rf, editor, monkeypatch):
-    from galleries.models import Rendition
-
-    monkeypatch.delattr(Rendition, "preview_url")
-    gallery = GalleryFactory(in_review=True, items=1)
-    add_renditions(gallery.items.get().photo, public=False)
-    request = rf.get("/preview/")
-    request.user = editor
-    html = render_gallery_page(request, gallery, preview=True).text
-    assert "<picture>" not in html and "/media/" not in html
-
-
 def test_search_page_finds_published_galleries(client):
     published_gallery(items=0, title="Harbour at night")
     GalleryFactory(title="Harbour draft")
@@ -276,23 +266,25 @@ def test_gallery_page_runs_a_fixed_number_of_queries(client, django_assert_num_q
     _converse(gallery, threads=size % 7 + 1)
     # 1 gallery (+ section), 2 byline, 3 tags, 4 corrections, links and FAQ in one union, 5 items (+ photo,
     # photographer), 6 their public renditions; comments: 7 counts per item, 8 a page of threads (with the
-    # names replies answer, while those comments are visible), 9 their first replies.
-    with django_assert_num_queries(9):
+    # names replies answer, while those comments are visible), 9 their first replies; 10 the sections of the
+    # menu (cached until the next purge).
+    with django_assert_num_queries(10):
         response = client.get(gallery.get_absolute_url())
     assert response.text.count('class="item"') == size
 
 
 def test_gallery_page_without_comments_skips_the_thread_queries(client, django_assert_num_queries):
     gallery = published_gallery(items=3)
-    with django_assert_num_queries(7):
+    # Nine, less the two of the threads there are none of: the menu's sections are the seventh.
+    with django_assert_num_queries(8):
         response = client.get(gallery.get_absolute_url())
     assert "No comments yet." in response.text
 
 
-def test_gallery_page_stays_at_nine_queries_at_200_items(client, django_assert_max_num_queries):
+def test_gallery_page_stays_at_ten_queries_at_200_items(client, django_assert_max_num_queries):
     gallery = published_gallery(items=200)
     _converse(gallery)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         assert client.get(gallery.get_absolute_url()).status_code == 200
 
 
@@ -309,11 +301,57 @@ def test_after_a_comment_is_approved_only_the_comment_section_is_read_again(
     with django_capture_on_commit_callbacks(execute=True):
         approve_comment(comment=held, by=moderator)
     # 1 gallery; the items, byline and extras come from their fragment; comments: 2 counts per item,
-    # 3 a page of threads, 4 their first replies.
-    with django_assert_num_queries(4):
+    # 3 a page of threads, 4 their first replies; 5 the sections of the menu, read again after the purge.
+    with django_assert_num_queries(5):
         html = client.get(gallery.get_absolute_url()).text
     assert "Held until a moderator looks." in html and "Held until" not in first
     assert html.count('class="item"') == size
+
+
+def test_a_comment_approved_on_a_photo_updates_its_count_on_the_gallery_page(
+    client, django_capture_on_commit_callbacks, moderator
+):
+    from newsroom.moderation import approve_comment
+
+    gallery = published_gallery(items=2)
+    first, second = gallery.items.order_by("position")
+    held = CommentFactory(gallery=gallery, item=second, status="pending")
+    before = client.get(gallery.get_absolute_url()).text
+    with django_capture_on_commit_callbacks(execute=True):
+        approve_comment(comment=held, by=moderator)
+    after = client.get(gallery.get_absolute_url()).text
+
+    def count_link(item) -> str:
+        return f'<a href="{item.get_absolute_url()}#comments">'
+
+    assert f'{count_link(second)}0 comments<span class="visually-hidden"> on photo 2' in before
+    assert f'{count_link(second)}1 comment<span class="visually-hidden"> on photo 2' in after
+    assert f'{count_link(first)}0 comments<span class="visually-hidden"> on photo 1' in after
+
+
+def test_a_comment_approved_on_the_gallery_leaves_its_items_in_their_fragment(
+    client, django_capture_on_commit_callbacks, moderator
+):
+    from newsroom.moderation import approve_comment
+
+    gallery = published_gallery(items=3)
+    held = CommentFactory(gallery=gallery, status="pending")
+    client.get(gallery.get_absolute_url())
+    with django_capture_on_commit_callbacks(execute=True):
+        approve_comment(comment=held, by=moderator)
+    rendered = []
+
+    def record(sender, template, **kwargs):
+        rendered.append(template.name)
+
+    template_rendered.connect(record)
+    try:
+        html = client.get(gallery.get_absolute_url()).text
+    finally:
+        template_rendered.disconnect(record)
+    assert held.body in html
+    assert "galleries/gallery_detail.html" in rendered
+    assert "galleries/includes/item.html" not in rendered
 
 
 def test_a_change_to_the_gallery_renders_its_items_again(client, editor, django_capture_on_commit_callbacks):
@@ -332,8 +370,8 @@ def test_photo_page_runs_a_fixed_number_of_queries(client, django_assert_num_que
     item = gallery.items.last()
     _converse(gallery, item, threads=size % 5 + 1)
     # 1 gallery, 2 item (+ photo, photographer), 3 its renditions, 4 sibling ids, 5 photographers;
-    # comments: 6 counts, 7 a page of threads, 8 their first replies.
-    with django_assert_num_queries(8):
+    # comments: 6 counts, 7 a page of threads, 8 their first replies; 9 the sections of the menu.
+    with django_assert_num_queries(9):
         assert client.get(item.get_absolute_url()).status_code == 200
 
 
@@ -345,11 +383,15 @@ def test_list_pages_run_a_fixed_number_of_queries(client, django_assert_num_quer
         gallery.photographers.add(photographer)
         gallery.tags.add(tag)
     # 1 the photographer, tag or section (only with published work), 2 count, 3 page of galleries
-    # (+ section, cover), 4 their photographers, 5 cover renditions.
+    # (+ section, the id of the card's photo: the cover, else the first), 4 their photographers, 5 the card
+    # photos with their public renditions; the menu's sections are cached by the first page.
+    from django.core.cache import cache
+
+    cache.clear()
     for url in (photographer.get_absolute_url(), tag.get_absolute_url(), gallery.section.get_absolute_url()):
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(5 + (url == photographer.get_absolute_url())):
             assert client.get(url).status_code == 200
-    # 1 count, 2 page of galleries (+ section, cover), 3 their photographers, 4 cover renditions.
+    # 1 count, 2 page of galleries (+ section, card photo id), 3 their photographers, 4 card photos and renditions.
     with django_assert_num_queries(4):
         assert client.get("/search/?q=harbour").status_code == 200
 
@@ -358,9 +400,10 @@ def test_list_pages_run_a_fixed_number_of_queries(client, django_assert_num_quer
 def test_home_runs_a_fixed_number_of_queries(client, django_assert_num_queries, size):
     for _ in range(size):
         published_gallery(items=1)
-    # 1 count, 2 page of galleries (+ section, cover), 3 photographers, 4 cover renditions,
-    # 5 trending stats, 6 most popular (+ 7 photographers, 8 cover renditions when any).
-    with django_assert_num_queries(6):
+    # 1 count, 2 page of galleries (+ section, card photo id), 3 photographers, 4 card photos and renditions,
+    # 5 trending stats, 6 most popular (and their photographers and card photos when there are any), 7 the
+    # menu's sections.
+    with django_assert_num_queries(7):
         assert client.get("/").status_code == 200
 
 
@@ -410,7 +453,7 @@ def test_corrections_show_their_dates_oldest_first(client):
     assert '<time datetime="2026-03-04T09:30:00+0000">March 4, 2026</time>' in html
 
 
-def test_share_links_mail_each_photos_headline_and_address(client, settings):
+def test_share_links_mail_each_photos_title_and_address(client, settings):
     from html import unescape
     from urllib.parse import parse_qs, urlsplit
 
@@ -422,7 +465,10 @@ def test_share_links_mail_each_photos_headline_and_address(client, settings):
 
     links = [parse_qs(urlsplit(unescape(href)).query) for href in re.findall(r'<a class="share" href="([^"]+)"', html)]
     assert links == [
-        {"subject": [item.headline or gallery.title], "body": [settings.SITE_URL + item.get_absolute_url()]}
+        {
+            "subject": [item.headline or "A caption in the photographer's own words"],
+            "body": [settings.SITE_URL + item.get_absolute_url()],
+        }
         for item in gallery.items.all()
     ]
 
@@ -432,7 +478,7 @@ def test_header_and_footer_links_follow_the_prefix_the_site_is_served_under(clie
 
     from newsroom.context_processors import site
 
-    links = {name: reverse(f"galleries:{name}") for name in ("home", "search", "rss", "atom", "sitemap")}
+    links = {name: reverse(f"galleries:{name}") for name in ("home", "search", "rss", "atom", "sitemap", "manifest")}
     set_script_prefix("/news/")
     try:
         prefixed = site(rf.get("/"))["site_links"]

@@ -356,7 +356,12 @@ def _expected(gallery, item, order: list[str], page: int) -> list[tuple[int, lis
 
 
 @pytest.mark.parametrize(
-    ("sort", "order"), [("newest", ["-created_at", "-id"]), ("top", ["-vote_count", "-created_at", "-id"])]
+    ("sort", "order"),
+    [
+        ("newest", ["-created_at", "-id"]),
+        ("oldest", ["created_at", "id"]),
+        ("top", ["-vote_count", "-created_at", "-id"]),
+    ],
 )
 def test_comment_section_shows_exactly_what_visible_allows(rf, gallery, sort, order):
     item = gallery.items.first()
@@ -622,10 +627,41 @@ def test_thread_page_and_load_more_run_a_fixed_number_of_queries(client, django_
         parent = CommentFactory(parent=parent if n % 2 else root)
     CommentFactory(parent=root, status=Comment.Status.REMOVED)
     # 1 the root (+ gallery, item), 2 how many visible replies, 3 this page of them, each with the name it
-    # answers while that comment is visible.
-    with django_assert_num_queries(3):
+    # answers while that comment is visible; 4 the sections of the site's menu (cached until the next purge).
+    with django_assert_num_queries(4):
         assert client.get(reverse("comments:thread", args=[root.pk])).status_code == 200
     # 1 the root (+ gallery, item), 2 the next replies after the last one shown.
     with django_assert_num_queries(2):
         response = client.get(reverse("comments:replies", args=[root.pk]), {"after": 0})
     assert response.text.count('class="comment ') == min(size, REPLIES_PER_FETCH)
+
+
+def test_a_signed_in_reader_never_gets_the_form_kept_for_readers_who_are_not(client, gallery, reader):
+    anonymous = client.get(gallery.get_absolute_url()).text
+    client.force_login(reader)
+    signed_in = client.get(gallery.get_absolute_url()).text
+
+    assert 'name="author_name"' in anonymous and "Posting as" not in anonymous
+    assert 'name="author_name"' not in signed_in and "Posting as <bdi>reader</bdi>" in signed_in
+
+
+def test_a_gallery_whose_comments_close_shows_no_kept_form(client, gallery):
+    from galleries.pagecache import purge_pages
+
+    assert 'class="comment-form"' in client.get(gallery.get_absolute_url()).text
+    Gallery.objects.filter(pk=gallery.pk).update(comment_mode=Gallery.CommentMode.CLOSED)
+    purge_pages()  # the page only: the gallery's fragments keep their versions
+
+    page = client.get(gallery.get_absolute_url()).text
+    assert 'class="comment-form"' not in page
+    assert "Comments are closed on this gallery." in page
+
+
+def test_premoderation_shows_its_note_on_the_kept_form(client, gallery):
+    from galleries.pagecache import purge_pages
+
+    client.get(gallery.get_absolute_url())
+    Gallery.objects.filter(pk=gallery.pk).update(comment_mode=Gallery.CommentMode.PREMODERATED)
+    purge_pages()
+
+    assert "reviewed by a moderator before they appear" in client.get(gallery.get_absolute_url()).text

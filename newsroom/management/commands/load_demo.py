@@ -39,9 +39,15 @@ class Command(BaseCommand):
             metavar="WIDTHxHEIGHT",
             help="Pixels of each painted photo (default %(default)s); small scenes load in a fraction of the time.",
         )
+        parser.add_argument(
+            "--painted",
+            action="store_true",
+            help="Paint every photo, even where Debian's mate-backgrounds photographs are installed.",
+        )
 
     def handle(self, *args, **options):
         self.scene_size = options["scene_size"]
+        self.real = not options["painted"] and demo.photographs_available()
         if settings.PRODUCTION:
             # Its logins, superuser included, have passwords printed in the source for anyone to read.
             raise CommandError("load_demo refuses to run in production: its demo logins have published passwords.")
@@ -99,6 +105,7 @@ class Command(BaseCommand):
             slug=spec["slug"],
             title=spec["title"],
             kind=spec["kind"],
+            presentation=spec.get("presentation", Gallery.Presentation.STANDARD),
             dek=spec["dek"],
             introduction=spec["introduction"],
             section=section,
@@ -107,21 +114,38 @@ class Command(BaseCommand):
         gallery.photographers.add(photographer)
         for name, slug in spec["tags"]:
             gallery.tags.add(Tag.objects.get_or_create(slug=slug, defaults={"name": name})[0])
+        shots = spec.get("photographs") if self.real else None
         for position, ((headline, caption), scene) in enumerate(zip(spec["items"], spec["scenes"], strict=True)):
+            shot = shots[position] if shots else None
+            data = demo.photograph(shot) if shot else None
+            if data is None:
+                shot = None
+                data = self.painted(scene, upright=position in spec.get("upright", ()))
             photo = ingest_photo(
-                data=demo.paint(scene, self.scene_size),
+                data=data,
                 filename=f"{spec['slug']}-{position + 1:02d}.jpg",
                 uploaded_by=users["photographer"],
                 photographer=photographer,
             ).photo
-            if not photo.alt_text:
-                photo.alt_text = f"{headline}: a painted scene standing in for a photograph."
+            if shot:
+                # The real author and licence, on the photo itself: every page and feed credits them.
+                photo.credit_line = shot.author
+                photo.copyright = f"© {shot.year} {shot.author}. Licence: {demo.PHOTOGRAPHS_LICENCE}."
+                photo.alt_text = shot.alt
+                photo.save(update_fields=["credit_line", "copyright", "alt_text"])
+            elif not photo.alt_text:
+                photo.alt_text = f"{headline or 'Photo'}: a painted scene standing in for a photograph."
                 photo.save(update_fields=["alt_text"])
             Item.objects.create(gallery=gallery, photo=photo, position=position, headline=headline, caption=caption)
-            if position == 0:
+            if position == 0 and spec["kind"] == Gallery.Kind.ESSAY:
+                # A listicle keeps no chosen cover: its first photo stands in, on cards and in social cards.
                 gallery.cover = photo
         gallery.save(update_fields=["cover"])
         return gallery
+
+    def painted(self, scene: demo.Scene, *, upright: bool) -> bytes:
+        width, height = self.scene_size
+        return demo.paint(scene, (height, width) if upright else (width, height))
 
     def publish(self, gallery: Gallery, users, *, wait: float = READY_WAIT_SECONDS) -> None:
         self.wait_until_rendered(gallery, wait=wait)
