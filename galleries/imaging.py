@@ -24,6 +24,14 @@ from PIL import Image, ImageCms, ImageFile, ImageFilter, IptcImagePlugin, Uniden
 
 pillow_heif.register_heif_opener()
 
+try:  # libvips resamples with SIMD, several times faster than Pillow's LANCZOS at the same quality
+    import pyvips
+except (ImportError, OSError):  # pragma: no cover - an install without libvips resizes with Pillow
+    pyvips = None
+else:
+    # No operation cache: it would keep the last photos' pixels alive in a long-running worker.
+    pyvips.cache_set_max(0)
+
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF", "AVIF", "TIFF")
 ACCEPTED_DESCRIPTION = "JPEG, PNG, WebP, HEIC/HEIF, AVIF or TIFF"
 # Pillow names a JPEG that carries more pictures after the first (phones' depth maps, stereo pairs) MPO.
@@ -53,6 +61,10 @@ JPEG_MIN_BYTES_PER_PIXEL = 1024
 DRAFT_MARGIN = 2.0
 # resize() first box-reduces by whole factors while this much reduction is left for LANCZOS.
 REDUCING_GAP = 3.0
+# Modes libvips resamples here (one 8-bit sample per band); others go through Pillow.
+_VIPS_BANDS = {"L": 1, "RGB": 3, "CMYK": 4}
+# A picture larger than this is not copied out of Pillow for libvips (the copy would double the peak memory).
+VIPS_COPY_PIXELS = 30_000_000
 
 ORIENTATION_TAG = 0x0112
 _TRANSPOSE = {
@@ -729,17 +741,16 @@ def _prepare(
         src_w, src_h = image.size
         # DCT scaling blurs a little; kept at twice the target, LANCZOS does the rest cleanly.
         draft = (math.ceil(src_w * scale * DRAFT_MARGIN), math.ceil(src_h * scale * DRAFT_MARGIN))
-        _decode(image, draft_size=draft)
         icc = image.info.get("icc_profile")
         need_h = max(1, round(need_w * up_h / up_w))
         # Resized while still lying on its side: turning the small image costs less than turning the original.
         target = (need_h, need_w) if orientation in (5, 6, 7, 8) else (need_w, need_h)
-        frame = image.convert("RGBA") if image.mode == "P" else image
-        # Resizing before the colour conversion: the transform then touches fewer pixels.
-        if frame.width > target[0] * 1.02 and frame.mode in _RESIZABLE_MODES:
-            frame = _downscale(frame, target, pool.submit if pool else _run_now)
-        elif frame is image:
-            frame = image.copy()  # leaving the block closes the decoded original, the largest image here
+        # A JPEG is decoded and resized by libvips in one stream, never whole at full size in memory.
+        frame = _vips_jpeg(data, image, draft, target)
+        if frame is None:
+            _decode(image, draft_size=draft)
+            icc = image.info.get("icc_profile", icc)
+            frame = _pillow_downscale(image, target, pool)
     if icc:
         frame.info["icc_profile"] = icc
     for method in _TRANSPOSE.get(orientation, []):
@@ -747,6 +758,58 @@ def _prepare(
     frame = _to_srgb(frame, pool.submit if pool else None)
     frame.info = {}
     return _redact(frame, redactions), (up_w, up_h)
+
+
+def _pillow_downscale(image: Image.Image, target: tuple[int, int], pool: ThreadPoolExecutor | None) -> Image.Image:
+    """The decoded original at `target` (or as decoded when it is about that size), a new image in any case."""
+    frame = image.convert("RGBA") if image.mode == "P" else image
+    # Resizing before the colour conversion: the transform then touches fewer pixels.
+    if frame.width > target[0] * 1.02 and frame.mode in _RESIZABLE_MODES:
+        if pyvips is not None and frame.mode in _VIPS_BANDS and frame.width * frame.height <= VIPS_COPY_PIXELS:
+            return _resize(frame, target)
+        return _downscale(frame, target, pool.submit if pool else _run_now)
+    # A copy: leaving open_image's block closes the decoded original.
+    return frame.copy() if frame is image else frame
+
+
+def _jpeg_shrink(size: tuple[int, int], draft: tuple[int, int]) -> int:
+    """The DCT scale (1, 2, 4 or 8) Pillow's draft() picks for `draft`: the largest that keeps at least that size."""
+    room = min(size[0] // max(1, draft[0]), size[1] // max(1, draft[1]))
+    return next(shrink for shrink in (8, 4, 2, 1) if shrink <= max(1, room))
+
+
+def _vips_jpeg(data: bytes, image: Image.Image, draft: tuple[int, int], target: tuple[int, int]) -> Image.Image | None:
+    """A JPEG decoded at its draft scale and resized to `target` by libvips, as a Pillow image in the file's own
+    mode and colours (the caller turns and converts it); None where Pillow does it instead."""
+    bands = _VIPS_BANDS.get(image.mode)
+    if pyvips is None or image.format not in JPEG_FORMATS or bands is None:
+        return None
+    shrink = _jpeg_shrink(image.size, draft)
+    try:
+        # fail_on="truncated": a file whose data ends early is refused, as Pillow's decoder refuses it.
+        source = pyvips.Image.new_from_buffer(data, "", shrink=shrink, access="sequential", fail_on="truncated")
+        if source.bands != bands or source.format != "uchar":
+            return None
+        size = target if source.width > target[0] * 1.02 else (source.width, source.height)
+        if size != (source.width, source.height):
+            source = source.resize(size[0] / source.width, vscale=size[1] / source.height, kernel="lanczos3")
+        if (source.width, source.height) != size:
+            return None
+        pixels = source.write_to_memory()
+    except pyvips.Error as error:
+        raise ImageRejected(f"The image is truncated or damaged and cannot be decoded ({error}).") from error
+    return Image.frombytes(image.mode, size, pixels)
+
+
+def _resize(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """LANCZOS to `size`: by libvips where it can (Lanczos-3 as well, SIMD), else by Pillow."""
+    bands = _VIPS_BANDS.get(image.mode)
+    if pyvips is not None and bands is not None and image.size != size:
+        source = pyvips.Image.new_from_memory(image.tobytes(), image.width, image.height, bands, "uchar")
+        resized = source.resize(size[0] / image.width, vscale=size[1] / image.height, kernel="lanczos3")
+        if (resized.width, resized.height) == size:
+            return Image.frombytes(image.mode, size, resized.write_to_memory())
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
 
 
 def _run_now(function, *args) -> Future:
@@ -780,6 +843,20 @@ def _encode_all(image: Image.Image, purpose: str, formats: Sequence[str], xmp: b
     return [RenderedFile(purpose, fmt, width, height, encode(image, fmt, xmp=xmp)) for fmt in formats]
 
 
+def _same_pixels(image: Image.Image) -> Image.Image:
+    """Another Image object on the same pixels, for an encoder of its own.
+
+    Image.save keeps its options on the image object while it writes, so encoders side by side need one object
+    each; a copy per format would cost a 50 MP photo's largest width about 80 MB more at the peak. Pillow has no
+    public call for this, so it uses Image._new, the one Pillow's own methods use; tests/galleries/
+    test_imaging_pipeline.py fails if a Pillow upgrade changes it, and without it the pixels are copied.
+    """
+    new = getattr(image, "_new", None)
+    if new is None:  # pragma: no cover - a Pillow without Image._new
+        return image.copy()
+    return new(image.im)
+
+
 # The slowest encoders start first, so the last job to finish is a short one and no thread idles at the end.
 _ENCODE_ORDER = {"avif": 0, "webp": 1, "jpeg": 2}
 
@@ -790,9 +867,7 @@ def _submit_encodes(
     """One job per format, so two threads share a width's encodes instead of one thread doing them all."""
     jobs = {}
     for index, fmt in enumerate(sorted(formats, key=lambda f: _ENCODE_ORDER.get(f, 3))):
-        # Image.save keeps its options on the image object while it writes, so each encoder gets its own
-        # object; sharing the pixels, because a copy per format costs a 50 MP photo over 100 MB at the peak.
-        own = image if index == 0 else image._new(image.im)
+        own = image if index == 0 else _same_pixels(image)
         jobs[fmt] = submit(_encode_all, own, "responsive", [fmt], xmp)
     return jobs
 
@@ -800,7 +875,7 @@ def _submit_encodes(
 def _social_card(base: Image.Image, focal: tuple[float, float], xmp: bytes) -> list[RenderedFile]:
     card = base.crop(_social_box(base.size, focal))
     if card.width > SOCIAL_SIZE[0]:
-        card = card.resize(SOCIAL_SIZE, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
+        card = _resize(card, SOCIAL_SIZE)
     return _encode_all(card, "social", ["jpeg"], xmp)
 
 
@@ -809,7 +884,7 @@ def framing_preview(data: bytes, *, max_pixels: int, width: int = 1600) -> bytes
     rendition, without its blur areas, because this is what an editor draws them on. Staff only."""
     image = prepare_image(data, max_pixels=max_pixels, largest_width=width)
     if image.width > width:
-        image = image.resize((width, max(1, round(width * image.height / image.width))), Image.Resampling.LANCZOS)
+        image = _resize(image, (width, max(1, round(width * image.height / image.width))))
     return encode(image, "jpeg")
 
 
@@ -845,7 +920,7 @@ def render_image(
             # Heights from the original's proportions, so every width matches what a full-size resize gives.
             height = max(1, round(width * full_h / full_w))
             if current.size != (width, height):
-                current = current.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
+                current = _resize(current, (width, height))
             by_format = _submit_encodes(current, formats, xmp, submit)
             jobs.extend(by_format[fmt] for fmt in formats)
         if social:

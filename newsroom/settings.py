@@ -459,5 +459,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOUPE_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    # libvips reports every resize it plans at INFO; its warnings and errors still come through.
+    "loggers": {"django.db.backends": {"level": "INFO"}, "pyvips": {"level": "WARNING"}},
 }
