@@ -416,12 +416,25 @@ class GalleryPage:
         }
 
 
+def photo_json_ld(entry: PageItem) -> dict:
+    """A photo's own page as a schema.org ImageObject: the photo of a gallery, with its sizes, credit and
+    copyright."""
+    gallery = entry.gallery
+    data = {"@context": "https://schema.org", **_image_object(entry)}
+    data["mainEntityOfPage"] = entry.canonical
+    data["isPartOf"] = {"@type": "ImageGallery", "name": gallery.title, "url": absolute(gallery.get_absolute_url())}
+    if gallery.published_at:
+        data["datePublished"] = gallery.published_at.isoformat()
+    return data
+
+
 def _image_object(entry: PageItem) -> dict:
+    """One photo as a schema.org ImageObject, on its gallery's page and on its own."""
     item = entry.item
     image = {
         "@type": "ImageObject",
         "url": entry.canonical,
-        "name": item.headline,
+        "name": entry.heading,
         "caption": plain_text(item.caption),
         "description": entry.alt,
         "creditText": entry.credit,
@@ -438,4 +451,8 @@ def _image_object(entry: PageItem) -> dict:
         image["creator"] = {"@type": "Person", "name": item.photo.photographer.name}
     if item.photo.copyright:
         image["copyrightNotice"] = item.photo.copyright
+    if item.photo.taken_at:
+        image["dateCreated"] = item.photo.taken_at.isoformat()
+    if item.photo.place_name:
+        image["contentLocation"] = {"@type": "Place", "name": item.photo.place_name}
     return image
