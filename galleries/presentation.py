@@ -18,6 +18,15 @@ from galleries.models import CorrectionNote, FaqEntry, Gallery, GalleryLink, Ite
 # go up to 120rem.
 PICTURE_SIZES = "(min-width: 84rem) 80rem, (min-width: 40rem) calc(100vw - 4rem), 100vw"
 STORY_SIZES = "(min-width: 120rem) 120rem, 100vw"
+# A photo's own page: on a landscape screen from 64rem the photo stands beside a 22rem column of text (2.5rem
+# apart) in a page up to 120rem wide; below that it spans the page as on the gallery page.
+PHOTO_PAGE_SIZES = (
+    "(min-width: 120rem) and (min-aspect-ratio: 1/1) 91.5rem, "
+    "(min-width: 64rem) and (min-aspect-ratio: 1/1) calc(100vw - 28.5rem), "
+    "(min-width: 40rem) calc(100vw - 4rem), 100vw"
+)
+# What of the window's height a photo's own page leaves for its header and page (site.css's --photo-room).
+PHOTO_PAGE_ROOM = "10rem"
 # The home page's lead: edge to edge on phones; two thirds of the page beside its headline from 60rem.
 LEAD_SIZES = "(min-width: 84rem) 52rem, (min-width: 60rem) calc((100vw - 6rem) * 2 / 3), 100vw"
 # Cards in a grid of columns at least 16rem wide (two or three across), a whole column on phones.
@@ -236,6 +245,19 @@ class PageItem:
         # A portrait or square photo fitted to a landscape screen is as wide as the screen's height allows.
         return (
             f"(min-aspect-ratio: {picture.width}/{picture.height}) calc((100vh - {FIT_MARGIN}) * {ratio:.3f}), {column}"
+        )
+
+    @cached_property
+    def page_sizes(self) -> str:
+        """How wide the photo is shown on its own page: beside its words, and no wider than fitting its height to
+        the window under the header allows."""
+        picture = self.picture
+        if picture is None or not picture.height:
+            return PHOTO_PAGE_SIZES
+        ratio = picture.width / picture.height
+        return (
+            f"(min-aspect-ratio: {picture.width}/{picture.height}) "
+            f"calc((100vh - {PHOTO_PAGE_ROOM}) * {ratio:.3f}), {PHOTO_PAGE_SIZES}"
         )
 
     @cached_property

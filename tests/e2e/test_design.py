@@ -188,8 +188,8 @@ def test_a_photo_page_shows_the_whole_photo_on_arrival(new_page, shots, viewport
         page.goto(path)
         box = first_screen_photo(page)
         assert box["scrollY"] == 0
-        assert 0 <= box["top"] and box["bottom"] <= box["winHeight"], (name, box)
-        assert 0 <= box["left"] and box["right"] <= box["winWidth"], (name, box)
+        assert box["top"] >= 0 and box["bottom"] <= box["winHeight"], (name, box)
+        assert box["left"] >= 0 and box["right"] <= box["winWidth"], (name, box)
         # Fitted, not shrunk to a stamp: the photo takes most of the window's height or its width.
         assert box["height"] >= 0.5 * box["winHeight"] or box["right"] - box["left"] >= 0.9 * box["winWidth"], box
         screen(shots, page, f"photo-page-{name}-{viewport['width']}")
@@ -204,7 +204,8 @@ def test_comments_on_the_dark_photo_story_are_readable(new_page, shots, viewport
     comments.scroll_into_view_if_needed()
     colours = comments.evaluate(
         """section => { const of = (el, p) => getComputedStyle(el)[p];
-            return {page: of(document.body, "backgroundColor"), text: of(section.querySelector(".comment-body"), "color"),
+            return {page: of(document.body, "backgroundColor"),
+                    text: of(section.querySelector(".comment-body"), "color"),
                     field: of(section.querySelector("textarea"), "backgroundColor"),
                     fieldText: of(section.querySelector("textarea"), "color")}; }"""
     )

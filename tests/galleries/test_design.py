@@ -9,7 +9,17 @@ from django.core.cache import cache
 
 from galleries.models import Gallery, Rendition
 from galleries.pagecache import purge_pages
-from galleries.presentation import LEAD_SIZES, GalleryPage, Picture, absolute, caption_title
+from galleries.presentation import (
+    LEAD_SIZES,
+    PHOTO_PAGE_ROOM,
+    PHOTO_PAGE_SIZES,
+    GalleryPage,
+    PageItem,
+    Picture,
+    absolute,
+    caption_title,
+    public_url,
+)
 from tests.factories import GalleryFactory, SectionFactory, published_gallery
 from tests.galleries import test_page_metadata
 from tests.galleries.test_admin import change_form_data, change_url
@@ -304,3 +314,18 @@ def test_the_photo_pages_image_object_is_the_one_its_gallery_page_lists(client, 
     [on_photo_page] = _json_ld(client.get(item.get_absolute_url()).text)
     listed = _json_ld(client.get(rendered_gallery.get_absolute_url()).text)[0]["associatedMedia"]["associatedMedia"]
     assert listed[0].items() <= on_photo_page.items()
+
+
+def test_a_photo_page_asks_for_the_width_its_photo_is_shown_at_beside_its_words(client):
+    gallery = published_gallery(items=1)
+    item = gallery.items.get()
+    html = client.get(item.get_absolute_url()).text
+    image = first_match(r'(<a class="frame".*?</a>)', html)
+    picture = PageItem(item, gallery=gallery, base=gallery.get_absolute_url(), url=public_url).picture
+
+    # Fitted to the window's height less the header, else the column beside the words, else the page.
+    sizes = (
+        f"(min-aspect-ratio: {picture.width}/{picture.height}) calc((100vh - {PHOTO_PAGE_ROOM}) * "
+        f"{picture.width / picture.height:.3f}), {PHOTO_PAGE_SIZES}"
+    )
+    assert image.count(f'sizes="{sizes}"') == 3  # one per format
