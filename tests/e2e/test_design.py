@@ -215,6 +215,6 @@ def test_comments_on_the_dark_photo_story_are_readable(new_page, shots, viewport
     assert_accessible(page, context=f"comments on the photo story at {viewport['width']}px")
     # The reply form opened under a comment is as readable.
     comments.get_by_role("link", name="Reply to Sigrid").click()
-    assert comments.get_by_role("form", name="Reply to Sigrid").is_visible()
+    comments.get_by_role("form", name="Reply to Sigrid").wait_for()
     assert_accessible(page, context=f"inline reply on the photo story at {viewport['width']}px")
     comments.screenshot(path=str(shots(page, f"photo-story-comments-{viewport['width']}")))
