@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format e2e faults bench venv clean
+.PHONY: run test lint format e2e faults fuzz bench venv clean
 
 $(VENV)/.created:
 	@python=$$(./scripts/find-python) || exit 1; \
@@ -61,6 +61,11 @@ e2e: $(VENV)/.installed-e2e node_modules/.installed
 faults: $(VENV)/.installed-dev
 	$(PY) -m pytest tests/faults -m faults -p no:cacheprovider -s $(PYTEST_ARGS)
 
+# The read API against its own OpenAPI document: schemathesis, in-process over WSGI, a bounded number of
+# examples per operation (about a minute).
+fuzz: $(VENV)/.installed-dev
+	$(PY) -m pytest tests/api/test_fuzz.py -m fuzz -p no:cacheprovider $(PYTEST_ARGS)
+
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -83,6 +88,7 @@ bench: $(VENV)/.installed-dev
 		[ -z "$$missing" ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || true; fi
 	$(PY) bench/renditions.py $(if $(BENCH_ONLY),--only $(BENCH_ONLY)) $(BENCH_DIR)
 	$(PY) bench/pages.py
+	$(PY) bench/api.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

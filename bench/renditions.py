@@ -70,7 +70,7 @@ from PIL import Image, ImageCms, ImageDraw, ImageFilter, ImageOps
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from galleries import imaging
+from galleries import imaging, provenance
 
 ROOT = Path(__file__).resolve().parent.parent
 WALLPAPERS = Path("/usr/share/backgrounds/mate")
@@ -97,6 +97,8 @@ GOAL_CLASS_VS_PYVIPS = 1.2
 GOAL_AVIF = 2.0
 GOAL_PEAK_MB = 600
 GOAL_STORY_SECONDS = 120
+# Issue 19: signing every file of the set adds at most this share to the time of rendering it.
+GOAL_SIGNING_SHARE = 0.15
 
 try:
     import pyvips
@@ -705,7 +707,14 @@ def main() -> None:
         f"a {STORY_PHOTOS}-photo delivery, a third rotated, every format, on {STORY_WORKERS} workers: {story:.0f} s "
         f"estimated from {story_cpu:.0f} s of CPU"
     )
+    signing = signing_cost(photos)
+    print(
+        f"signing the full set with Content Credentials: {signing['per_file_ms']:.1f} ms a file, "
+        f"{signing['share']:.1%} of rendering it (median of {len(photos)} photos)"
+    )
     summary = {
+        "signing_ms_per_file": signing["per_file_ms"],
+        "signing_share": signing["share"],
         "photos": len(photos),
         "loupe_ms": round(loupe_median, 1),
         "naive_ms": round(naive_median, 1),
@@ -732,6 +741,7 @@ def main() -> None:
         ("peak MB", summary["peak_rss_mb"], "<=", GOAL_PEAK_MB),
         ("45-photo delivery s", summary["story_45_seconds"], "<=", GOAL_STORY_SECONDS),
         ("SSIM ref gap", summary["ssim_ref_gap_max"], "<=", 0.005),
+        ("signing share", summary["signing_share"], "<=", GOAL_SIGNING_SHARE),
         ("bytes vs naive", abs(summary["bytes_ratio"] - 1), "<=", 0.05),
     ]
     verdicts = []
@@ -740,6 +750,33 @@ def main() -> None:
         verdicts.append(f"{label} {value} {sign} {goal}: {'met' if met else 'MISSED'}")
     print("goals: " + "; ".join(verdicts))
     print(json.dumps(summary))
+
+
+def signing_cost(photos: list[Photo]) -> dict:
+    """What signing each file of Loupe's full set (every format and the social card) costs against rendering the
+    set: the newsroom's manifest with Loupe's actions, an ES256 key, no parent ingredient (the delivery carries no
+    Content Credentials), as galleries.signing does it in the render job."""
+    chain, key, _ = provenance.make_test_chain(organization="Bench")
+    signing_key = provenance.SigningKey(chain=chain, private_key=key)
+    publication = provenance.Publication(publisher="Bench", generator="Loupe", credit="A. Photographer")
+    per_file, shares = [], []
+    for photo in photos:
+        started = time.perf_counter()
+        result = imaging.render_image(photo.data, max_pixels=MAX_PIXELS)
+        rendering = time.perf_counter() - started
+        started = time.perf_counter()
+        for file in result.files:
+            actions = provenance.publication_actions(
+                publication=publication, purpose=file.purpose, out_format=file.format, original_mime="image/jpeg"
+            )
+            definition = provenance.manifest_definition(
+                publication=publication, actions=actions, title="Bench photo", carried_parent=False
+            )
+            provenance.sign_image(file.data, mime=file.content_type, definition=definition, key=signing_key)
+        signing = time.perf_counter() - started
+        per_file.append(signing * 1000 / len(result.files))
+        shares.append(signing / rendering)
+    return {"per_file_ms": round(statistics.median(per_file), 2), "share": round(statistics.median(shares), 4)}
 
 
 if __name__ == "__main__":

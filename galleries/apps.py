@@ -26,6 +26,7 @@ class GalleriesConfig(AppConfig):
     def ready(self) -> None:
         from galleries import (
             history,  # noqa: F401  (registers models with django-reversion)
+            signing,  # noqa: F401  (registers the signing check)
             storage,  # noqa: F401  (registers the storage check)
         )
 

@@ -19,6 +19,8 @@ from galleries.tasks import stuck_photos
 
 CHART_DAYS = 30
 SCHEDULE_DAYS = 7
+# Licences ending this soon are listed on the desk, to renew, replace or remove in time.
+LICENCE_DAYS = 30
 WEEK_DAYS = 7
 TOP_GALLERIES = 5
 LIST_LENGTH = 20
@@ -64,6 +66,7 @@ class EditorDesk:
     photo_problems: list[Photo]
     failed_photos: int
     stuck_photos: int
+    licences_ending: list[Photo] = field(default_factory=list)
 
 
 @dataclass
@@ -238,6 +241,9 @@ def editor_desk(*, now: datetime.datetime) -> EditorDesk:
         photo_problems=list(problems.select_related("photographer").order_by("updated_at", "pk")[:PROBLEM_PHOTOS]),
         failed_photos=counts["failed"],
         stuck_photos=counts["stuck"],
+        licences_ending=list(
+            Photo.objects.licences_ending(days=LICENCE_DAYS, now=now).select_related("photographer")[:LIST_LENGTH]
+        ),
     )
 
 

@@ -78,8 +78,12 @@ class LatestGalleriesFeed(Feed):
 
     def items(self, obj=None):
         # Cover and first photo with their public renditions: a fixed number of queries for the whole feed.
-        first_items = Item.objects.select_related("photo__photographer").prefetch_related(
-            Prefetch("photo__renditions", Rendition.objects.public())
+        # A graphic photo is never a feed's thumbnail: readers of a feed see no warning first.
+        first_items = (
+            Item.objects.shown()
+            .not_graphic()
+            .select_related("photo__photographer")
+            .prefetch_related(Prefetch("photo__renditions", Rendition.objects.public()))
         )
         return (
             self.galleries(obj)
@@ -114,23 +118,25 @@ class LatestGalleriesFeed(Feed):
     def item_extra_kwargs(self, item: Gallery) -> dict:
         media = []
         items = item.items.all()
-        chosen = next((i for i in items if i.photo_id == item.cover_id), items[0] if items else None)
+        # The cover, else the first photo readers may still see (a photo taken down has no public renditions).
+        pictured = [(i, picture) for i in items if (picture := build_picture(i.photo))]
+        chosen = next((pair for pair in pictured if pair[0].photo_id == item.cover_id), None)
+        chosen = chosen or next(iter(pictured), None)
         if chosen is not None:
-            picture = build_picture(chosen.photo)
-            if picture:
-                # Each size is that of the file its URL names: readers lay the image out before fetching it.
-                media.append(
-                    {
-                        "url": absolute(picture.largest),
-                        "type": picture.type,
-                        "width": picture.largest_width,
-                        "height": picture.largest_height,
-                        "file_size": picture.largest_bytes,
-                        "thumbnail": {"url": absolute(picture.src), "width": picture.width, "height": picture.height},
-                        "credit": chosen.credit,
-                        "description": plain_text(chosen.caption) or chosen.effective_alt_text,
-                    }
-                )
+            shown, picture = chosen
+            # Each size is that of the file its URL names: readers lay the image out before fetching it.
+            media.append(
+                {
+                    "url": absolute(picture.largest),
+                    "type": picture.type,
+                    "width": picture.largest_width,
+                    "height": picture.largest_height,
+                    "file_size": picture.largest_bytes,
+                    "thumbnail": {"url": absolute(picture.src), "width": picture.width, "height": picture.height},
+                    "credit": shown.credit,
+                    "description": plain_text(shown.caption) or shown.effective_alt_text,
+                }
+            )
         return {"media": media}
 
 

@@ -83,6 +83,13 @@ class ImportedMetadata:
     taken_at: datetime | None = None
     place_name: str = ""
     keywords: list[str] = field(default_factory=list)
+    # Rights as the file states them: XMP's Web Statement of Rights and Usage Terms (IPTC-IIM's Special
+    # Instructions where XMP has none), a Creative Commons licence address, and whether rights are claimed.
+    web_statement: str = ""
+    usage_terms: str = ""
+    licence_url: str = ""
+    rights_marked: str = ""
+    digital_source_type: str = ""
 
     def as_dict(self) -> dict:
         """The non-empty values, JSON-ready, for Photo.imported_metadata."""
@@ -225,6 +232,8 @@ _NS = {
     "exif": "http://ns.adobe.com/exif/1.0/",
     "exifEX": "http://cipa.jp/exif/1.0/",
     "aux": "http://ns.adobe.com/exif/1.0/aux/",
+    "xmpRights": "http://ns.adobe.com/xap/1.0/rights/",
+    "cc": "http://creativecommons.org/ns#",
 }
 _XMP_FIELDS = {
     "headline": ["photoshop:Headline", "dc:title"],
@@ -239,6 +248,11 @@ _XMP_FIELDS = {
     "state": ["photoshop:State"],
     "country": ["photoshop:Country"],
     "keywords": ["dc:subject"],
+    "web_statement": ["xmpRights:WebStatement"],
+    "usage_terms": ["xmpRights:UsageTerms"],
+    "licence_url": ["cc:license"],
+    "rights_marked": ["xmpRights:Marked"],
+    "digital_source_type": ["Iptc4xmpExt:DigitalSourceType"],
 }
 _IPTC_FIELDS = {
     "headline": [(2, 105)],
@@ -251,6 +265,7 @@ _IPTC_FIELDS = {
     "state": [(2, 95)],
     "country": [(2, 101)],
     "keywords": [(2, 25)],
+    "usage_terms": [(2, 40)],
 }
 
 
@@ -301,8 +316,10 @@ def _xmp_values(root: ET.Element, name: str) -> list[str]:
             if items:
                 default = [li for li in items if li.get("{http://www.w3.org/XML/1998/namespace}lang") == "x-default"]
                 values.extend((li.text or "") for li in (default or items))
-            elif element.text:
+            elif element.text and element.text.strip():
                 values.append(element.text)
+            elif element.get(_qualified("rdf:resource")):
+                values.append(element.get(_qualified("rdf:resource")))
     return [value.strip() for value in values if value and value.strip()]
 
 
@@ -471,6 +488,11 @@ def read_metadata(image: Image.Image) -> ImportedMetadata:
         taken_at=_plausible_capture_time(taken_at) if isinstance(taken_at, datetime) else None,
         place_name=place[:300],
         keywords=list(dict.fromkeys(word for word in words if word)),
+        web_statement=text("web_statement")[:500],
+        usage_terms=text("usage_terms"),
+        licence_url=text("licence_url")[:500],
+        rights_marked=text("rights_marked")[:10],
+        digital_source_type=text("digital_source_type")[:200],
     )
 
 

@@ -9,6 +9,7 @@ leaves between the write and the commit, `manage.py sweep_originals` removes.
 
 import hashlib
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -21,9 +22,10 @@ from django.core.files.base import ContentFile
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
-from galleries import imaging
+from galleries import imaging, provenance
 from galleries.audit import record
-from galleries.models import Photo, Photographer, originals_storage
+from galleries.models import Photo, Photographer, originals_storage, web_url
+from galleries.signing import credentials_fields, read_upload
 from galleries.tasks import enqueue_render
 from galleries.text import imported_text
 
@@ -86,6 +88,7 @@ def ingest_photo(
 
     inspection = readable(inspection)
     metadata = inspection.metadata
+    credentials = _read_credentials(data, inspection)
     if photographer is None and metadata.creator and credit_from_metadata:
         photographer = Photographer.objects.filter(name__iexact=metadata.creator.strip()).first()
     photo = Photo(
@@ -100,6 +103,7 @@ def ingest_photo(
         imported_metadata=metadata.as_dict(),
         removed_metadata=inspection.removed,
         state=Photo.State.QUEUED,
+        **credentials_fields(credentials),
     )
     prefill_photo(photo=photo, metadata=metadata)
     written = _written_originals.get()
@@ -218,7 +222,7 @@ def readable(inspection: imaging.Inspection) -> imaging.Inspection:
     """
     metadata = inspection.metadata
     texts = {
-        name: imported_text(getattr(metadata, name), one_line=name not in ("caption", "alt_text"))
+        name: imported_text(getattr(metadata, name), one_line=name not in ("caption", "alt_text", "usage_terms"))
         for name in (f.name for f in fields(metadata))
         if isinstance(getattr(metadata, name), str)
     }
@@ -238,7 +242,76 @@ def prefill_photo(*, photo: Photo, metadata: imaging.ImportedMetadata) -> list[s
         if value and not getattr(photo, name):
             setattr(photo, name, value)
             filled.append(name)
+    if not photo.rights_category and not photo.rights_restrictions and not photo.rights_statement_url:
+        for name, value in usage_rights(metadata).items():
+            setattr(photo, name, value)
+            filled.append(name)
     return filled
+
+
+# creativecommons.org/licenses/by-nc-sa/4.0/ and publicdomain/zero/1.0/, however the address is written.
+_CC_LICENCE = re.compile(r"creativecommons\.org/licenses/([a-z-]+)/([0-9.]+)", re.IGNORECASE)
+_CC_ZERO = re.compile(r"creativecommons\.org/publicdomain/zero/([0-9.]+)", re.IGNORECASE)
+_PUBLIC_DOMAIN_MARK = re.compile(r"creativecommons\.org/publicdomain/mark/", re.IGNORECASE)
+
+
+def usage_rights(metadata: imaging.ImportedMetadata) -> dict:
+    """The usage-rights fields a file's metadata states: its licence, statement of rights and usage terms.
+
+    A Creative Commons address (the licence, or a Web Statement of Rights pointing at one) gives the category,
+    licence and version; a public domain mark or `xmpRights:Marked` False, the public domain. Usage terms become
+    the restrictions, and make the photo's cost conditional until an editor says otherwise.
+    """
+    rights: dict = {}
+    statement = web_url(metadata.web_statement)
+    if statement:
+        rights["rights_statement_url"] = statement
+    addresses = " ".join(filter(None, [metadata.licence_url, metadata.web_statement]))
+    if (licence := _CC_LICENCE.search(addresses)) and licence.group(1).lower() in Photo.CreativeCommons.values:
+        rights |= {
+            "rights_category": Photo.RightsCategory.CREATIVE_COMMONS,
+            "cc_licence": licence.group(1).lower(),
+            "cc_version": licence.group(2)[:8],
+        }
+    elif zero := _CC_ZERO.search(addresses):
+        rights |= {
+            "rights_category": Photo.RightsCategory.CREATIVE_COMMONS,
+            "cc_licence": Photo.CreativeCommons.CC0,
+            "cc_version": zero.group(1)[:8],
+        }
+    elif _PUBLIC_DOMAIN_MARK.search(addresses) or metadata.rights_marked.lower() == "false":
+        rights["rights_category"] = Photo.RightsCategory.PUBLIC_DOMAIN
+    if metadata.usage_terms:
+        rights["rights_restrictions"] = metadata.usage_terms
+        if rights.get("rights_category") not in (
+            Photo.RightsCategory.CREATIVE_COMMONS,
+            Photo.RightsCategory.PUBLIC_DOMAIN,
+        ):
+            rights["rights_cost"] = Photo.Cost.CONDITIONAL
+    return rights
+
+
+def _read_credentials(data: bytes, inspection: imaging.Inspection) -> provenance.Credentials:
+    try:
+        credentials = read_upload(
+            data=data, image_format=inspection.format, xmp_source_type=inspection.metadata.digital_source_type
+        )
+    except provenance.ManifestRejected as error:
+        raise UploadRejected(str(error)) from error
+    # Signers, tools and titles come from the file: cleaned here like every other imported text.
+    steps = [
+        replace(step, **{name: imported_text(getattr(step, name), one_line=True) for name in _STEP_TEXTS})
+        for step in credentials.steps
+    ]
+    return replace(
+        credentials,
+        problem=imported_text(credentials.problem, one_line=True),
+        steps=steps,
+        ingredients=[imported_text(title, one_line=True) for title in credentials.ingredients],
+    )
+
+
+_STEP_TEXTS = ("signer", "issuer", "generator", "device", "signed_at")
 
 
 def _enqueue_render(*, photo_id: int) -> None:

@@ -3,10 +3,11 @@
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils.timezone import now
 
 from galleries.audit import record
 from galleries.models import Gallery, Item, Photo
@@ -106,3 +107,64 @@ def galleries_using(photos: Sequence[Photo]) -> dict[int, list[Gallery]]:
         if item.gallery not in galleries:
             galleries.append(item.gallery)
     return using
+
+
+# A photo used in a gallery published this recently is flagged where editors pick photos: readers notice reruns.
+RECENT_USE_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Usage:
+    """One gallery a photo appears in, and the places of it readers meet the photo."""
+
+    gallery: Gallery
+    items: int
+    cover: bool
+
+    @property
+    def live(self) -> bool:
+        return self.gallery.status == Gallery.Status.PUBLISHED and self.gallery.published_at is not None
+
+    @property
+    def places(self) -> list[str]:
+        if not self.live:
+            return []
+        places = ["gallery page", "photo page", "feeds", "image sitemap"] if self.items else []
+        if self.cover:
+            places += ["cover in listings", "social card", "feed picture"]
+        return places
+
+
+def photo_usages(photo: Photo) -> list[Usage]:
+    """Every gallery showing the photo, as an item or as its cover, newest publication first; two queries."""
+    counts: dict[int, int] = {}
+    galleries: dict[int, Gallery] = {}
+    for item in Item.objects.filter(photo=photo).select_related("gallery"):
+        counts[item.gallery_id] = counts.get(item.gallery_id, 0) + 1
+        galleries[item.gallery_id] = item.gallery
+    covers = set()
+    for gallery in Gallery.objects.filter(cover=photo):
+        covers.add(gallery.pk)
+        galleries.setdefault(gallery.pk, gallery)
+    usages = [Usage(gallery=g, items=counts.get(pk, 0), cover=pk in covers) for pk, g in galleries.items()]
+    return sorted(
+        usages, key=lambda u: (u.gallery.published_at is None, -(u.gallery.published_at or now()).timestamp())
+    )
+
+
+def recently_used(photos: Sequence[Photo | int], *, days: int = RECENT_USE_DAYS) -> dict[int, list[Gallery]]:
+    """The galleries published in the last `days` days that show each of these photos, in one query."""
+    since = now() - timedelta(days=days)
+    ids = [photo if isinstance(photo, int) else photo.pk for photo in photos]
+    recent = Gallery.objects.filter(status=Gallery.Status.PUBLISHED, published_at__gte=since)
+    used: dict[int, list[Gallery]] = {}
+    rows = (
+        Item.objects.filter(photo__in=ids, gallery__in=recent)
+        .select_related("gallery")
+        .order_by("-gallery__published_at")
+    )
+    for item in rows:
+        galleries = used.setdefault(item.photo_id, [])
+        if item.gallery not in galleries:
+            galleries.append(item.gallery)
+    return used

@@ -1,5 +1,6 @@
 import re
 import secrets
+from datetime import timedelta
 from functools import partial
 from typing import Self
 
@@ -10,7 +11,7 @@ from django.core.files.storage import storages
 from django.core.signals import setting_changed
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models, transaction
-from django.db.models import F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, Subquery, When
 from django.db.models.functions import Coalesce
 from django.db.models.query import ModelIterable
 from django.db.models.signals import pre_delete
@@ -19,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import LazyObject, empty
 
+from galleries.provenance import AI_GENERATED
 from galleries.text import TypedText
 
 INSTAGRAM_HANDLE = re.compile(r"[A-Za-z0-9._]{1,30}")
@@ -155,16 +157,65 @@ class Tag(Label):
     objects = LabelQuerySet.as_manager()
 
 
+# The one condition that takes a photo off every public road: a lease that ended, a kill notice, a request from
+# someone pictured (galleries.takedowns). Every visibility rule below composes with it.
+NOT_TAKEN_DOWN = Q(taken_down_at__isnull=True)
+NOT_TAKEN_DOWN_RENDITION = Q(photo__taken_down_at__isnull=True)
+
+
 class PhotoQuerySet(models.QuerySet):
+    def available(self) -> Self:
+        """Photos not taken down: the only ones any public road may show."""
+        return self.filter(NOT_TAKEN_DOWN)
+
+    def taken_down(self) -> Self:
+        return self.exclude(NOT_TAKEN_DOWN)
+
     def in_published_galleries(self) -> Self:
-        return self.filter(pk__in=Item.objects.published().values("photo"))
+        return self.available().filter(pk__in=Item.objects.published().values("photo"))
+
+    def syndicatable(self, *, now=None) -> Self:
+        """Photos partners may republish: rights that allow it (staff, public domain, a Creative Commons licence
+        that allows commercial reuse, or an explicit yes), free of charge, unrestricted, within any lease and
+        past any embargo, and not taken down."""
+        now = now or timezone.now()
+        by_rights = (
+            Q(syndication_allowed=True)
+            | Q(rights_category__in=[Photo.RightsCategory.STAFF, Photo.RightsCategory.PUBLIC_DOMAIN])
+            | Q(rights_category=Photo.RightsCategory.CREATIVE_COMMONS, cc_licence__in=Photo.COMMERCIAL_LICENCES)
+        )
+        return (
+            self.available()
+            .filter(by_rights, rights_cost=Photo.Cost.FREE, rights_restrictions="", state=Photo.State.READY)
+            .filter(Q(allowed_until__isnull=True) | Q(allowed_until__gt=now))
+            .filter(Q(embargoed_until__isnull=True) | Q(embargoed_until__lte=now))
+        )
+
+    def lease_ended(self, *, now=None) -> Self:
+        """Photos still up whose licence ran out: what the periodic expiry takes down."""
+        return self.available().filter(allowed_until__lte=now or timezone.now())
+
+    def licences_ending(self, *, days: int = 30, now=None) -> Self:
+        """Photos still up whose licence ends within `days`, soonest first."""
+        now = now or timezone.now()
+        ending = self.available().filter(allowed_until__gt=now, allowed_until__lte=now + timedelta(days=days))
+        return ending.order_by("allowed_until", "pk")
+
+    def embargoed(self, *, now=None) -> Self:
+        """Photos an agency denies use of until a date still to come."""
+        return self.filter(embargoed_until__gt=now or timezone.now())
+
+    def not_graphic(self) -> Self:
+        """Photos fit to stand for a story where no warning comes first: social cards, feed thumbnails, the
+        image sitemap, gallery cards. A photo marked graphic in any gallery is graphic everywhere."""
+        return self.exclude(pk__in=_graphic_photos())
 
     def owed_public_files(self) -> Self:
         """Ready photos of galleries that are published or being published: the photos whose renditions
         belong in the public storage. The rule publication, withdrawal and the repair pass all follow."""
         published = Gallery.objects.filter(status=Gallery.Status.PUBLISHED)
         owed = Q(items__gallery__in=published) | Q(pk__in=published.values("cover"))
-        return self.filter(owed, state=Photo.State.READY).distinct()
+        return self.filter(owed, NOT_TAKEN_DOWN, state=Photo.State.READY).distinct()
 
 
 class Photo(TypedText):
@@ -173,6 +224,46 @@ class Photo(TypedText):
         PROCESSING = "processing", "Processing"
         READY = "ready", "Ready"
         FAILED = "failed", "Failed"
+
+    class RightsCategory(models.TextChoices):
+        STAFF = "staff", "Staff"
+        CONTRACT = "contract", "Contract / commissioned"
+        AGENCY = "agency", "Agency / wire"
+        HANDOUT = "handout", "Handout / PR"
+        POOL = "pool", "Pool"
+        SOCIAL_MEDIA = "social_media", "Social media"
+        CREATIVE_COMMONS = "creative_commons", "Creative Commons"
+        PUBLIC_DOMAIN = "public_domain", "Public domain"
+        OBITUARY = "obituary", "Obituary / family photo"
+
+    class CreativeCommons(models.TextChoices):
+        BY = "by", "CC BY"
+        BY_SA = "by-sa", "CC BY-SA"
+        BY_ND = "by-nd", "CC BY-ND"
+        BY_NC = "by-nc", "CC BY-NC"
+        BY_NC_SA = "by-nc-sa", "CC BY-NC-SA"
+        BY_NC_ND = "by-nc-nd", "CC BY-NC-ND"
+        CC0 = "cc0", "CC0"
+
+    class Cost(models.TextChoices):
+        FREE = "free", "Free"
+        PAY = "pay", "Pay"
+        CONDITIONAL = "conditional", "Conditional"
+
+    class TakedownCause(models.TextChoices):
+        LEASE_ENDED = "lease_ended", "Licence ended"
+        KILL_NOTICE = "kill_notice", "Kill notice"
+        PERSON_PICTURED = "person_pictured", "Request from a person pictured"
+        EDITOR = "editor", "Editor's decision"
+
+    class CredentialsState(models.TextChoices):
+        NONE = "none", "No Content Credentials"
+        VALID = "valid", "Valid"
+        UNTRUSTED = "untrusted", "Untrusted signer"
+        INVALID = "invalid", "Invalid"
+
+    # The IPTC digital source types that declare a picture made by a generator, wholly or in part.
+    AI_GENERATED_SOURCES = tuple(sorted(AI_GENERATED))
 
     original = models.FileField(storage=originals_storage, upload_to=original_path, max_length=255)
     sha256 = models.CharField(max_length=64, unique=True, editable=False)
@@ -207,6 +298,19 @@ class Photo(TypedText):
     )
     imported_metadata = models.JSONField(default=dict, blank=True, editable=False)
     removed_metadata = models.JSONField(default=list, blank=True, editable=False)
+    credentials = models.JSONField(
+        default=dict, blank=True, editable=False, help_text="What the file's Content Credentials said on upload."
+    )
+    credentials_state = models.CharField(
+        max_length=10, choices=CredentialsState, default=CredentialsState.NONE, editable=False, db_index=True
+    )
+    digital_source_type = models.CharField(
+        max_length=60,
+        blank=True,
+        editable=False,
+        db_index=True,
+        help_text="The IPTC digital source type the file declares (digitalCapture, trainedAlgorithmicMedia, …).",
+    )
 
     state = models.CharField(max_length=12, choices=State, default=State.QUEUED, db_index=True)
     state_reason = models.TextField(blank=True)
@@ -214,36 +318,122 @@ class Photo(TypedText):
     placeholder = models.TextField(blank=True, help_text="A tiny blurred data URI shown before the photo loads.")
     dominant_color = models.CharField(max_length=7, blank=True)
 
+    rights_category = models.CharField(
+        "usage rights", max_length=20, choices=RightsCategory, blank=True, help_text="Where the photo comes from."
+    )
+    cc_licence = models.CharField("Creative Commons licence", max_length=8, choices=CreativeCommons, blank=True)
+    cc_version = models.CharField("licence version", max_length=8, blank=True, help_text="For example 4.0.")
+    rights_cost = models.CharField("cost", max_length=12, choices=Cost, default=Cost.FREE)
+    rights_restrictions = models.TextField(
+        "restrictions", blank=True, help_text="What the licence forbids or requires, as the agency or owner says it."
+    )
+    rights_statement_url = models.URLField(
+        "web statement of rights", max_length=500, blank=True, help_text="Where the owner states the licence."
+    )
+    syndication_allowed = models.BooleanField(
+        default=False, help_text="Partners may republish it, whatever its category says."
+    )
+    allowed_until = models.DateTimeField(
+        "licence ends", null=True, blank=True, db_index=True, help_text="The photo is taken down everywhere then."
+    )
+    embargoed_until = models.DateTimeField(
+        "embargoed until", null=True, blank=True, help_text="No gallery showing it may be published before then."
+    )
+    taken_down_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    takedown_cause = models.CharField(max_length=16, choices=TakedownCause, blank=True, editable=False)
+    takedown_reason = models.TextField(blank=True, editable=False)
+    takedown_hides_items = models.BooleanField(
+        default=False, editable=False, help_text="Its items leave their galleries instead of saying it is gone."
+    )
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = PhotoQuerySet.as_manager()
 
-    BEHIND_THE_SCENES = ("imported_metadata", "removed_metadata", "redactions", "keywords", "state_reason")
+    # Creative Commons licences that let partners republish for a commercial site.
+    COMMERCIAL_LICENCES = ("by", "by-sa", "cc0")
+
+    BEHIND_THE_SCENES = ("imported_metadata", "removed_metadata", "keywords", "state_reason")
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        permissions = [("browse_library", "Can see the whole photo library, other people's unpublished work included")]
+        permissions = [
+            ("browse_library", "Can see the whole photo library, other people's unpublished work included"),
+            ("take_down_photo", "Can take a photo down everywhere (kill notice, licence, request) and restore it"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(focal_x__gte=0, focal_x__lte=1, focal_y__gte=0, focal_y__lte=1),
                 name="photo_focal_point_inside",
+            ),
+            models.CheckConstraint(
+                condition=Q(rights_category="creative_commons") | Q(cc_licence="", cc_version=""),
+                name="photo_cc_licence_only_for_creative_commons",
             ),
         ]
 
     def __str__(self) -> str:
         return self.headline or self.original_filename or f"Photo {self.pk}"
 
+    def clean(self) -> None:
+        super().clean()
+        if self.rights_category == Photo.RightsCategory.CREATIVE_COMMONS and not self.cc_licence:
+            raise ValidationError({"cc_licence": "Say which Creative Commons licence the photo is under."})
+        if self.rights_category != Photo.RightsCategory.CREATIVE_COMMONS and (self.cc_licence or self.cc_version):
+            raise ValidationError({"cc_licence": "A Creative Commons licence goes with the Creative Commons category."})
+        if self.allowed_until and self.embargoed_until and self.embargoed_until >= self.allowed_until:
+            raise ValidationError({"embargoed_until": "The embargo ends after the licence does: nothing is left."})
+
     @property
     def aspect_ratio(self) -> float:
         return self.width / self.height if self.height else 1.0
+
+    @property
+    def is_taken_down(self) -> bool:
+        return self.taken_down_at is not None
+
+    @property
+    def is_embargoed(self) -> bool:
+        return self.embargoed_until is not None and self.embargoed_until > timezone.now()
+
+    @property
+    def needs_rights_confirmation(self) -> bool:
+        """Whether publishing it costs money or binds the newsroom to conditions an editor must accept."""
+        return self.rights_cost in (Photo.Cost.PAY, Photo.Cost.CONDITIONAL)
+
+    @property
+    def rights_summary(self) -> str:
+        """The usage rights in one line, as the desk reads them beside the photo."""
+        if self.rights_category == Photo.RightsCategory.CREATIVE_COMMONS:
+            category = " ".join(filter(None, [self.get_cc_licence_display() or "Creative Commons", self.cc_version]))
+        else:
+            category = self.get_rights_category_display() or "Rights not stated"
+        parts = [category, self.get_rights_cost_display()]
+        if self.rights_restrictions:
+            parts.append("restricted")
+        return " · ".join(parts)
+
+    @property
+    def is_ai_generated(self) -> bool:
+        return self.digital_source_type in self.AI_GENERATED_SOURCES
 
 
 class RenditionQuerySet(models.QuerySet):
     def public(self) -> Self:
         """Files readers may fetch: copied to the public storage, which happens only while a published gallery
-        shows the photo (see galleries.publication)."""
-        return self.filter(is_public=True)
+        shows the photo (see galleries.publication), and never of a photo taken down."""
+        return self.filter(NOT_TAKEN_DOWN_RENDITION, is_public=True)
+
+    def available(self) -> Self:
+        """Renditions of photos not taken down, public or not: what a preview may show."""
+        return self.filter(NOT_TAKEN_DOWN_RENDITION)
+
+    def picture_rows(self) -> models.QuerySet:
+        """What pictures are built from, as light rows (photo_id, purpose, format, width, height, name,
+        size_bytes): a page of photos reads several hundred renditions, and rows cost a fraction of model
+        instances."""
+        return self.values_list("photo_id", "purpose", "format", "width", "height", "name", "size_bytes", named=True)
 
 
 class Rendition(models.Model):
@@ -352,16 +542,22 @@ class GalleryQuerySet(models.QuerySet):
     def for_listing(self) -> Self:
         """Galleries for cards: with their section, photographers and card photo (`card_photo`, `card_renditions`).
 
-        The card photo is the chosen cover, else the gallery's first photo: worked out here, once, for every
-        card, list and module. Its public renditions (with the photo's own fields) come in one query.
+        The card photo is the chosen cover, else the gallery's first photo, of those neither taken down nor
+        graphic: worked out here, once, for every card, list and module. Its public renditions (with the photo's
+        own fields) come in one query.
         """
-        first_photo = Item.objects.filter(gallery=OuterRef("pk")).order_by("position", "pk").values("photo_id")[:1]
+        # A photo taken down or graphic stands for nothing uncovered: the next one that may takes its place.
+        available = Photo.objects.available().not_graphic().values("pk")
+        first_photo = (
+            Item.objects.filter(gallery=OuterRef("pk"), photo__in=available)
+            .order_by("position", "pk")
+            .values("photo_id")[:1]
+        )
+        cover = Case(When(cover__in=available, then=F("cover_id")))
         listing = (
             self.select_related("section")
             .prefetch_related("photographers")
-            .annotate(
-                card_photo_id=Coalesce(F("cover_id"), Subquery(first_photo), output_field=models.BigIntegerField())
-            )
+            .annotate(card_photo_id=Coalesce(cover, Subquery(first_photo), output_field=models.BigIntegerField()))
         )
         listing._with_card_photos = True
         return listing
@@ -424,8 +620,24 @@ class Gallery(TypedText):
         help_text="Published, but its photos are still being made public; readers see it once they all are.",
     )
     withdrawn_reason = models.TextField(blank=True)
+    rights_confirmed_photos = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="The photos that cost money or carry conditions whose use an editor confirmed for this gallery.",
+    )
+    rights_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
+    rights_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
     review_note = models.TextField(blank=True, help_text="The editor's note when changes were requested.")
     comment_mode = models.CharField(max_length=12, choices=CommentMode, default=CommentMode.OPEN)
+    contains_graphic = models.BooleanField(
+        "contains graphic photos", default=False, help_text="Readers see a notice before the first photo."
+    )
+    graphic_notice = models.CharField(
+        max_length=300, blank=True, help_text="The notice, if not the standard one: what readers should expect."
+    )
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="galleries_created"
@@ -464,19 +676,39 @@ class Gallery(TypedText):
 
 
 class ItemQuerySet(models.QuerySet):
+    def shown(self) -> Self:
+        """Items a page may show: all but those whose photo was taken down with the choice to hide its items (the
+        others stay, saying the photo is no longer available, with their caption)."""
+        return self.filter(Q(photo__taken_down_at__isnull=True) | Q(photo__takedown_hides_items=False))
+
     def published(self) -> Self:
-        """Items readers may see: those of published galleries."""
-        return self.filter(gallery__in=Gallery.objects.published())
+        """Items readers may see: those shown of published galleries."""
+        return self.shown().filter(gallery__in=Gallery.objects.published())
+
+    def not_graphic(self) -> Self:
+        """Items whose photo may stand for a story uncovered (see PhotoQuerySet.not_graphic)."""
+        return self.exclude(photo__in=_graphic_photos())
 
     def for_page(self, *, renditions: models.QuerySet | None = None) -> Self:
-        """Items with their photo, its photographer and its renditions (public ones unless others are given)."""
-        renditions = Rendition.objects.public() if renditions is None else renditions
+        """Shown items with their photo, its photographer and its renditions (public ones unless others are
+        given; never those of a photo taken down)."""
+        renditions = Rendition.objects.public() if renditions is None else renditions.filter(NOT_TAKEN_DOWN_RENDITION)
+        return self.shown().with_photo().prefetch_related(Prefetch("photo__renditions", renditions))
+
+    def with_photo(self) -> Self:
+        """Items with their photo and its photographer, without what no page shows, and `graphic_photo`: whether
+        the photo is graphic anywhere (PhotoQuerySet.not_graphic's rule), so a page picks its social card without
+        another query."""
         return (
             self.select_related("photo__photographer")
             # What import and editing keep about a photo, which no page shows.
             .defer(*(f"photo__{name}" for name in Photo.BEHIND_THE_SCENES))
-            .prefetch_related(Prefetch("photo__renditions", renditions))
+            .annotate(graphic_photo=Exists(_graphic_photos().filter(photo=OuterRef("photo"))))
         )
+
+
+def _graphic_photos() -> models.QuerySet:
+    return Item.objects.filter(graphic=True).values("photo")
 
 
 class Item(TypedText):
@@ -487,7 +719,18 @@ class Item(TypedText):
     caption = models.TextField(blank=True, help_text="Paragraphs, links and emphasis are kept.")
     alt_text = models.TextField(blank=True, help_text="Leave empty to use the photo's alt text.")
     credit_override = models.CharField(max_length=300, blank=True)
+    ai_label = models.BooleanField(
+        "Labelled AI-generated",
+        default=False,
+        help_text="Readers see an “AI-generated” label beside this photo.",
+    )
     editor_note = models.TextField(blank=True, help_text="A note from the editor on this item.")
+    graphic = models.BooleanField(
+        default=False, help_text="Readers see a warning and a blurred cover, and choose to show the photo."
+    )
+    graphic_warning = models.CharField(
+        max_length=200, blank=True, help_text="What the photo shows, in a few words, for the warning on its cover."
+    )
     vote_count = models.PositiveIntegerField(
         default=0, editable=False, help_text="Readers' upvotes, kept in step with Vote rows when a vote is cast."
     )
@@ -510,6 +753,11 @@ class Item(TypedText):
     @property
     def effective_alt_text(self) -> str:
         return self.alt_text or self.photo.alt_text
+
+    @property
+    def is_unavailable(self) -> bool:
+        """Its photo was taken down: the page says so where the photo was, and keeps the caption."""
+        return self.photo.taken_down_at is not None
 
     @property
     def credit(self) -> str:
@@ -633,6 +881,74 @@ class PreviewLink(TypedText):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class PersonRequestQuerySet(models.QuerySet):
+    def open(self) -> Self:
+        return self.filter(status=PersonRequest.Status.OPEN)
+
+    def for_queue(self) -> Self:
+        return self.select_related("item__gallery", "photo", "decided_by")
+
+
+def new_request_reference() -> str:
+    """80 random bits, read aloud in four groups: a requester's only key to their request, so never guessable."""
+    letters = secrets.token_hex(10).upper()
+    return "-".join(letters[i : i + 5] for i in range(0, 20, 5))
+
+
+class PersonRequest(TypedText):
+    """A request from someone pictured in a published photo (or acting for them): the standards desk's queue.
+
+    Never shown on a public page; the requester's name and address only to staff who hold
+    `handle_person_request`, and never written into the audit log.
+    """
+
+    class Relation(models.TextChoices):
+        PICTURED = "pictured", "I am in this photo"
+        FOR_SOMEONE = "for_someone", "I am asking for someone in this photo (a parent, a guardian, a lawyer)"
+
+    class Ask(models.TextChoices):
+        BLUR = "blur", "Blur me"
+        REMOVE = "remove", "Remove the photo"
+        CAPTION = "caption", "Correct the caption"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        BLURRED = "blurred", "Blurred"
+        TAKEN_DOWN = "taken_down", "Taken down"
+        CAPTION_CORRECTED = "caption_corrected", "Caption corrected"
+        DECLINED = "declined", "Declined"
+
+    reference = models.CharField(max_length=24, unique=True, default=new_request_reference, editable=False)
+    item = models.ForeignKey(Item, null=True, blank=True, on_delete=models.SET_NULL, related_name="person_requests")
+    photo = models.ForeignKey(Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="person_requests")
+    page_title = models.CharField(max_length=300, blank=True, help_text="The photo's page as the requester saw it.")
+    caption_filed = models.TextField(blank=True, help_text="The item's caption when the request came in.")
+    name = models.CharField(max_length=200)
+    relation = models.CharField(max_length=12, choices=Relation, default=Relation.PICTURED)
+    ask = models.CharField(max_length=8, choices=Ask)
+    details = models.TextField(blank=True)
+    email = models.EmailField(max_length=254)
+    status = models.CharField(max_length=20, choices=Status, default=Status.OPEN, db_index=True)
+    decision_note = models.TextField(blank=True, help_text="What was done, or why not: the requester reads it.")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = PersonRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "request from a person pictured"
+        verbose_name_plural = "requests from the people pictured"
+        permissions = [("handle_person_request", "Can read and act on requests from the people pictured")]
+
+    def __str__(self) -> str:
+        # The audit log names requests by this: the reference and the ask, never who asked.
+        return f"Request {self.reference} ({self.get_ask_display().lower()})"
 
 
 class AuditEvent(TypedText):

@@ -1,10 +1,11 @@
 """The newsroom's recurring jobs, and the loop that repeats them.
 
-`manage.py periodic --every SECONDS` runs them all: scheduled galleries go live, publications and
-withdrawals left half done are finished, renders a killed worker left behind (or that failed while the
-storage was away) are queued again, and the day's view, vote and comment counts are folded into the
-stats that Trending reads. Every job is safe to run on several machines at once, and the loop outlives
-any outage of the database, cache or storage: a job that fails is logged and tried again next run.
+`manage.py periodic --every SECONDS` runs them all: photos whose licence ended are taken down everywhere,
+scheduled galleries go live, publications and withdrawals left half done are finished, renders a killed
+worker left behind (or that failed while the storage was away) are queued again, and the day's view, vote
+and comment counts are folded into the stats that Trending reads. Every job is safe to run on several
+machines at once, and the loop outlives any outage of the database, cache or storage: a job that fails is
+logged and tried again next run.
 """
 
 import contextlib
@@ -25,6 +26,13 @@ def publish_due_galleries() -> str:
 
     published = publish_due()
     return "".join(f"Published “{gallery.title}” ({gallery.slug}).\n" for gallery in published)
+
+
+def take_down_ended_licences() -> str:
+    from galleries.takedowns import take_down_ended_leases
+
+    photos = take_down_ended_leases()
+    return "".join(f"Took down photo {photo.pk} (“{photo}”): its licence ended.\n" for photo in photos)
 
 
 def requeue_stuck_renders() -> str:
@@ -61,6 +69,7 @@ def fold_stats() -> str:
 
 
 JOBS: list[Callable[[], str]] = [
+    take_down_ended_licences,
     publish_due_galleries,
     repair_publications,
     requeue_stuck_renders,

@@ -1,17 +1,22 @@
 """What gallery and photo pages show, worked out from prefetched rows as plain values; templates write the markup."""
 
 import re
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import quote
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db.models import CharField, DateTimeField, IntegerField, Value
+from django.urls import reverse
 
+from galleries import provenance
 from galleries.imaging import CONTENT_TYPES
 from galleries.markup import plain_text
 from galleries.models import CorrectionNote, FaqEntry, Gallery, GalleryLink, Item, Rendition
+from galleries.signing import Mode, signing_mode
 
 # How wide each picture is shown, for the browser to pick a file: these follow site.css's layout. The page is at
 # most 84rem wide, 80rem inside its gutters of 2rem (on phones a photo spans the screen); a photo story's photos
@@ -44,16 +49,17 @@ _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 # A one-pixel image of the photo's dominant colour, shown while the photo loads (an image, so no inline style).
 _COLOUR_SVG = "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 1 1'><rect width='1' height='1' fill='{}'/></svg>"
 
-# Where a page finds a rendition's file: the public storage, or the staff view of files not public yet.
+# Where a page finds a rendition's file: the public storage, or the staff view of files not public yet. It is
+# handed a Rendition or one of its picture_rows(): either has the name.
 RenditionUrl = Callable[[Rendition], str]
 
 
 def public_url(rendition: Rendition) -> str:
-    return rendition.url
+    return storages["default"].url(rendition.name)
 
 
 def preview_url(rendition: Rendition) -> str:
-    return getattr(rendition, "preview_url", "") or ""
+    return reverse("galleries:rendition-preview", kwargs={"name": rendition.name})
 
 
 def absolute(url: str) -> str:
@@ -98,7 +104,7 @@ class SocialImage:
     type: str = "image/jpeg"
 
 
-def _placeholder(photo) -> str:
+def placeholder_uri(photo) -> str:
     if photo.placeholder.startswith("data:image/"):
         return photo.placeholder
     if _COLOUR.fullmatch(photo.dominant_color or ""):
@@ -107,8 +113,8 @@ def _placeholder(photo) -> str:
 
 
 def build_picture(photo, *, url: RenditionUrl = public_url, renditions: Iterable | None = None) -> Picture | None:
-    """The responsive renditions of `photo` (prefetched, or handed in as `renditions`) as a <picture>'s values,
-    or None without any."""
+    """The responsive renditions of `photo` (prefetched, or handed in as `renditions`: its picture_rows() when
+    a page read them for all its photos at once) as a <picture>'s values, or None without any."""
     by_format: dict[str, list[tuple[int, int, str, int]]] = {}
     for rendition in photo.renditions.all() if renditions is None else renditions:
         if rendition.purpose == Rendition.Purpose.RESPONSIVE and (address := url(rendition)):
@@ -136,7 +142,7 @@ def build_picture(photo, *, url: RenditionUrl = public_url, renditions: Iterable
         height=height,
         largest=largest,
         type=CONTENT_TYPES[fallback_format],
-        placeholder=_placeholder(photo),
+        placeholder=placeholder_uri(photo),
         largest_width=largest_width,
         largest_height=largest_height,
         largest_bytes=largest_bytes,
@@ -201,12 +207,25 @@ def caption_title(caption: str) -> str:
 class PageItem:
     """One photo of a gallery as its pages show it; `base` is where the gallery's page is."""
 
-    def __init__(self, item: Item, *, gallery: Gallery, base: str, url: RenditionUrl, gallery_url: str = ""):
+    def __init__(
+        self,
+        item: Item,
+        *,
+        gallery: Gallery,
+        base: str,
+        url: RenditionUrl,
+        gallery_url: str = "",
+        renditions: list | None = None,
+        shown: bool = False,
+    ):
         self.item = item
         self.gallery = gallery
         self.base = base
         self.rendition_url = url
         self.gallery_url = gallery_url or gallery.get_absolute_url()
+        self.renditions = renditions
+        # A graphic photo is covered until the reader chooses to see it (`shown`, from the photo page's ?show=1).
+        self.shown = shown
 
     @property
     def number(self) -> int:
@@ -226,11 +245,36 @@ class PageItem:
 
     @cached_property
     def picture(self) -> Picture | None:
-        return build_picture(self.item.photo, url=self.rendition_url)
+        return build_picture(self.item.photo, url=self.rendition_url, renditions=self.renditions)
+
+    @property
+    def covered(self) -> bool:
+        """Behind a warning: the page names none of its files until the reader asks for the photo. A photo taken
+        down is not covered: it is gone, placeholder and all."""
+        return self.item.graphic and not self.shown and not self.unavailable
+
+    @property
+    def show_url(self) -> str:
+        return f"{self.url}?show=1#{self.anchor}"
+
+    @property
+    def placeholder(self) -> str:
+        return placeholder_uri(self.item.photo)
+
+    @property
+    def stands_for_story(self) -> bool:
+        """Whether this photo may be a social card or the image of the story: never a graphic one."""
+        return not getattr(self.item, "graphic_photo", self.item.graphic)
+
+    @property
+    def unavailable(self) -> bool:
+        """The photo was taken down: the page says so in its place and keeps the caption."""
+        return self.item.is_unavailable
 
     @property
     def alt(self) -> str:
-        return self.item.effective_alt_text
+        # The words describe a photo that is gone, perhaps the very person who asked for it to go.
+        return "" if self.unavailable else self.item.effective_alt_text
 
     @cached_property
     def sizes(self) -> str:
@@ -274,10 +318,58 @@ class PageItem:
         """What the photo's own page is called: its title, else its number."""
         return self.title or f"Photo {self.number}"
 
+    @cached_property
+    def credentials(self) -> "Disclosure | None":
+        return credentials_disclosure(self.item, self.gallery)
+
     @property
     def share_mailto(self) -> str:
         subject = quote(self.title or self.gallery.title, safe="")
         return f"mailto:?subject={subject}&body={quote(self.canonical, safe='')}"
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """The "Content Credentials" a photo page discloses: who took it, who published it, what was changed, when."""
+
+    taken_by: str
+    captured_with: str
+    capture_signed_by: str
+    source: str
+    published_by: str
+    changes: list[str]
+    published_at: object
+    taken_at: object
+    signed: bool
+
+
+def credentials_disclosure(item: Item, gallery: Gallery) -> Disclosure | None:
+    """What a reader is told about where the photo of `item` comes from; None when public files are unsigned."""
+    if signing_mode() == Mode.OFF:
+        return None
+    photo = item.photo
+    credentials = provenance.Credentials.from_dict(photo.credentials)
+    captured_with = capture_signed_by = ""
+    if credentials.state == provenance.State.VALID and credentials.steps:
+        first = credentials.steps[-1]
+        if "c2pa.created" in first.actions:
+            captured_with, capture_signed_by = first.device, first.issuer or first.signer
+    changes = []
+    if photo.redactions:
+        count = len(photo.redactions)
+        changes.append(f"{count} area{'s' if count != 1 else ''} blurred to protect people shown")
+    changes += ["resized and re-encoded for the web", "camera and location data removed"]
+    return Disclosure(
+        taken_by=item.credit,
+        captured_with=captured_with,
+        capture_signed_by=capture_signed_by,
+        source=provenance.SOURCE_TYPES.get(photo.digital_source_type, ""),
+        published_by=settings.LOUPE_C2PA_PUBLISHER,
+        changes=changes,
+        published_at=gallery.published_at,
+        taken_at=photo.taken_at,
+        signed=True,
+    )
 
 
 @dataclass(frozen=True)
@@ -348,11 +440,23 @@ class GalleryPage:
 
     @cached_property
     def items(self) -> list[PageItem]:
-        items = Item.objects.filter(gallery=self.gallery).for_page(renditions=self.renditions)
+        """The gallery's items with their photos, in one query, and their renditions as rows, in another."""
+        items = Item.objects.filter(gallery=self.gallery).shown()
+        renditions = Rendition.objects.public() if self.renditions is None else self.renditions.available()
+        rows = defaultdict(list)
+        for row in renditions.filter(photo__in=items.values("photo_id")).picture_rows():
+            rows[row.photo_id].append(row)
         gallery_url = self.gallery.get_absolute_url()
         return [
-            PageItem(item, gallery=self.gallery, base=self.base, url=self.rendition_url, gallery_url=gallery_url)
-            for item in items
+            PageItem(
+                item,
+                gallery=self.gallery,
+                base=self.base,
+                url=self.rendition_url,
+                gallery_url=gallery_url,
+                renditions=rows[item.photo_id],
+            )
+            for item in items.with_photo()
         ]
 
     @cached_property
@@ -380,8 +484,15 @@ class GalleryPage:
 
     @cached_property
     def social(self) -> SocialImage | None:
-        cover = cover_photo(self.gallery, (entry.item.photo for entry in self.items))
-        return social_image(cover, url=self.rendition_url)
+        candidates = [entry for entry in self.items if entry.stands_for_story]
+        photos = [entry.item.photo for entry in candidates]
+        rows = {entry.item.photo_id: entry.renditions for entry in candidates}
+        cover = cover_photo(self.gallery, photos) if self.gallery.cover_id in rows else None
+        # A cover taken down or graphic has no card: the first photo that still may have one stands in.
+        for photo in [cover, *(photo for photo in photos if photo is not cover)]:
+            if photo is not None and (card := social_image(photo, url=self.rendition_url, renditions=rows[photo.pk])):
+                return card
+        return None
 
     @cached_property
     def json_ld(self) -> dict:
@@ -461,7 +572,7 @@ def _image_object(entry: PageItem) -> dict:
         "description": entry.alt,
         "creditText": entry.credit,
     }
-    if entry.picture:
+    if entry.picture and entry.stands_for_story:
         # The size of the file contentUrl names, not of the smaller one the page's <img> falls back to.
         image |= {
             "contentUrl": absolute(entry.picture.largest),
@@ -477,4 +588,6 @@ def _image_object(entry: PageItem) -> dict:
         image["dateCreated"] = item.photo.taken_at.isoformat()
     if item.photo.place_name:
         image["contentLocation"] = {"@type": "Place", "name": item.photo.place_name}
+    if item.photo.digital_source_type:
+        image["digitalSourceType"] = provenance.IPTC_SOURCE_TYPE + item.photo.digital_source_type
     return image

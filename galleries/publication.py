@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.db import transaction
+from django.db.models import Q
 
 from galleries.imaging import CONTENT_TYPES
 from galleries.models import Gallery, Item, Photo, Rendition
@@ -27,7 +28,9 @@ def expose_photos(*, photos: Iterable[Photo]) -> None:
     """
     ids = _ids(photos)
     pending: dict[int, list[Rendition]] = {}
-    for rendition in Rendition.objects.filter(photo__in=ids, photo__state=Photo.State.READY, is_public=False):
+    # Never the files of a photo taken down (galleries.takedowns), whatever gallery is being published.
+    available = Rendition.objects.available().filter(photo__in=ids, photo__state=Photo.State.READY, is_public=False)
+    for rendition in available:
         pending.setdefault(rendition.photo_id, []).append(rendition)
     failures = []
     for renditions, failure in _copy_each(list(pending.values())):
@@ -38,7 +41,7 @@ def expose_photos(*, photos: Iterable[Photo]) -> None:
     # A new blur area or focal point saved while the files were being copied queues the photo again and
     # takes its files down after that commit; one that committed before the copy ended would find them not
     # yet up. Whatever this call put up for a photo that is no longer ready comes down again here.
-    requeued = Photo.objects.filter(pk__in=ids).exclude(state=Photo.State.READY)
+    requeued = Photo.objects.filter(pk__in=ids).exclude(Q(state=Photo.State.READY, taken_down_at__isnull=True))
     _remove_public_copies(list(requeued.values_list("pk", flat=True)))
     if failures:
         raise failures[0]
@@ -118,7 +121,7 @@ def _remove_public_copies(ids: list[int]) -> None:
 
 
 def _purge_pages_showing(ids: list[int]) -> None:
-    showing = Gallery.objects.published().filter(items__photo__in=ids)
+    showing = Gallery.objects.published().filter(Q(items__photo__in=ids) | Q(cover__in=ids))
     ids = showing.order_by().values_list("pk", flat=True).distinct()
     purge_pages(changed=[gallery_fragment(gallery_id) for gallery_id in ids])
 
@@ -160,7 +163,7 @@ def settle_gallery_files(*, gallery_id: int) -> None:
 
 def publication_progress(gallery: Gallery) -> tuple[int, int]:
     """(photos public, photos in the gallery), for the editor watching a gallery being published."""
-    photos = Photo.objects.filter(pk__in=gallery_photo_ids(gallery.pk))
+    photos = Photo.objects.filter(pk__in=gallery_photo_ids(gallery.pk)).available()
     public = photos.filter(renditions__is_public=True).exclude(renditions__is_public=False).distinct()
     return public.count(), photos.count()
 

@@ -53,6 +53,8 @@ ROLES: dict[str, dict[str, list]] = {
             ("galleries", "tag", _CRUD),
             ("galleries", "photographer", _CRUD),
             ("galleries", "auditevent", ("view",)),
+            # Partners' keys to the read API: made and revoked, never deleted.
+            ("api", "apikey", ("add", "change", "view")),
             ("reversion", "revision", ("view",)),
             ("reversion", "version", ("view",)),
         ],
@@ -60,7 +62,10 @@ ROLES: dict[str, dict[str, list]] = {
             ("galleries", "submit_gallery"),
             ("galleries", "approve_gallery"),
             ("galleries", "publish_gallery"),
+            ("galleries", "take_down_photo"),
             BROWSE_LIBRARY,
+            # The standards queue, with the names and addresses of the people who wrote in.
+            ("galleries", "handle_person_request"),
         ],
     },
     MODERATORS: {

@@ -33,7 +33,8 @@ def _full_text(published: QuerySet[Gallery], query: str) -> QuerySet[Gallery]:
     from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 
     item_text = (
-        Item.objects.filter(gallery=OuterRef("pk"))
+        Item.objects.shown()
+        .filter(gallery=OuterRef("pk"))
         .order_by()
         .values("gallery")
         .annotate(
@@ -62,7 +63,9 @@ def _full_text(published: QuerySet[Gallery], query: str) -> QuerySet[Gallery]:
 def _contains(published: QuerySet[Gallery], query: str) -> QuerySet[Gallery]:
     condition = Q()
     for word in query.split()[:10]:
-        in_items = Item.objects.filter(Q(headline__icontains=word) | Q(caption__icontains=word), gallery=OuterRef("pk"))
+        in_items = Item.objects.shown().filter(
+            Q(headline__icontains=word) | Q(caption__icontains=word), gallery=OuterRef("pk")
+        )
         condition &= (
             Q(title__icontains=word) | Q(dek__icontains=word) | Q(introduction__icontains=word) | Exists(in_items)
         )

@@ -38,7 +38,10 @@ class GallerySitemap(_CanonicalSitemap):
         # Images for this page of galleries in two queries, however many photos they hold.
         galleries = {url["item"].pk: url for url in urls}
         items = (
-            Item.objects.filter(gallery_id__in=galleries)
+            # Image search shows a photo without its warning: graphic ones stay out.
+            Item.objects.shown()
+            .not_graphic()
+            .filter(gallery_id__in=galleries)
             .select_related("photo")
             .prefetch_related(Prefetch("photo__renditions", Rendition.objects.public()))
         )

@@ -29,6 +29,7 @@ from galleries import imaging, notifications
 from galleries.audit import record
 from galleries.models import Photo, Rendition, TaskWorker
 from galleries.publication import expose_photos, settle_gallery_files, show_new_renditions, take_down_photos
+from galleries.signing import sign_rendered_files
 
 logger = logging.getLogger(__name__)
 
@@ -162,7 +163,8 @@ def render_photo(*, photo_id: int, outage_since: str = "", outage_tries: int = 0
             credit=photo.credit_line or (photo.photographer.name if photo.photographer else ""),
             copyright=photo.copyright,
         )
-        written = [(file, _write_rendition(photo, file)) for file in result.files]
+        signed = sign_rendered_files(photo=photo, original=original, files=result.files)
+        written = [(file, _write_rendition(photo, file, identity=identity)) for file, identity in signed]
     except StorageUnavailable as error:
         return _wait_for_storage(photo_id, error=error, since=outage_since, tries=outage_tries)
     except imaging.ImageRejected as error:
@@ -381,17 +383,18 @@ def _valid_redactions(redactions) -> list[tuple[float, float, float, float]]:
     return valid
 
 
-def rendition_name(photo: Photo, file: imaging.RenderedFile) -> str:
+def rendition_name(photo: Photo, file: imaging.RenderedFile, *, identity: bytes = b"") -> str:
     # Named by the bytes, so a name is never reused for other content and can
     # be cached forever; the photo's hash is mixed in so two photos whose
     # renditions happen to match never share (and later delete) one file.
-    digest = hashlib.sha256(photo.sha256.encode() + file.data).hexdigest()[:40]
+    # A signed file is named by what it shows and says (`identity`), not by its signature.
+    digest = hashlib.sha256(photo.sha256.encode() + (identity or file.data)).hexdigest()[:40]
     return f"{digest[:2]}/{digest}.{file.extension}"
 
 
-def _write_rendition(photo: Photo, file: imaging.RenderedFile) -> str:
+def _write_rendition(photo: Photo, file: imaging.RenderedFile, *, identity: bytes = b"") -> str:
     storage = storages["renditions"]
-    name = rendition_name(photo, file)
+    name = rendition_name(photo, file, identity=identity)
     try:
         if not storage.exists(name):
             content = ContentFile(file.data)

@@ -2,7 +2,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
 from django.views.generic import TemplateView
 
-from galleries import feeds, views
+from galleries import feeds, personrequests, views
 from galleries.headers import public_page
 from galleries.previews import files as preview_files
 from galleries.previews import views as preview_pages
@@ -16,6 +16,11 @@ urlpatterns = [
     path("galleries/<slug:slug>/", views.gallery_detail, name="detail"),
     path("galleries/<slug:slug>/photos/<int:pk>/", views.photo_detail, name="photo"),
     path("galleries/<slug:slug>/photos/<int:pk>/vote/", views.vote, name="vote"),
+    path(
+        "galleries/<slug:slug>/photos/<int:pk>/are-you-in-this-photo/",
+        personrequests.ask_about_photo,
+        name="person-request",
+    ),
     path("seen/<int:pk>/", views.seen, name="seen"),
     path("photographers/<slug:slug>/", views.photographer_detail, name="photographer"),
     path("photographers/<slug:slug>/rss/", public_page(feeds.PhotographerFeed()), name="photographer-rss"),

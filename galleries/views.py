@@ -133,8 +133,19 @@ def photo_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     gallery = Gallery.objects.published().select_related("section").filter(slug=slug).first()
     if gallery is None:
         return _gone_or_404(request, slug)
-    item = get_object_or_404(Item.objects.filter(gallery=gallery).for_page(), pk=pk)
+    item = Item.objects.filter(gallery=gallery).for_page().filter(pk=pk).first()
+    if item is None:
+        return _item_gone_or_404(request, gallery, pk)
     return render_item_page(request, gallery, item)
+
+
+def _item_gone_or_404(request: HttpRequest, gallery: Gallery, pk: int) -> HttpResponse:
+    # An item the editors hid with its photo taken down answers 410 Gone; only a miss pays for the lookup.
+    if not Item.objects.filter(gallery=gallery, pk=pk).exists():
+        raise Http404("No such photo in this gallery.")
+    gone = render(request, "galleries/item_unavailable.html", {"gallery": gallery}, status=410)
+    gone["X-Robots-Tag"] = "noindex"
+    return mark_private(gone)
 
 
 def _page_url(gallery: Gallery, *, preview: bool, page_url: str | None) -> str:
@@ -155,11 +166,13 @@ def render_item_page(
     """One photo of a gallery on its own page: its permalink, previous and next, and its comments."""
     files = _files(preview=preview, url=rendition_url)
     if preview or "renditions" not in getattr(item.photo, "_prefetched_objects_cache", {}):
-        item = Item.objects.for_page(renditions=files.get("renditions")).get(pk=item.pk)
-    siblings = list(gallery.items.values_list("pk", flat=True))
+        item = get_object_or_404(Item.objects.for_page(renditions=files.get("renditions")), pk=item.pk)
+    siblings = list(Item.objects.filter(gallery=gallery).shown().values_list("pk", flat=True))
     index = siblings.index(item.pk)
     page_url = _page_url(gallery, preview=preview, page_url=page_url)
-    entry = PageItem(item, gallery=gallery, base=page_url, url=files["url"])
+    # A graphic photo is shown only when the reader chose to see it (the cover's "Show photo" link).
+    shown = request.GET.get("show") == "1"
+    entry = PageItem(item, gallery=gallery, base=page_url, url=files["url"], shown=shown)
     context = {
         "gallery": gallery,
         "entry": entry,
@@ -172,10 +185,12 @@ def render_item_page(
         "total": len(siblings),
         "preview": preview,
         "canonical": entry.canonical,
-        "social": social_image(item.photo, url=files["url"]),
+        "social": social_image(item.photo, url=files["url"]) if entry.stands_for_story else None,
         "json_ld": photo_json_ld(entry),
     }
     response = render(request, "galleries/item_detail.html", context)
+    if item.is_unavailable:
+        response["X-Robots-Tag"] = "noindex"
     return _finish(request, response, gallery, preview=preview)
 
 

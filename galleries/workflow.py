@@ -53,6 +53,10 @@ class TransitionError(Exception):
         self.problems = problems or []
 
 
+class ConfirmationNeeded(TransitionError):
+    """The step may happen once the person confirms what `problems` lists (photos that cost money, say)."""
+
+
 # Roles ---------------------------------------------------------------------------------------------------
 
 
@@ -151,6 +155,98 @@ def _two_people_problems(gallery: Gallery, by) -> list[str]:
     return []
 
 
+def _gallery_photos(gallery: Gallery) -> list[tuple[str, Photo]]:
+    """Each photo the gallery shows, named as the desk names it ("Item 3", "The cover"), in page order."""
+    named = [
+        (f"Item {item.number}", item.photo) for item in gallery.items.select_related("photo").order_by("position", "id")
+    ]
+    if gallery.cover_id and gallery.cover_id not in {photo.pk for _, photo in named}:
+        cover = Photo.objects.filter(pk=gallery.cover_id).first()
+        if cover is not None:
+            named.append(("The cover", cover))
+    return named
+
+
+def rights_to_confirm(gallery: Gallery) -> list[tuple[str, Photo]]:
+    """The photos that cost money or carry conditions whose use no editor has confirmed for this gallery yet."""
+    confirmed = set(gallery.rights_confirmed_photos or [])
+    return [
+        (name, photo)
+        for name, photo in _gallery_photos(gallery)
+        if photo.needs_rights_confirmation and photo.pk not in confirmed
+    ]
+
+
+def usage_rights_problems(gallery: Gallery, *, at: datetime | None = None, embargoes: bool = True) -> list[str]:
+    """What the photos' rights forbid about publishing the gallery at `at` (now by default)."""
+    at = at or timezone.now()
+    problems = []
+    for name, photo in _gallery_photos(gallery):
+        if photo.taken_down_at is not None:
+            problems.append(
+                f"{name}'s photo was taken down ({photo.get_takedown_cause_display().lower()}): replace or remove it."
+            )
+        elif embargoes and photo.embargoed_until and photo.embargoed_until > at:
+            until = timezone.localtime(photo.embargoed_until)
+            problems.append(f"{name}'s photo is embargoed until {until:%Y-%m-%d %H:%M}.")
+        elif photo.allowed_until and photo.allowed_until <= at:
+            problems.append(f"{name}'s photo may not be used after its licence ended.")
+    return problems
+
+
+def _rights(gallery: Gallery, by) -> list[str]:
+    return usage_rights_problems(gallery)
+
+
+def _rights_but_embargoes(gallery: Gallery, by) -> list[str]:
+    # An approval may schedule the gallery for after an embargo: approve_gallery checks it against that time.
+    return usage_rights_problems(gallery, embargoes=False)
+
+
+def _confirmations(gallery: Gallery) -> list[str]:
+    return [
+        f"{name}: {photo.rights_summary}{f' ({photo.rights_restrictions})' if photo.rights_restrictions else ''}"
+        for name, photo in rights_to_confirm(gallery)
+    ]
+
+
+def _confirm_rights(locked: Gallery, *, by) -> None:
+    """Record that `by` accepts the cost and conditions of the gallery's photos that have them."""
+    unconfirmed = rights_to_confirm(locked)
+    if not unconfirmed:
+        return
+    confirmed = sorted(set(locked.rights_confirmed_photos or []) | {photo.pk for _, photo in unconfirmed})
+    now = timezone.now()
+    Gallery.objects.filter(pk=locked.pk).update(
+        rights_confirmed_photos=confirmed, rights_confirmed_by=by, rights_confirmed_at=now
+    )
+    locked.rights_confirmed_photos, locked.rights_confirmed_by, locked.rights_confirmed_at = confirmed, by, now
+    record(
+        locked,
+        "gallery.rights_confirmed",
+        by=by,
+        from_state=locked.status,
+        to_state=locked.status,
+        data={
+            "photos": [
+                {"photo": photo.pk, "item": name, "cost": photo.rights_cost, "restrictions": photo.rights_restrictions}
+                for name, photo in unconfirmed
+            ]
+        },
+    )
+
+
+def _ai_label_problems(gallery: Gallery, by) -> list[str]:
+    """Readers are told when a photo is declared AI-generated: its item must carry the public label."""
+    if not settings.LOUPE_AI_LABEL_REQUIRED:
+        return []
+    unlabelled = gallery.items.filter(photo__digital_source_type__in=Photo.AI_GENERATED_SOURCES, ai_label=False)
+    return [
+        f"Item {item.number}'s photo is declared AI-generated: tick “Labelled AI-generated” so readers are told."
+        for item in unlabelled.order_by("position", "id").only("position")
+    ]
+
+
 # The table -------------------------------------------------------------------------------------------------
 
 
@@ -182,6 +278,8 @@ class Transition:
     allowed: Callable[..., bool]
     permission: str
     checks: tuple[Callable[..., list[str]], ...] = ()
+    # What the person must confirm before the step, one line each (galleries.admin.transitions asks).
+    confirms: Callable[[Gallery], list[str]] | None = None
 
 
 def _ready(gallery: Gallery, by) -> list[str]:
@@ -223,7 +321,8 @@ TRANSITIONS: dict[str, Transition] = {
             Status.APPROVED,
             _editor,
             "galleries.approve_gallery",
-            (_ready, _two_people_problems),
+            (_ready, _two_people_problems, _rights_but_embargoes, _ai_label_problems),
+            _confirmations,
         ),
         Transition(
             "publish",
@@ -232,7 +331,8 @@ TRANSITIONS: dict[str, Transition] = {
             Status.PUBLISHED,
             _editor_or_schedule,
             "galleries.publish_gallery",
-            (_ready,),
+            (_ready, _rights, _ai_label_problems),
+            _confirmations,
         ),
         Transition(
             "withdraw",
@@ -273,6 +373,11 @@ def check_transition(gallery: Gallery, name: str, *, by, now: datetime | None = 
     problems = [problem for check in transition.checks for problem in check(gallery, by)]
     if problems:
         raise TransitionError(" ".join(problems), problems=problems)
+    to_confirm = transition.confirms(gallery) if transition.confirms else []
+    if to_confirm:
+        raise ConfirmationNeeded(
+            "Confirm the usage rights of the photos that cost money or carry conditions first.", problems=to_confirm
+        )
     return transition
 
 
@@ -282,6 +387,7 @@ class AvailableTransition:
     label: str
     target: str
     problems: list[str]
+    to_confirm: list[str] = ()
 
 
 def available_transitions(*, gallery: Gallery, user) -> list[AvailableTransition]:
@@ -291,7 +397,8 @@ def available_transitions(*, gallery: Gallery, user) -> list[AvailableTransition
         if _refusal(transition, gallery, user) is not None:
             continue
         problems = [problem for check in transition.checks for problem in check(gallery, user)]
-        result.append(AvailableTransition(transition.name, transition.label, transition.target, problems))
+        to_confirm = transition.confirms(gallery) if transition.confirms and not problems else []
+        result.append(AvailableTransition(transition.name, transition.label, transition.target, problems, to_confirm))
     return result
 
 
@@ -390,8 +497,14 @@ def request_changes(*, gallery: Gallery, by, note: str, item_notes: dict[int, st
 
 
 @transaction.atomic
-def approve_gallery(*, gallery: Gallery, by, publish_at: datetime | None = None) -> Gallery:
-    """Approve; with a future `publish_at` the gallery is scheduled, otherwise it is published at once."""
+def approve_gallery(
+    *, gallery: Gallery, by, publish_at: datetime | None = None, confirm_rights: bool = False
+) -> Gallery:
+    """Approve; with a future `publish_at` the gallery is scheduled, otherwise it is published at once.
+
+    `confirm_rights` says `by` accepts the cost and conditions of the photos that have them (recorded, audited);
+    without it such photos keep the gallery from approval.
+    """
     if publish_at is not None:
         try:
             too_late = publish_at > timezone.now() + SCHEDULE_HORIZON
@@ -400,9 +513,13 @@ def approve_gallery(*, gallery: Gallery, by, publish_at: datetime | None = None)
         if too_late:
             raise TransitionError(f"Schedule publication within the next {SCHEDULE_HORIZON.days // 365} years.")
     locked = _lock(gallery)
+    if confirm_rights and _refusal(TRANSITIONS["approve"], locked, by) is None:
+        _confirm_rights(locked, by=by)
     transition = check_transition(locked, "approve", by=by)
     now = timezone.now()
     scheduled = publish_at is not None and publish_at > now
+    if scheduled and (embargoed := usage_rights_problems(locked, at=publish_at)):
+        raise TransitionError(" ".join(embargoed), problems=embargoed)
     _move(
         gallery,
         locked,
@@ -427,9 +544,12 @@ def _publish(gallery: Gallery, locked: Gallery, *, by, now: datetime | None = No
 
 
 @transaction.atomic
-def publish_gallery(*, gallery: Gallery, by=None) -> Gallery:
+def publish_gallery(*, gallery: Gallery, by=None, confirm_rights: bool = False) -> Gallery:
     """Publish an approved gallery: an editor at once, or (by=None) the scheduler once publish_at has come."""
-    return _publish(gallery, _lock(gallery), by=by)
+    locked = _lock(gallery)
+    if confirm_rights and by is not None and _refusal(TRANSITIONS["publish"], locked, by) is None:
+        _confirm_rights(locked, by=by)
+    return _publish(gallery, locked, by=by)
 
 
 @transaction.atomic

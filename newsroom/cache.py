@@ -1,4 +1,4 @@
-"""Django's Redis cache, made to step aside while Redis is down or hung.
+"""Django's Redis cache, made to step aside while Redis is down or hung; Django's file cache, culled less often.
 
 A request must never wait on a sick cache: every call has short socket timeouts, and after one fails the
 cache is not tried again for `retry_after` seconds (a circuit breaker), so a hung Redis costs at most one
@@ -9,10 +9,14 @@ are made again once Redis answers, so no purge is lost to an outage.
 """
 
 import contextlib
+import itertools
 import logging
+import pickle
 import threading
 import time
+import zlib
 
+from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
@@ -110,3 +114,29 @@ class ResilientRedisCache(RedisCache):
     has_key = _guarded("has_key", missing=False)
     incr = _guarded("incr", missing=ValueError)
     clear = _guarded("clear", missing=None)
+
+
+class FileCache(FileBasedCache):
+    """Django's file cache, shared by the processes of the embedded default, made cheaper to write.
+
+    Django's counts the files in its directory before every write, to make room past MAX_ENTRIES; once the
+    directory holds a few thousand entries that listing costs more than the write. This one counts before
+    one write in `cull_every` (the first one included), so the directory may pass MAX_ENTRIES by that many
+    writes before it is thinned. It also compresses at zlib's fastest level: a whole page is written on
+    every page-cache miss, and level 1 takes under half the time of the default for a sixth more bytes.
+    Django's reads are unchanged.
+    """
+
+    def __init__(self, directory, params):
+        options = dict(params.get("OPTIONS") or {})
+        self.cull_every = int(options.pop("cull_every", 100))
+        super().__init__(directory, {**params, "OPTIONS": options})
+        self._writes = itertools.count()
+
+    def _cull(self):
+        if next(self._writes) % self.cull_every == 0:
+            super()._cull()
+
+    def _write_content(self, file, timeout, value):
+        file.write(pickle.dumps(self.get_backend_timeout(timeout), self.pickle_protocol))
+        file.write(zlib.compress(pickle.dumps(value, self.pickle_protocol), 1))

@@ -21,6 +21,8 @@ def reject_null_characters(get_response):
     def middleware(request):
         if "\x00" in request.path_info or "%00" in request.META.get("QUERY_STRING", ""):
             # Answered here rather than raised: no traceback in the log for every probe a bot sends.
+            if request.path_info.startswith("/api/"):
+                return JsonResponse({"detail": "The address holds a NUL character.", "errors": []}, status=400)
             return render(request, "400.html", {"unreadable_address": True}, status=400)
         if any("\x00" in name or "\x00" in value for name, value in request.COOKIES.items()):
             # A damaged cookie is ignored rather than held against the reader, who may not know how to clear it.

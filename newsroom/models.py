@@ -35,6 +35,11 @@ def comments_fragment(gallery_id: int) -> str:
     return f"comments:{gallery_id}"
 
 
+def photo_comments_fragment(gallery_id: int) -> str:
+    """The name of the version of the comment counts a gallery's page shows under each of its photos."""
+    return f"photo-comments:{gallery_id}"
+
+
 @dataclasses.dataclass
 class Thread:
     """A top-level comment with the first of its visible replies."""

@@ -31,7 +31,15 @@ from galleries.pagecache import purge_pages
 from galleries.popularity import VOTES_PER_ADDRESS_PER_PHOTO
 from galleries.ratelimit import allow
 from galleries.ratelimit import cache as counters
-from newsroom.models import Ban, Comment, CommentReport, CommentVote, WordRule, comments_fragment
+from newsroom.models import (
+    Ban,
+    Comment,
+    CommentReport,
+    CommentVote,
+    WordRule,
+    comments_fragment,
+    photo_comments_fragment,
+)
 from newsroom.trust import approved_comments_of
 
 logger = logging.getLogger(__name__)
@@ -259,7 +267,11 @@ def can_moderate(user) -> bool:
 
 def _after_commit(comment: Comment, *, approved_now: bool = False, visibility_changed: bool = True) -> None:
     if visibility_changed:
-        transaction.on_commit(partial(purge_pages, changed=[comments_fragment(comment.gallery_id)]))
+        changed = [comments_fragment(comment.gallery_id)]
+        if comment.item_id:
+            # The photo's comment count on the gallery page, which is kept with the photos.
+            changed.append(photo_comments_fragment(comment.gallery_id))
+        transaction.on_commit(partial(purge_pages, changed=changed))
     if approved_now:
         transaction.on_commit(partial(notify_published, comment_id=comment.pk))
         if comment.parent_id:

@@ -9,8 +9,9 @@ from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest
 
+from galleries.pagecache import fragment_version
 from newsroom.forms import CommentForm
-from newsroom.models import ROOTS_PER_PAGE, SORTS, Comment, Thread
+from newsroom.models import ROOTS_PER_PAGE, SORTS, Comment, Thread, photo_comments_fragment
 from newsroom.moderation import comments_closed_reason, issue_form_stamp
 
 
@@ -23,6 +24,11 @@ class CommentCounts:
     @cached_property
     def by_item(self) -> dict[int | None, tuple[int, int]]:
         return Comment.objects.visible().filter(gallery=self.gallery).counts_by_item()
+
+    @property
+    def photos_version(self) -> int:
+        """The version of the photos' counts, for the keys of fragments that show them (the counts stay unread)."""
+        return fragment_version(photo_comments_fragment(self.gallery.pk))
 
     def of(self, item=None) -> int:
         return self.by_item.get(item.pk if item else None, (0, 0))[0]

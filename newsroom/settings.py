@@ -92,6 +92,7 @@ SITE_NAME = env_str("LOUPE_SITE_NAME", "Loupe")
 INSTALLED_APPS = [
     "newsroom",
     "galleries",
+    "api",
     "newsroom.apps.LoupeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -108,6 +109,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside the page cache, so a cached API answer carries its CORS header too.
+    "api.middleware.cross_origin_reads",
     "newsroom.middleware.JsonErrorsMiddleware",
     "newsroom.middleware.reject_null_characters",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -228,12 +231,12 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "newsroom.cache.FileCache",
             "LOCATION": DATA_DIR / "cache",
             "OPTIONS": {"MAX_ENTRIES": 5000},
         },
         "counters": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "newsroom.cache.FileCache",
             "LOCATION": DATA_DIR / "counters",
             "OPTIONS": {"MAX_ENTRIES": 20000},
         },
@@ -336,6 +339,34 @@ LOUPE_STORAGE_RETRY_SECONDS = env_int("LOUPE_STORAGE_RETRY_SECONDS", 15 * 60)
 # A task worker whose heartbeat is older than this is taken for dead and its job queued again.
 LOUPE_WORKER_LOST_SECONDS = env_int("LOUPE_WORKER_LOST_SECONDS", 45, minimum=15)
 
+# Content Credentials (C2PA): public files are signed with the newsroom's certificate (docs/provenance.md).
+# Without one, development signs with a test chain it makes once under LOUPE_DATA_DIR; production refuses to
+# start unless a certificate is configured or signing is turned off.
+LOUPE_C2PA_SIGNING = env_bool("LOUPE_C2PA_SIGNING", True)
+LOUPE_C2PA_CERT_CHAIN = env_str("LOUPE_C2PA_CERT_CHAIN")
+LOUPE_C2PA_PRIVATE_KEY = env_str("LOUPE_C2PA_PRIVATE_KEY")
+LOUPE_C2PA_ALGORITHM = env_str("LOUPE_C2PA_ALGORITHM", "es256").lower()
+LOUPE_C2PA_TIMESTAMP_URL = env_str("LOUPE_C2PA_TIMESTAMP_URL")
+LOUPE_C2PA_TRUST_ANCHORS = env_str("LOUPE_C2PA_TRUST_ANCHORS")
+LOUPE_C2PA_PUBLISHER = env_str("LOUPE_C2PA_PUBLISHER") or SITE_NAME
+if LOUPE_C2PA_ALGORITHM not in {"es256", "es384", "es512", "ps256", "ps384", "ps512", "ed25519"}:
+    raise ImproperlyConfigured(
+        f"LOUPE_C2PA_ALGORITHM must be one of es256, es384, es512, ps256, ps384, ps512, ed25519, "
+        f"not {LOUPE_C2PA_ALGORITHM!r}."
+    )
+if bool(LOUPE_C2PA_CERT_CHAIN) != bool(LOUPE_C2PA_PRIVATE_KEY):
+    raise ImproperlyConfigured("LOUPE_C2PA_CERT_CHAIN and LOUPE_C2PA_PRIVATE_KEY go together: set both or neither.")
+for _name in ("LOUPE_C2PA_CERT_CHAIN", "LOUPE_C2PA_PRIVATE_KEY", "LOUPE_C2PA_TRUST_ANCHORS"):
+    if globals()[_name] and not Path(globals()[_name]).is_file():
+        raise ImproperlyConfigured(f"{_name} names {globals()[_name]!r}, which is not a readable file.")
+if PRODUCTION and LOUPE_C2PA_SIGNING and not LOUPE_C2PA_CERT_CHAIN:
+    raise ImproperlyConfigured(
+        "Production signs public photos with the newsroom's certificate: set LOUPE_C2PA_CERT_CHAIN and "
+        "LOUPE_C2PA_PRIVATE_KEY (docs/provenance.md), or LOUPE_C2PA_SIGNING=false to publish unsigned files."
+    )
+# Declared AI-generated photos need the item's "AI-generated" label before a gallery is approved or published.
+LOUPE_AI_LABEL_REQUIRED = env_bool("LOUPE_AI_LABEL_REQUIRED", True)
+
 # Newsroom policy.
 LOUPE_REQUIRE_TWO_PEOPLE = env_bool("LOUPE_REQUIRE_TWO_PEOPLE", False)
 LOUPE_COMMENTS_ENABLED = env_bool("LOUPE_COMMENTS_ENABLED", True)
@@ -363,6 +394,10 @@ LOUPE_IP_SALT = env_str("LOUPE_IP_SALT") or SECRET_KEY
 # header is ignored, since anyone can write it. Too high: readers can pick the address they are counted as.
 LOUPE_TRUSTED_PROXIES = env_int("LOUPE_TRUSTED_PROXIES", 0)
 LOUPE_PAGE_CACHE_SECONDS = env_int("LOUPE_PAGE_CACHE_SECONDS", 300)
+# The read API (/api/v1/): whether it answers without a key, and how many requests a minute it takes from one
+# address without a key (each key carries its own limit).
+LOUPE_API_ANONYMOUS = env_bool("LOUPE_API_ANONYMOUS", True)
+LOUPE_API_ANONYMOUS_RATE_LIMIT = env_int("LOUPE_API_ANONYMOUS_RATE_LIMIT", 300, minimum=1)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

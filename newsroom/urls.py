@@ -11,6 +11,8 @@ urlpatterns = [
     path("health/", health, name="health"),
     path("admin/", admin.site.urls),
     path("comments/", include("newsroom.comment_urls")),
+    # The read API is its own app above galleries and newsroom, named here only by its URLconf's module name.
+    path("api/", include("api.urls")),
     path("", include("galleries.urls")),
 ]
 

@@ -1,3 +1,3 @@
 """The editors' admin, one module per purpose; importing them registers their model admins."""
 
-from galleries.admin import audit, galleries, photographers, photos, taxonomy  # noqa: F401
+from galleries.admin import audit, galleries, photographers, photos, standards, taxonomy  # noqa: F401

@@ -18,7 +18,7 @@ class CaptionsGridMixin:
         gallery = self._gallery_for_change(request, object_id)
         CaptionFormSet = modelformset_factory(
             Item,
-            fields=["headline", "caption", "alt_text"],
+            fields=["headline", "caption", "alt_text", "graphic", "graphic_warning"],
             extra=0,
             # The grid edits the gallery's items; a forged extra form must not become a new one.
             edit_only=True,
@@ -26,6 +26,7 @@ class CaptionsGridMixin:
                 "headline": forms.TextInput(attrs={"size": 30}),
                 "caption": forms.Textarea(attrs={"rows": 5, "cols": 50}),
                 "alt_text": forms.Textarea(attrs={"rows": 5, "cols": 36}),
+                "graphic_warning": forms.TextInput(attrs={"size": 24}),
             },
         )
         queryset = gallery.items.select_related("photo").prefetch_related("photo__renditions").order_by("position")

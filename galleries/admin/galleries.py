@@ -15,6 +15,7 @@ from reversion.admin import VersionAdmin
 from galleries.access import photos_visible_to
 from galleries.admin.captions import CaptionsGridMixin
 from galleries.admin.labels import labelled
+from galleries.admin.photos import credentials_summary
 from galleries.admin.picker import CoverPicker, PickerMixin
 from galleries.admin.stats import GalleryStatsMixin
 from galleries.admin.transitions import TransitionsMixin
@@ -58,7 +59,17 @@ def _change_comment(form, formsets) -> str:
 class ItemInlineForm(forms.ModelForm):
     class Meta:
         model = Item
-        fields = ["position", "photo", "headline", "caption", "alt_text", "credit_override"]
+        fields = [
+            "position",
+            "photo",
+            "headline",
+            "caption",
+            "alt_text",
+            "credit_override",
+            "ai_label",
+            "graphic",
+            "graphic_warning",
+        ]
         widgets = {
             # Set by the move buttons and dragging; the row shows its number from 1, never a 0-based field.
             "position": forms.HiddenInput(attrs={"class": "loupe-position"}),
@@ -66,6 +77,7 @@ class ItemInlineForm(forms.ModelForm):
             "caption": forms.Textarea(attrs={"rows": 4, "cols": 36}),
             "alt_text": forms.Textarea(attrs={"rows": 4, "cols": 28}),
             "credit_override": forms.TextInput(attrs={"size": 16}),
+            "graphic_warning": forms.TextInput(attrs={"size": 20}),
         }
 
 
@@ -75,8 +87,21 @@ class ItemInline(admin.TabularInline):
     formset = labelled("photo")
     extra = 0
     ordering = ["position", "id"]
-    fields = ["move", "preview", "position", "headline", "caption", "alt_text", "credit_override", "editor_note"]
-    readonly_fields = ["move", "preview", "editor_note"]
+    fields = [
+        "move",
+        "preview",
+        "position",
+        "headline",
+        "caption",
+        "alt_text",
+        "credit_override",
+        "ai_label",
+        "graphic",
+        "graphic_warning",
+        "provenance",
+        "editor_note",
+    ]
+    readonly_fields = ["move", "preview", "provenance", "editor_note"]
     classes = ["loupe-items"]
 
     def get_queryset(self, request):
@@ -96,6 +121,10 @@ class ItemInline(admin.TabularInline):
     @admin.display(description="Photo")
     def preview(self, item: Item) -> str:
         return photo_cell(item) if item.pk else ""
+
+    @admin.display(description="Provenance")
+    def provenance(self, item: Item) -> str:
+        return credentials_summary(item.photo, warnings_only=True) if item.pk else ""
 
     @admin.display(description="Order")
     def move(self, item: Item) -> str:
@@ -181,6 +210,8 @@ class GalleryAdminForm(forms.ModelForm):
             "cover",
             "disclosure",
             "comment_mode",
+            "contains_graphic",
+            "graphic_notice",
         ]
         widgets = {
             # Ticked boxes: the stock two-box filter puts ARIA on elements that may not carry it, and makes a
@@ -251,7 +282,7 @@ class GalleryAdmin(TransitionsMixin, CaptionsGridMixin, UploadsMixin, PickerMixi
     fieldsets = [
         (None, {"fields": ["title", "slug", "kind", "presentation", "dek", "introduction"]}),
         ("Credits and placement", {"fields": ["photographers", "section", "tags", "cover", "disclosure"]}),
-        ("Readers", {"fields": ["comment_mode"]}),
+        ("Readers", {"fields": ["comment_mode", "contains_graphic", "graphic_notice"]}),
         (
             "Workflow",
             {

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from galleries.access import can_browse_library, photos_visible_to
 from galleries.admin.thumbnails import thumbnail
-from galleries.library import Dropped, append_photos
+from galleries.library import RECENT_USE_DAYS, Dropped, append_photos, recently_used
 from galleries.models import Photo
 
 PICKER_PAGE_SIZE = 48
@@ -82,7 +82,8 @@ class PickerMixin:
         visible = library_visible_to(request.user)
         if request.method == "POST":
             ids = [int(value) for value in request.POST.getlist("photos") if value.isascii() and value.isdigit()]
-            chosen = visible.in_bulk([pk for pk in ids if pk < 2**63])
+            # A photo taken down goes into no gallery: its items would only say it is no longer available.
+            chosen = visible.available().in_bulk([pk for pk in ids if pk < 2**63])
             items = append_photos(
                 gallery=gallery,
                 dropped=[Dropped(photo=chosen[pk], name="") for pk in ids if pk in chosen],
@@ -101,6 +102,7 @@ class PickerMixin:
         )
         page = Paginator(photos, PICKER_PAGE_SIZE).get_page(request.GET.get("page"))
         present = set(gallery.items.values_list("photo_id", flat=True))
+        recent = recently_used(list(page))
         query = request.GET.copy()
         query.pop("page", None)
         context = {
@@ -111,7 +113,11 @@ class PickerMixin:
             "search": search,
             "page": page,
             "query": query.urlencode(),
-            "cards": [(photo, thumbnail(photo, width=180), photo.pk in present) for photo in page],
+            # Each photo with its rights (in the template) and the galleries that showed it in the last days.
+            "cards": [
+                (photo, thumbnail(photo, width=180), photo.pk in present, recent.get(photo.pk, [])) for photo in page
+            ],
+            "recent_days": RECENT_USE_DAYS,
             "browse_all": can_browse_library(request.user),
         }
         return TemplateResponse(request, "admin/galleries/gallery/library.html", context)

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.defaultfilters import pluralize
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -15,6 +16,8 @@ from galleries.history import ConflictError, check_version
 from galleries.models import AuditEvent, Gallery
 from galleries.text import TypedTextField
 from galleries.workflow import (
+    TRANSITIONS,
+    ConfirmationNeeded,
     TransitionError,
     add_correction,
     approve_gallery,
@@ -22,6 +25,7 @@ from galleries.workflow import (
     recall_gallery,
     reopen_gallery,
     request_changes,
+    rights_to_confirm,
     submit_gallery,
     withdraw_gallery,
 )
@@ -97,6 +101,8 @@ class TransitionsMixin:
             if shown:
                 check_version(gallery, int(shown) if shown.isascii() and shown.isdigit() else -1)
             message = self._apply_transition(request, gallery, name)
+        except ConfirmationNeeded as needed:
+            return self._confirmation_step(request, gallery, name, needed)
         except ConflictError as conflict:
             self.message_user(request, str(conflict), messages.ERROR)
         except TransitionError as error:
@@ -104,6 +110,29 @@ class TransitionsMixin:
         else:
             self.message_user(request, message, messages.SUCCESS)
         return redirect(reverse("admin:galleries_gallery_change", args=[gallery.pk]))
+
+    def _confirmation_step(self, request: HttpRequest, gallery: Gallery, name: str, needed) -> HttpResponse:
+        """Photos that cost money or carry conditions: the editor confirms them, and the step is asked again."""
+        # The step's own fields go round again unchanged; only the confirmation is added.
+        kept = [
+            (key, value)
+            for key, values in request.POST.lists()
+            if key not in ("csrfmiddlewaretoken", "confirm_rights")
+            for value in values
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "gallery": gallery,
+            "title": "Confirm usage rights",
+            "step": name,
+            "step_label": TRANSITIONS[name].label,
+            "to_confirm": needed.problems,
+            "photos": [photo for _, photo in rights_to_confirm(gallery)],
+            "kept": kept,
+            "refused": "confirm_rights" in request.POST,
+        }
+        return TemplateResponse(request, "admin/galleries/gallery/confirm_rights.html", context)
 
     def response_change(self, request, obj):
         # "Save and submit for review": the edit is saved (and checked) first, then submitted, in one click.
@@ -131,14 +160,16 @@ class TransitionsMixin:
         if name == "request_changes":
             request_changes(gallery=gallery, by=by, note=written["note"], item_notes=notes.item_notes())
             return "Sent back to the photographer with your note."
+        # Ticked on the confirmation step: this editor accepts the cost and conditions, and it is recorded.
+        confirm_rights = post.get("confirm_rights") == "yes"
         if name == "approve":
             publish_at = _parse_local_datetime(post.get("publish_at", ""))
-            approve_gallery(gallery=gallery, by=by, publish_at=publish_at)
+            approve_gallery(gallery=gallery, by=by, publish_at=publish_at, confirm_rights=confirm_rights)
             if gallery.status == Gallery.Status.PUBLISHED:
                 return "Approved and published: its photos are being made public; readers see it once all are."
             return f"Approved; scheduled for {timezone.localtime(gallery.publish_at):%Y-%m-%d %H:%M}."
         if name == "publish":
-            publish_gallery(gallery=gallery, by=by)
+            publish_gallery(gallery=gallery, by=by, confirm_rights=confirm_rights)
             return "Published."
         if name == "withdraw":
             withdraw_gallery(gallery=gallery, by=by, reason=written["reason"])

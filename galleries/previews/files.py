@@ -20,9 +20,11 @@ def link_media(request: HttpRequest, token: str, name: str) -> FileResponse:
         raise Http404("This preview link is not valid any more.")
     gallery = link.gallery
     photos = Item.objects.filter(gallery=gallery).values("photo_id")
-    rendition = Rendition.objects.filter(name=name).filter(photo__in=photos).first()
+    # A photo taken down is withdrawn from previews too: whoever holds the link is not on the desk.
+    renditions = Rendition.objects.available()
+    rendition = renditions.filter(name=name).filter(photo__in=photos).first()
     if rendition is None and gallery.cover_id:
-        rendition = Rendition.objects.filter(name=name, photo_id=gallery.cover_id).first()
+        rendition = renditions.filter(name=name, photo_id=gallery.cover_id).first()
     if rendition is None:
         raise Http404("Not part of this preview.")
     response = _serve(rendition)

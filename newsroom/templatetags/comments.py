@@ -19,7 +19,10 @@ register.filter("comment_body", render_comment_body)
 
 @register.simple_tag
 def get_comment_counts(gallery) -> CommentCounts:
-    """`{% get_comment_counts gallery as comment_counts %}`: counted when first printed, once for the page."""
+    """`{% get_comment_counts gallery as comment_counts %}`: counted when first printed, once for the page.
+
+    Fragments that print the photos' counts vary on `comment_counts.photos_version`, which changes with them.
+    """
     return CommentCounts(gallery)
 
 
@@ -54,16 +57,20 @@ def comment_replies(root, replies, more, last_id) -> SafeString:
 def comment_section(context: template.Context, gallery, item=None) -> dict:
     """The comments on `gallery` (or one of its items) with the form to add one.
 
-    The threads are a fragment cached under the gallery's comment version, which moderation bumps.
+    The threads are a fragment cached under the gallery's comment version, which moderation bumps. The form
+    is a fragment too, for readers who are not signed in: the same for all of them while comments stay open
+    (or closed for the same reason), its stamp shared by them all as on the cached page.
     """
     request = context["request"]
     counts = context.get("comment_counts")
     if not isinstance(counts, CommentCounts) or counts.gallery != gallery:
         counts = CommentCounts(gallery)
+    seconds = fragment_seconds(request)
     return {
         "section": CommentSection(request, gallery=gallery, item=item, counts=counts),
         "comments_version": fragment_version(comments_fragment(gallery.pk)),
-        "fragment_seconds": fragment_seconds(request),
+        "fragment_seconds": seconds,
+        "form_seconds": 0 if request.user.is_authenticated else seconds,
         "messages": context.get("messages"),
         "request": request,
         "user": request.user,

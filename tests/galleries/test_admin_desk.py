@@ -150,7 +150,7 @@ def test_retry_leaves_photos_outside_the_gallery_alone(client, editor):
 def picked(client, gallery, **query) -> set[int]:
     response = client.get(reverse("admin:galleries_gallery_library", args=[gallery.pk]), query)
     assert response.status_code == 200
-    return {photo.pk for photo, _, _ in response.context["cards"]}
+    return {photo.pk for photo, *_ in response.context["cards"]}
 
 
 def test_picker_finds_photos_by_caption_photographer_keyword_and_date(client, editor):

@@ -60,6 +60,16 @@ def change_form_data(photo: Photo, **changes) -> dict:
         "focal_y": photo.focal_y,
         "redactions": json.dumps(photo.redactions),
         "uploaded_by": "",
+        "rights_category": photo.rights_category,
+        "cc_licence": photo.cc_licence,
+        "cc_version": photo.cc_version,
+        "rights_cost": photo.rights_cost,
+        "rights_restrictions": photo.rights_restrictions,
+        "rights_statement_url": photo.rights_statement_url,
+        "allowed_until_0": "",
+        "allowed_until_1": "",
+        "embargoed_until_0": "",
+        "embargoed_until_1": "",
         # The form was loaded from the photo as it is now: not a stale save.
         "edit_token": edit_token(Photo, photo.pk, PhotoAdminForm.conflict_fields),
     }

@@ -20,7 +20,8 @@ from django.urls.exceptions import NoReverseMatch
 from django.utils import timezone
 
 from galleries import workflow
-from galleries.models import Gallery, Item, Rendition, Tag
+from galleries.models import Gallery, Item, PersonRequest, Rendition, Tag
+from galleries.presentation import absolute
 from galleries.tasks import render_photo
 from tests.factories import GalleryFactory, ItemFactory, PhotographerFactory, SectionFactory, UserFactory
 
@@ -32,7 +33,9 @@ LINK = re.compile(r"""(?:href|src|action|poster|content)=["']([^"']+)["']|<(?:lo
 SRCSET = re.compile(r"""srcset=["']([^"']+)["']""")
 
 
-def _gallery(state: str, *, photographer, tag, section, by_photographer, editor, capture) -> Gallery:
+def _gallery(
+    state: str, *, photographer, tag, section, by_photographer, editor, capture, items: int = 2, rendered: bool = True
+) -> Gallery:
     gallery = GalleryFactory(
         title=f"Gallery {state} zqx title",
         dek=f"Dek of the {state} zqx gallery.",
@@ -42,16 +45,17 @@ def _gallery(state: str, *, photographer, tag, section, by_photographer, editor,
     )
     gallery.photographers.add(photographer)
     gallery.tags.add(tag)
-    for position in range(2):
+    for position in range(items):
         item = ItemFactory(
             gallery=gallery,
             position=position,
             headline=f"Headline {state} zqx {position}",
             caption=f"Caption {state} zqx {position}.",
             photo__photographer=photographer,
-            photo__rendered=True,
+            photo__rendered=rendered,
         )
-        render_photo.call(photo_id=item.photo_id)
+        if rendered:
+            render_photo.call(photo_id=item.photo_id)
     gallery.cover = gallery.items.first().photo
     gallery.save(update_fields=["cover"])
     later = timezone.now() + timezone.timedelta(days=2)
@@ -103,6 +107,15 @@ def newsroom(editor, photographer_user, django_capture_on_commit_callbacks):
     CommentFactory(gallery=galleries["published"], body="A published comment.")
     for state in ("draft", "withdrawn", "scheduled"):
         CommentFactory(gallery=galleries[state], body=f"An approved comment on a {state} gallery.")
+    # A request from a person pictured in a published photo: the standards desk's, never a reader's.
+    PersonRequest.objects.create(
+        item=galleries["published"].items.first(),
+        photo=galleries["published"].items.first().photo,
+        name="Requester Qwv Name",
+        email="requester.qwv@example.org",
+        ask=PersonRequest.Ask.BLUR,
+        details="Details of a request qwv: the man on the left is me.",
+    )
     return galleries
 
 
@@ -182,19 +195,8 @@ def _body(response) -> str:
     return response.content.decode("utf-8", "replace")
 
 
-def test_no_unpublished_content_reaches_an_anonymous_reader(client, newsroom):
-    published = newsroom["published"]
-    secret = set().union(*(_secrets(g) for state, g in newsroom.items() if state != "published"))
-    from newsroom.models import Comment
-
-    # Worked out without Comment.objects.visible(), the chokepoint under test.
-    secret |= set(Comment.objects.exclude(status="approved", gallery=published).values_list("body", flat=True))
-    unpublished_files = set(Rendition.objects.exclude(photo__items__gallery=published).values_list("name", flat=True))
-    seeds = ["/", "/search/?q=zqx", "/search/?q=Gallery", *_route_urls(newsroom)]
-    seeds += [g.get_absolute_url() for g in newsroom.values()]
-    seeds += [item.get_absolute_url() for g in newsroom.values() for item in g.items.all()]
-    seeds += [f"/media/{name}" for name in unpublished_files]
-
+def _crawl(client, seeds: list[str], *, secret: set[str], files: set[str]):
+    """Visit the seeds and every link found on the way; (leaks, urls seen, urls that answered 200, limit)."""
     queue, seen, leaks, visited_ok = list(dict.fromkeys(seeds)), set(), [], []
     limit = len(queue) + MAX_LINKS
     while queue and len(seen) < limit:
@@ -206,13 +208,32 @@ def test_no_unpublished_content_reaches_an_anonymous_reader(client, newsroom):
         body = _body(response)
         if response.status_code == 200:
             visited_ok.append(url)
-            if any(name in url for name in unpublished_files):
-                leaks.append(f"{url} served a file of an unpublished photo")
+            if any(name in url for name in files):
+                leaks.append(f"{url} served a file readers may not fetch")
         leaks += [f"{url} shows {text!r}" for text in secret if text and text in body]
         if (response.status_code == 200 and "html" in response.get("Content-Type", "")) or "xml" in response.get(
             "Content-Type", ""
         ):
             queue += [link for link in _links(url, body) if link not in seen]
+    return leaks, seen, visited_ok, limit
+
+
+def test_no_unpublished_content_reaches_an_anonymous_reader(client, newsroom):
+    published = newsroom["published"]
+    secret = set().union(*(_secrets(g) for state, g in newsroom.items() if state != "published"))
+    from newsroom.models import Comment
+
+    # Worked out without Comment.objects.visible(), the chokepoint under test.
+    secret |= set(Comment.objects.exclude(status="approved", gallery=published).values_list("body", flat=True))
+    for request in PersonRequest.objects.all():
+        secret |= {request.reference, request.name, request.email, request.details}
+    unpublished_files = set(Rendition.objects.exclude(photo__items__gallery=published).values_list("name", flat=True))
+    seeds = ["/", "/search/?q=zqx", "/search/?q=Gallery", *_route_urls(newsroom)]
+    seeds += [g.get_absolute_url() for g in newsroom.values()]
+    seeds += [item.get_absolute_url() for g in newsroom.values() for item in g.items.all()]
+    seeds += [f"/media/{name}" for name in unpublished_files]
+
+    leaks, seen, visited_ok, limit = _crawl(client, seeds, secret=secret, files=unpublished_files)
 
     assert leaks == []
     assert len(seen) < limit, "the crawl did not finish"
@@ -338,3 +359,111 @@ def test_no_comment_of_a_hidden_gallery_reaches_a_reader(
         assert response.status_code in {404, 410}, url
         for text in ("Rosa Root", "Sam Hidden", "Bea Reply", "The root of the thread."):
             assert text not in response.text, url
+
+
+# A photo taken down (a licence that ended, a kill notice, a request from someone pictured) leaves every road at
+# once: its files, its social card, its feed and sitemap entries. Its item stays with its caption and says so,
+# unless the editor hid the item, which then leaves with it.
+@pytest.fixture
+def takedown(client, editor, photographer_user, django_capture_on_commit_callbacks):
+    from galleries.models import GalleryDayStats, Photo
+    from galleries.takedowns import take_down_photo
+
+    photographer = PhotographerFactory(name="Taken Photographer", slug="taken-photographer", user=photographer_user)
+    gallery = _gallery(
+        "published",
+        photographer=photographer,
+        tag=Tag.objects.create(name="Taken tag", slug="taken-tag"),
+        section=SectionFactory(name="Taken section", slug="taken-section"),
+        by_photographer=photographer_user,
+        editor=editor,
+        capture=django_capture_on_commit_callbacks,
+        items=3,
+        # Sketched renditions: real rows and files, no pixels encoded; what is tested is where they may go.
+        rendered=False,
+    )
+    GalleryDayStats.objects.create(gallery=gallery, day=timezone.localdate(), views=40, votes=3)
+    kept, shown, hidden = gallery.items.all()
+    assert gallery.cover_id == kept.photo_id
+    down = {kept.photo_id, hidden.photo_id}
+    files = set(Rendition.objects.filter(photo__in=down).values_list("name", flat=True))
+    # Read every road first, so any cached page, fragment or feed would still name the photos.
+    for url in ["/", gallery.get_absolute_url(), kept.get_absolute_url(), hidden.get_absolute_url(), "/rss/"]:
+        assert client.get(url).status_code == 200
+    assert all(storages["default"].exists(name) for name in files)
+    with django_capture_on_commit_callbacks(execute=True):
+        take_down_photo(
+            photo=kept.photo, by=editor, reason="Kill notice from the agency.", cause=Photo.TakedownCause.KILL_NOTICE
+        )
+        take_down_photo(photo=hidden.photo, by=editor, reason="Asked by the person pictured.", hide_item=True)
+    return {"gallery": gallery, "kept": kept, "shown": shown, "hidden": hidden, "files": files}
+
+
+def test_a_photo_taken_down_leaves_every_public_road(client, takedown):
+    gallery, kept, hidden, files = takedown["gallery"], takedown["kept"], takedown["hidden"], takedown["files"]
+    # Alt text describes the photo (perhaps the person who asked for it to go): it leaves with the photo.
+    Item.objects.filter(pk=kept.pk).update(alt_text="A woman in a red scarf zqxalt.")
+    secret = files | {hidden.headline, hidden.caption, "zqxalt"}
+    seeds = ["/", "/search/?q=zqx", "/search/?q=Caption", "/rss/", "/atom/", "/sitemap.xml", "/sitemap-news.xml"]
+    seeds += ["/photographers/taken-photographer/", "/photographers/taken-photographer/rss/", "/tags/taken-tag/atom/"]
+    seeds += [gallery.get_absolute_url(), kept.get_absolute_url(), hidden.get_absolute_url()]
+    seeds += [f"/media/{name}" for name in files]
+    seeds += [f"/preview/link/not-a-token/media/{name}" for name in files]
+
+    leaks, seen, visited_ok, limit = _crawl(client, seeds, secret=secret, files=files)
+
+    assert leaks == []
+    assert len(seen) < limit, "the crawl did not finish"
+    assert {gallery.get_absolute_url(), kept.get_absolute_url(), "/rss/", "/sitemap.xml", "/"} <= set(visited_ok)
+    assert not any(storages["default"].exists(name) for name in files)
+    assert not Rendition.objects.filter(name__in=files, is_public=True).exists()
+
+
+def test_the_gallery_still_reads_well_without_the_photo_taken_down(client, takedown):
+    gallery, kept, shown, hidden = takedown["gallery"], takedown["kept"], takedown["shown"], takedown["hidden"]
+    shown_card = Rendition.objects.get(photo=shown.photo, purpose="social", format="jpeg").name
+
+    page = client.get(gallery.get_absolute_url()).text
+    assert page.count("This photo is no longer available.") == 1
+    assert kept.caption in page and shown.caption in page and hidden.caption not in page
+    # The cover was taken down: another photo's card stands in for the gallery's social card.
+    assert f'<meta property="og:image" content="{absolute(storages["default"].url(shown_card))}">' in page
+
+    photo_page = client.get(kept.get_absolute_url())
+    assert photo_page.status_code == 200
+    assert "This photo is no longer available." in photo_page.text and kept.caption in photo_page.text
+    assert 'property="og:image"' not in photo_page.text
+    assert photo_page["X-Robots-Tag"] == "noindex"
+    gone = client.get(hidden.get_absolute_url())
+    assert gone.status_code == 410 and "This photo is no longer available." in gone.text
+    assert hidden.caption not in gone.text and hidden.headline not in gone.text
+
+    # The feed's picture and the image sitemap name only the photo still shown.
+    shown_files = set(Rendition.objects.filter(photo=shown.photo).values_list("name", flat=True))
+    feed = client.get("/rss/").text
+    assert "<media:content" in feed and any(name in feed for name in shown_files)
+    sitemap = client.get("/sitemap.xml").text
+    assert sitemap.count("<image:image>") == 1 and any(name in sitemap for name in shown_files)
+
+    from galleries.popularity import trending
+
+    assert [g.pk for g in trending()] == [gallery.pk]
+    # The card stands for the gallery with the first photo still up, never the cover taken down.
+    card = trending()[0]
+    assert card.card_photo.pk != gallery.cover_id
+    assert {r.photo_id for r in card.card_renditions} == {card.card_photo.pk}
+
+
+def test_a_photo_put_back_returns_to_every_road(client, editor, takedown, django_capture_on_commit_callbacks):
+    from galleries.takedowns import restore_photo
+
+    gallery, kept, files = takedown["gallery"], takedown["kept"], takedown["files"]
+    with django_capture_on_commit_callbacks(execute=True):
+        restore_photo(photo=kept.photo, by=editor, reason="The agency lifted the kill notice.")
+
+    kept_files = set(Rendition.objects.filter(photo=kept.photo).values_list("name", flat=True))
+    assert kept_files <= files
+    assert all(storages["default"].exists(name) for name in kept_files)
+    page = client.get(gallery.get_absolute_url()).text
+    assert page.count("This photo is no longer available.") == 0
+    assert any(name in page for name in kept_files)

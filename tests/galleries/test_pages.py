@@ -2,6 +2,7 @@ import json
 import re
 
 import pytest
+from django.test.signals import template_rendered
 from django.urls import reverse
 
 from galleries.models import CorrectionNote, FaqEntry, Gallery, GalleryLink, Item
@@ -222,18 +223,6 @@ def test_preview_renders_unpublished_gallery_with_staff_image_urls_and_never_cac
     assert "/staff-media/" in item_response.text
 
 
-def test_preview_skips_images_when_renditions_have_no_preview_url(rf, editor, monkeypatch):
-    from galleries.models import Rendition
-
-    monkeypatch.delattr(Rendition, "preview_url")
-    gallery = GalleryFactory(in_review=True, items=1)
-    add_renditions(gallery.items.get().photo, public=False)
-    request = rf.get("/preview/")
-    request.user = editor
-    html = render_gallery_page(request, gallery, preview=True).text
-    assert "<picture>" not in html and "/media/" not in html
-
-
 def test_search_page_finds_published_galleries(client):
     published_gallery(items=0, title="Harbour at night")
     GalleryFactory(title="Harbour draft")
@@ -318,6 +307,52 @@ def test_after_a_comment_is_approved_only_the_comment_section_is_read_again(
         html = client.get(gallery.get_absolute_url()).text
     assert "Held until a moderator looks." in html and "Held until" not in first
     assert html.count('class="item"') == size
+
+
+def test_a_comment_approved_on_a_photo_updates_its_count_on_the_gallery_page(
+    client, django_capture_on_commit_callbacks, moderator
+):
+    from newsroom.moderation import approve_comment
+
+    gallery = published_gallery(items=2)
+    first, second = gallery.items.order_by("position")
+    held = CommentFactory(gallery=gallery, item=second, status="pending")
+    before = client.get(gallery.get_absolute_url()).text
+    with django_capture_on_commit_callbacks(execute=True):
+        approve_comment(comment=held, by=moderator)
+    after = client.get(gallery.get_absolute_url()).text
+
+    def count_link(item) -> str:
+        return f'<a href="{item.get_absolute_url()}#comments">'
+
+    assert f'{count_link(second)}0 comments<span class="visually-hidden"> on photo 2' in before
+    assert f'{count_link(second)}1 comment<span class="visually-hidden"> on photo 2' in after
+    assert f'{count_link(first)}0 comments<span class="visually-hidden"> on photo 1' in after
+
+
+def test_a_comment_approved_on_the_gallery_leaves_its_items_in_their_fragment(
+    client, django_capture_on_commit_callbacks, moderator
+):
+    from newsroom.moderation import approve_comment
+
+    gallery = published_gallery(items=3)
+    held = CommentFactory(gallery=gallery, status="pending")
+    client.get(gallery.get_absolute_url())
+    with django_capture_on_commit_callbacks(execute=True):
+        approve_comment(comment=held, by=moderator)
+    rendered = []
+
+    def record(sender, template, **kwargs):
+        rendered.append(template.name)
+
+    template_rendered.connect(record)
+    try:
+        html = client.get(gallery.get_absolute_url()).text
+    finally:
+        template_rendered.disconnect(record)
+    assert held.body in html
+    assert "galleries/gallery_detail.html" in rendered
+    assert "galleries/includes/item.html" not in rendered
 
 
 def test_a_change_to_the_gallery_renders_its_items_again(client, editor, django_capture_on_commit_callbacks):

@@ -634,3 +634,34 @@ def test_thread_page_and_load_more_run_a_fixed_number_of_queries(client, django_
     with django_assert_num_queries(2):
         response = client.get(reverse("comments:replies", args=[root.pk]), {"after": 0})
     assert response.text.count('class="comment ') == min(size, REPLIES_PER_FETCH)
+
+
+def test_a_signed_in_reader_never_gets_the_form_kept_for_readers_who_are_not(client, gallery, reader):
+    anonymous = client.get(gallery.get_absolute_url()).text
+    client.force_login(reader)
+    signed_in = client.get(gallery.get_absolute_url()).text
+
+    assert 'name="author_name"' in anonymous and "Posting as" not in anonymous
+    assert 'name="author_name"' not in signed_in and "Posting as <bdi>reader</bdi>" in signed_in
+
+
+def test_a_gallery_whose_comments_close_shows_no_kept_form(client, gallery):
+    from galleries.pagecache import purge_pages
+
+    assert 'class="comment-form"' in client.get(gallery.get_absolute_url()).text
+    Gallery.objects.filter(pk=gallery.pk).update(comment_mode=Gallery.CommentMode.CLOSED)
+    purge_pages()  # the page only: the gallery's fragments keep their versions
+
+    page = client.get(gallery.get_absolute_url()).text
+    assert 'class="comment-form"' not in page
+    assert "Comments are closed on this gallery." in page
+
+
+def test_premoderation_shows_its_note_on_the_kept_form(client, gallery):
+    from galleries.pagecache import purge_pages
+
+    client.get(gallery.get_absolute_url())
+    Gallery.objects.filter(pk=gallery.pk).update(comment_mode=Gallery.CommentMode.PREMODERATED)
+    purge_pages()
+
+    assert "reviewed by a moderator before they appear" in client.get(gallery.get_absolute_url()).text

@@ -220,6 +220,7 @@ def _newsroom(size: int) -> None:
         GalleryFactory(approved=True, publish_at=now + datetime.timedelta(days=1))
         GalleryFactory(review_note="Fix it.", created_by=author)
         make_photo(n, state=Photo.State.FAILED)
+        make_photo(100 + n, state=Photo.State.READY, allowed_until=now + datetime.timedelta(days=n + 1))
         comment = CommentFactory(gallery=published, status=Comment.Status.PENDING, policy_reason=f"Reason {n % 3}")
         CommentReport.objects.create(comment=comment, reason="spam", reporter_key=str(n))
         CommentFactory(gallery=published, decided_at=now)
@@ -236,10 +237,10 @@ def test_the_superusers_home_is_a_fixed_number_of_queries(client, size):
 
     assert response.status_code == 200
     # session, user; day figures (numbers and two charts); review desk: in review (with its submission time),
-    # scheduled, sent back, problem photo counts, problem photos; rankings; groups; my work: the chief's
-    # photographer row, open galleries (none of the chief's own, so no item notes), photo states (none failed,
-    # so no list); comments: held by reason, reports, decisions per day; the recent-actions box.
-    assert len(queries) == 17, "\n".join(q["sql"] for q in queries.captured_queries)
+    # scheduled, sent back, problem photo counts, problem photos, licences ending; rankings; groups; my work:
+    # the chief's photographer row, open galleries (none of the chief's own, so no item notes), photo states
+    # (none failed, so no list); comments: held by reason, reports, decisions per day; the recent-actions box.
+    assert len(queries) == 18, "\n".join(q["sql"] for q in queries.captured_queries)
 
 
 @pytest.mark.parametrize("size", [1, 6])
@@ -252,6 +253,29 @@ def test_the_editors_home_is_a_fixed_number_of_queries(client, editor, size):
 
     assert response.status_code == 200
     # session, user, groups; day figures; the review desk: in review, scheduled, sent back, problem photo
-    # counts, problem photos; rankings; the app list's permissions (the user's own, the groups'); the
-    # recent-actions box.
-    assert len(queries) == 13, "\n".join(q["sql"] for q in queries.captured_queries)
+    # counts, problem photos, licences ending (with their photographers); rankings; the app list's permissions
+    # (the user's own, the groups'); the recent-actions box.
+    assert len(queries) == 14, "\n".join(q["sql"] for q in queries.captured_queries)
+
+
+def test_editors_see_licences_ending_within_thirty_days_with_renew_replace_and_remove(client, editor):
+    now = timezone.now()
+    ending = make_photo(1, state=Photo.State.READY, allowed_until=now + datetime.timedelta(days=3))
+    Photo.objects.filter(pk=ending.pk).update(headline="Agency frame", rights_category="agency", rights_cost="pay")
+    make_photo(2, state=Photo.State.READY, allowed_until=now + datetime.timedelta(days=45))
+    client.force_login(editor)
+
+    html = client.get(HOME).content.decode()
+    section = html[html.index('id="desk-licences"') : html.index("Photos that failed")]
+    assert "Agency frame" in section and "Agency / wire · Pay" in section
+    assert section.count("<li>") == 1
+    assert reverse("admin:galleries_photo_restore", args=[ending.pk]) in section
+    assert reverse("admin:galleries_photo_take_down", args=[ending.pk]) in section
+
+    response = client.post(
+        reverse("admin:galleries_photo_restore", args=[ending.pk]), {"days": 30, "next": "/admin/#desk-licences"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/admin/#desk-licences"
+    ending.refresh_from_db()
+    assert ending.allowed_until > now + datetime.timedelta(days=32)
+    assert "No licence ends in the next 30 days." in client.get(HOME).content.decode()

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from galleries.provenance import make_test_chain
 from newsroom.settings import env_bool, env_int, env_list
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,6 +80,13 @@ def test_production_requires_allowed_hosts():
     assert "DJANGO_ALLOWED_HOSTS" in result.stderr
 
 
+def _newsroom_certificate(tmp_path) -> dict:
+    chain, key, _ = make_test_chain(organization="The Daily Loupe")
+    (tmp_path / "chain.pem").write_bytes(chain)
+    (tmp_path / "key.pem").write_bytes(key)
+    return {"LOUPE_C2PA_CERT_CHAIN": str(tmp_path / "chain.pem"), "LOUPE_C2PA_PRIVATE_KEY": str(tmp_path / "key.pem")}
+
+
 def test_production_passes_the_deployment_checklist(tmp_path):
     result = run_check(
         {
@@ -86,12 +94,49 @@ def test_production_passes_the_deployment_checklist(tmp_path):
             "DJANGO_SECRET_KEY": GOOD_KEY,
             "DJANGO_ALLOWED_HOSTS": "example.org",
             "LOUPE_DATA_DIR": str(tmp_path),
+            **_newsroom_certificate(tmp_path),
         },
         "--deploy",
         "--fail-level",
         "WARNING",
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    signed_as = "public files are signed as O=The Daily Loupe,CN=The Daily Loupe (development signing)"
+    assert signed_as in result.stdout + result.stderr
+
+
+def test_production_refuses_to_sign_without_a_certificate(tmp_path):
+    env = {"LOUPE_ENV": "production", "DJANGO_SECRET_KEY": GOOD_KEY, "DJANGO_ALLOWED_HOSTS": "example.org"}
+    result = run_check({**env, "LOUPE_DATA_DIR": str(tmp_path)})
+    assert result.returncode != 0
+    assert "set LOUPE_C2PA_CERT_CHAIN and LOUPE_C2PA_PRIVATE_KEY" in result.stderr
+
+
+def test_production_can_publish_unsigned_and_check_deploy_says_so(tmp_path):
+    env = {"LOUPE_ENV": "production", "DJANGO_SECRET_KEY": GOOD_KEY, "DJANGO_ALLOWED_HOSTS": "example.org"}
+    result = run_check({**env, "LOUPE_DATA_DIR": str(tmp_path), "LOUPE_C2PA_SIGNING": "false"}, "--deploy")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "public files are published unsigned" in result.stdout + result.stderr
+
+
+def test_development_check_deploy_warns_of_the_untrusted_test_certificate(tmp_path):
+    result = run_check({"LOUPE_DATA_DIR": str(tmp_path)}, "--deploy")
+    assert "signed with a development test certificate" in result.stdout + result.stderr
+
+
+def test_a_key_that_does_not_match_the_certificate_stops_the_start(tmp_path):
+    paths = _newsroom_certificate(tmp_path)
+    other = tmp_path / "other"
+    other.mkdir()
+    result = run_check({**paths, "LOUPE_C2PA_PRIVATE_KEY": _newsroom_certificate(other)["LOUPE_C2PA_PRIVATE_KEY"]})
+    assert result.returncode != 0
+    assert "loupe.E011" in result.stderr
+
+
+def test_a_certificate_path_that_is_not_a_file_is_refused(tmp_path):
+    result = run_check({"LOUPE_C2PA_CERT_CHAIN": str(tmp_path / "no.pem"), "LOUPE_C2PA_PRIVATE_KEY": str(tmp_path)})
+    assert result.returncode != 0
+    assert "not a readable file" in result.stderr
 
 
 def test_unknown_environment_name_is_refused():
@@ -120,7 +165,7 @@ def test_embedded_default_keeps_everything_under_the_data_dir(tmp_path):
     assert out[0] == str(tmp_path / "db.sqlite3")
     assert out[1] == str(tmp_path / "private")
     assert out[2].endswith("ImmediateBackend")
-    assert out[3].endswith("FileBasedCache")
+    assert out[3] == "newsroom.cache.FileCache"  # Django's file cache, culled less often
 
 
 def _loupe_names(text: str) -> set[str]:
