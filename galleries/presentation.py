@@ -23,6 +23,15 @@ from galleries.signing import Mode, signing_mode
 # go up to 120rem.
 PICTURE_SIZES = "(min-width: 84rem) 80rem, (min-width: 40rem) calc(100vw - 4rem), 100vw"
 STORY_SIZES = "(min-width: 120rem) 120rem, 100vw"
+# A photo's own page: on a landscape screen from 64rem the photo stands beside a 22rem column of text (2.5rem
+# apart) in a page up to 120rem wide; below that it spans the page as on the gallery page.
+PHOTO_PAGE_SIZES = (
+    "(min-width: 120rem) and (min-aspect-ratio: 1/1) 91.5rem, "
+    "(min-width: 64rem) and (min-aspect-ratio: 1/1) calc(100vw - 28.5rem), "
+    "(min-width: 40rem) calc(100vw - 4rem), 100vw"
+)
+# What of the window's height a photo's own page leaves for its header and page (site.css's --photo-room).
+PHOTO_PAGE_ROOM = "10rem"
 # The home page's lead: edge to edge on phones; two thirds of the page beside its headline from 60rem.
 LEAD_SIZES = "(min-width: 84rem) 52rem, (min-width: 60rem) calc((100vw - 6rem) * 2 / 3), 100vw"
 # Cards in a grid of columns at least 16rem wide (two or three across), a whole column on phones.
@@ -283,6 +292,19 @@ class PageItem:
         )
 
     @cached_property
+    def page_sizes(self) -> str:
+        """How wide the photo is shown on its own page: beside its words, and no wider than fitting its height to
+        the window under the header allows."""
+        picture = self.picture
+        if picture is None or not picture.height:
+            return PHOTO_PAGE_SIZES
+        ratio = picture.width / picture.height
+        return (
+            f"(min-aspect-ratio: {picture.width}/{picture.height}) "
+            f"calc((100vh - {PHOTO_PAGE_ROOM}) * {ratio:.3f}), {PHOTO_PAGE_SIZES}"
+        )
+
+    @cached_property
     def credit(self) -> str:
         return self.item.credit
 
@@ -527,12 +549,25 @@ class GalleryPage:
         }
 
 
+def photo_json_ld(entry: PageItem) -> dict:
+    """A photo's own page as a schema.org ImageObject: the photo of a gallery, with its sizes, credit and
+    copyright."""
+    gallery = entry.gallery
+    data = {"@context": "https://schema.org", **_image_object(entry)}
+    data["mainEntityOfPage"] = entry.canonical
+    data["isPartOf"] = {"@type": "ImageGallery", "name": gallery.title, "url": absolute(gallery.get_absolute_url())}
+    if gallery.published_at:
+        data["datePublished"] = gallery.published_at.isoformat()
+    return data
+
+
 def _image_object(entry: PageItem) -> dict:
+    """One photo as a schema.org ImageObject, on its gallery's page and on its own."""
     item = entry.item
     image = {
         "@type": "ImageObject",
         "url": entry.canonical,
-        "name": item.headline,
+        "name": entry.heading,
         "caption": plain_text(item.caption),
         "description": entry.alt,
         "creditText": entry.credit,
@@ -549,6 +584,10 @@ def _image_object(entry: PageItem) -> dict:
         image["creator"] = {"@type": "Person", "name": item.photo.photographer.name}
     if item.photo.copyright:
         image["copyrightNotice"] = item.photo.copyright
+    if item.photo.taken_at:
+        image["dateCreated"] = item.photo.taken_at.isoformat()
+    if item.photo.place_name:
+        image["contentLocation"] = {"@type": "Place", "name": item.photo.place_name}
     if item.photo.digital_source_type:
         image["digitalSourceType"] = provenance.IPTC_SOURCE_TYPE + item.photo.digital_source_type
     return image

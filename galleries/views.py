@@ -21,6 +21,8 @@ from galleries.presentation import (
     PageItem,
     RenditionUrl,
     absolute,
+    card_social,
+    photo_json_ld,
     preview_url,
     public_url,
     social_image,
@@ -49,7 +51,9 @@ def home(request: HttpRequest) -> HttpResponse:
     page = _page(request, Gallery.objects.published().for_listing())
     context = {"page": page, "canonical": _canonical(request, page)}
     if page.number == 1:
-        context |= {"lead": page[0] if page else None, "trending": trending(), "popular": most_popular()}
+        lead = page[0] if page else None
+        social = card_social(lead) if lead else None
+        context |= {"lead": lead, "social": social, "trending": trending(), "popular": most_popular()}
     return render(request, "galleries/home.html", context)
 
 
@@ -182,6 +186,7 @@ def render_item_page(
         "preview": preview,
         "canonical": entry.canonical,
         "social": social_image(item.photo, url=files["url"]) if entry.stands_for_story else None,
+        "json_ld": photo_json_ld(entry),
     }
     response = render(request, "galleries/item_detail.html", context)
     if item.is_unavailable:

@@ -117,6 +117,7 @@ PHOTOGRAPHERS = [
     },
 ]
 
+# The listicle, in the seeds' shape: five of its items have no headline, only their number and caption.
 HARBOUR = [
     ("Shift change", "The night crew arrives at ten. Most of them have worked the harbour for twenty years or more."),
     (
@@ -124,11 +125,11 @@ HARBOUR = [
         "“You stop hearing the cranes after a week,” the foreman told me. “Then one night they stop, and you wake up.”",
     ),
     ("The ice house", "Crushed ice goes into every crate before the catch is weighed."),
-    ("Weighing in", "Each boat's haul is weighed twice: once by the crew, once by the buyer."),
+    ("", "Each boat's haul is weighed twice: once by the crew, once by the buyer."),
     ("Coffee at four", "The canteen opens at four in the morning and closes when the last boat is in."),
     ("", "Torn nets are mended on the quay; the work is done by hand, as it always was."),
-    ("The auction", "Buyers bid in a language of nods and raised fingers that outsiders rarely follow."),
-    ("Homeward", "By seven the quay is empty again, hosed down, waiting for the evening."),
+    ("", "Buyers bid in a language of nods and raised fingers that outsiders rarely follow."),
+    ("", "By seven the quay is empty again, hosed down, waiting for the evening."),
 ]
 HARVEST = [
     ("The meadow", "The Bergs have cut this meadow by hand every July since the 1950s. This summer is the last."),
@@ -286,11 +287,25 @@ USERS = [
     ("moderator", "loupe-moderator-demo", "Moderators", False),
 ]
 
-COMMENTS_ON = "night-shift-at-the-harbour"
-# Approved reader comments on the harbour story: (key, parent key, item position or None, author, body).
-COMMENTS = [
-    ("crane", None, None, "Ines", "My grandfather drove one of those cranes. Thank you for showing the people."),
-    ("crane-reply", "crane", None, "Jonah", "Same here, my uncle. The night crews never get any credit."),
-    ("ice", None, 3, "Priya", "I had no idea the ice went in before the weighing. Does the buyer pay for the ice too?"),
-    ("ice-reply", "ice", 3, "Marek", "They weigh the crates empty first, so the ice comes off the price."),
-]
+# Approved reader comments, by gallery: (key, parent key, item position or None, author, body).
+COMMENTS = {
+    "night-shift-at-the-harbour": [
+        ("crane", None, None, "Ines", "My grandfather drove one of those cranes. Thank you for showing the people."),
+        ("crane-reply", "crane", None, "Jonah", "Same here, my uncle. The night crews never get any credit."),
+        (
+            "ice",
+            None,
+            3,
+            "Priya",
+            "I had no idea the ice went in before the weighing. Does the buyer pay for the ice too?",
+        ),
+        ("ice-reply", "ice", 3, "Marek", "They weigh the crates empty first, so the ice comes off the price."),
+    ],
+    # The photo story is read on black: its threads show the comments' dark colours.
+    "the-last-hay-harvest": [
+        ("scythe", None, None, "Sigrid", "We cut our meadow by hand until 1998. I can still hear the whetstone."),
+        ("scythe-reply", "scythe", None, "Tomás Lindqvist", "Ingrid says the whetstone is what she will miss most."),
+        ("trough", None, 10, "Ravi", "The photo of the trough says more about the farm than any of the words."),
+        ("trough-reply", "trough", 10, "Elin", "Agreed. The empty water says the cattle are gone."),
+    ],
+}

@@ -159,3 +159,62 @@ def test_forced_colours_and_reduced_motion(new_page, shots):
     page.goto("/")
     duration = page.locator(".card-image img").first.evaluate("img => getComputedStyle(img).transitionDuration")
     assert duration == "0s"
+
+
+def first_screen_photo(page) -> dict:
+    """The photo of a photo page as the reader first sees it, before any scrolling."""
+    return page.evaluate(
+        """async () => { const img = document.querySelector(".photo-page img.photo");
+            await img.decode().catch(() => {});
+            const box = img.getBoundingClientRect();
+            return {top: box.top, bottom: box.bottom, left: box.left, right: box.right, height: box.height,
+                    winWidth: innerWidth, winHeight: innerHeight, scrollY}; }"""
+    )
+
+
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE, NARROWEST], ids=["laptop", "phone", "narrowest"])
+def test_a_photo_page_shows_the_whole_photo_on_arrival(new_page, shots, viewport):
+    page = new_page()
+    page.set_viewport_size(viewport)
+    page.goto(PHOTO_STORY)
+    upright = page.evaluate(
+        """() => [...document.querySelectorAll(".items .item")].find(item => {
+            const img = item.querySelector("img.photo"); return img.height > img.width;
+        }).querySelector("a[rel=bookmark]").href"""
+    )
+    page.goto(LISTICLE)
+    landscape = page.locator(".items a[rel=bookmark]").nth(1).evaluate("link => link.href")
+    for name, path in [("landscape", landscape), ("upright", upright)]:
+        page.goto(path)
+        box = first_screen_photo(page)
+        assert box["scrollY"] == 0
+        assert box["top"] >= 0 and box["bottom"] <= box["winHeight"], (name, box)
+        assert box["left"] >= 0 and box["right"] <= box["winWidth"], (name, box)
+        # Fitted, not shrunk to a stamp: the photo takes most of the window's height or its width.
+        assert box["height"] >= 0.5 * box["winHeight"] or box["right"] - box["left"] >= 0.9 * box["winWidth"], box
+        screen(shots, page, f"photo-page-{name}-{viewport['width']}")
+
+
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["laptop", "phone"])
+def test_comments_on_the_dark_photo_story_are_readable(new_page, shots, viewport):
+    page = new_page()
+    page.set_viewport_size(viewport)
+    page.goto(PHOTO_STORY)
+    comments = page.locator("#comments")
+    comments.scroll_into_view_if_needed()
+    colours = comments.evaluate(
+        """section => { const of = (el, p) => getComputedStyle(el)[p];
+            return {page: of(document.body, "backgroundColor"),
+                    text: of(section.querySelector(".comment-body"), "color"),
+                    field: of(section.querySelector("textarea"), "backgroundColor"),
+                    fieldText: of(section.querySelector("textarea"), "color")}; }"""
+    )
+    # The page is black and the comments follow it: light words, dark fields.
+    assert colours["page"] == "rgb(15, 15, 15)" and colours["field"] != "rgb(255, 255, 255)", colours
+    assert colours["text"] == colours["fieldText"] != colours["page"], colours
+    assert_accessible(page, context=f"comments on the photo story at {viewport['width']}px")
+    # The reply form opened under a comment is as readable.
+    comments.get_by_role("link", name="Reply to Sigrid").click()
+    comments.get_by_role("form", name="Reply to Sigrid").wait_for()
+    assert_accessible(page, context=f"inline reply on the photo story at {viewport['width']}px")
+    comments.screenshot(path=str(shots(page, f"photo-story-comments-{viewport['width']}")))

@@ -9,11 +9,25 @@ from django.core.cache import cache
 
 from galleries.models import Gallery, Rendition
 from galleries.pagecache import purge_pages
-from galleries.presentation import LEAD_SIZES, GalleryPage, Picture, caption_title
+from galleries.presentation import (
+    LEAD_SIZES,
+    PHOTO_PAGE_ROOM,
+    PHOTO_PAGE_SIZES,
+    GalleryPage,
+    PageItem,
+    Picture,
+    absolute,
+    caption_title,
+    public_url,
+)
 from tests.factories import GalleryFactory, SectionFactory, published_gallery
+from tests.galleries import test_page_metadata
 from tests.galleries.test_admin import change_form_data, change_url
+from tests.galleries.test_page_metadata import _file, _json_ld, _meta, _rendition_at
 
 pytestmark = pytest.mark.django_db
+# Two real photos, rendered and public, for the sizes of the files that pages name.
+rendered_gallery = test_page_metadata.rendered_gallery
 
 
 def first_match(pattern: str, html: str) -> str:
@@ -243,3 +257,75 @@ def test_the_section_page_marks_its_menu_entry_as_current(client):
     gallery = published_gallery(items=1, section=SectionFactory(name="Work", slug="work"))
     html = client.get(gallery.section.get_absolute_url()).text
     assert f'<a href="{gallery.section.get_absolute_url()}" aria-current="page">Work</a>' in html
+
+
+# ── The home page's social card and the photo page's structured data ──
+
+
+def test_the_home_page_shares_its_lead_storys_card_photo_at_the_size_of_its_file(client, rendered_gallery):
+    rendered_gallery.cover = rendered_gallery.items.last().photo
+    rendered_gallery.save(update_fields=["cover"])
+    html = client.get("/").text
+    rendition = _rendition_at(_meta(html, "property", "og:image"))
+    (width, height), _, content_type = _file(rendition)
+
+    assert rendition.photo == rendered_gallery.cover and rendition.purpose == Rendition.Purpose.SOCIAL
+    assert _meta(html, "property", "og:image:width") == str(width)
+    assert _meta(html, "property", "og:image:height") == str(height)
+    assert _meta(html, "property", "og:image:type") == content_type
+    assert _meta(html, "property", "og:type") == "website"
+    assert _meta(html, "name", "twitter:card") == "summary_large_image"
+    assert _meta(html, "property", "og:image:alt") == rendered_gallery.title
+
+
+def test_the_home_page_without_galleries_has_no_social_image(client):
+    html = client.get("/").text
+    assert 'property="og:title"' in html and "og:image" not in html
+
+
+def test_a_photo_page_describes_its_photo_as_an_image_object_with_the_files_size(client, rendered_gallery):
+    item = rendered_gallery.items.select_related("photo__photographer").last()
+    item.headline = ""
+    item.caption = "Ingrid Berg sharpens the scythe. The meadow waits."
+    item.save()
+    item.photo.copyright = "© 2026 Tomás Lindqvist"
+    item.photo.credit = "Tomás Lindqvist / Loupe"
+    item.photo.save()
+    html = client.get(item.get_absolute_url()).text
+    [image] = _json_ld(html)
+
+    assert image["@context"] == "https://schema.org" and image["@type"] == "ImageObject"
+    assert image["name"] == "Ingrid Berg sharpens the scythe"
+    assert image["caption"] == "Ingrid Berg sharpens the scythe. The meadow waits."
+    assert image["creator"] == {"@type": "Person", "name": item.photo.photographer.name}
+    assert image["creditText"] == item.credit
+    assert image["copyrightNotice"] == "© 2026 Tomás Lindqvist"
+    assert image["url"] == image["mainEntityOfPage"] == absolute(item.get_absolute_url())
+    assert image["isPartOf"]["url"] == absolute(rendered_gallery.get_absolute_url())
+    rendition = _rendition_at(image["contentUrl"])
+    (width, height), _, content_type = _file(rendition)
+    assert (image["width"], image["height"]) == (width, height) and image["encodingFormat"] == content_type
+    assert width == max(r.width for r in Rendition.objects.filter(photo=item.photo, purpose="responsive"))
+
+
+def test_the_photo_pages_image_object_is_the_one_its_gallery_page_lists(client, rendered_gallery):
+    """One function builds a photo's structured data, so what it gains shows on both pages."""
+    item = rendered_gallery.items.first()
+    [on_photo_page] = _json_ld(client.get(item.get_absolute_url()).text)
+    listed = _json_ld(client.get(rendered_gallery.get_absolute_url()).text)[0]["associatedMedia"]["associatedMedia"]
+    assert listed[0].items() <= on_photo_page.items()
+
+
+def test_a_photo_page_asks_for_the_width_its_photo_is_shown_at_beside_its_words(client):
+    gallery = published_gallery(items=1)
+    item = gallery.items.get()
+    html = client.get(item.get_absolute_url()).text
+    image = first_match(r'(<a class="frame".*?</a>)', html)
+    picture = PageItem(item, gallery=gallery, base=gallery.get_absolute_url(), url=public_url).picture
+
+    # Fitted to the window's height less the header, else the column beside the words, else the page.
+    sizes = (
+        f"(min-aspect-ratio: {picture.width}/{picture.height}) calc((100vh - {PHOTO_PAGE_ROOM}) * "
+        f"{picture.width / picture.height:.3f}), {PHOTO_PAGE_SIZES}"
+    )
+    assert image.count(f'sizes="{sizes}"') == 3  # one per format

@@ -115,3 +115,15 @@ def test_load_demo_says_which_gallery_waits_on_a_worker_that_never_finishes():
     Photo.objects.filter(items__gallery=gallery).update(state=Photo.State.PROCESSING)
     with pytest.raises(CommandError, match="still being rendered by a task worker"):
         Command().wait_until_rendered(gallery, wait=0)
+
+
+def test_load_demo_gives_the_listicle_five_items_without_headlines_and_the_photo_story_comments(demo, client):
+    listicle = Gallery.objects.get(slug="night-shift-at-the-harbour")
+    assert listicle.items.filter(headline="").count() == 5
+    assert listicle.items.exclude(headline="").exists()
+    story = Gallery.objects.get(slug="the-last-hay-harvest")
+    assert story.presentation == Gallery.Presentation.DARK
+    html = client.get(story.get_absolute_url()).text
+    assert "I can still hear the whetstone." in html and "Ingrid says the whetstone" in html
+    on_photo = Comment.objects.get(author_name="Elin")
+    assert on_photo.parent.author_name == "Ravi" and on_photo.item.gallery == story

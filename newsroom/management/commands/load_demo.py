@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.text import slugify
 
 from galleries import workflow
 from galleries.ingest import atomic_ingest, ingest_photo
@@ -61,8 +62,8 @@ class Command(BaseCommand):
         for spec, gallery in zip(demo.GALLERIES, created, strict=True):
             if gallery is not None and spec["published"]:
                 self.publish(gallery, users)
-                if spec["slug"] == demo.COMMENTS_ON:
-                    self.load_comments(gallery)
+                if spec["slug"] in demo.COMMENTS:
+                    self.load_comments(gallery, demo.COMMENTS[spec["slug"]])
         made = sum(gallery is not None for gallery in created)
         self.stdout.write(f"Demo galleries: {made} created, {len(created) - made} already there.")
         self.stdout.write("Demo logins for /admin/:")
@@ -170,10 +171,10 @@ class Command(BaseCommand):
                 )
             time.sleep(0.25)
 
-    def load_comments(self, gallery: Gallery) -> None:
+    def load_comments(self, gallery: Gallery, comments: list[tuple]) -> None:
         """Approved reader comments, with a reply each, on the gallery and on one of its photos."""
         made = {}
-        for key, parent_key, position, author, body in demo.COMMENTS:
+        for key, parent_key, position, author, body in comments:
             parent = made.get(parent_key)
             made[key] = Comment.objects.create(
                 gallery=gallery,
@@ -182,7 +183,7 @@ class Command(BaseCommand):
                 root=parent.root or parent if parent else None,
                 depth=parent.depth + 1 if parent else 0,
                 author_name=author,
-                author_email=f"{author.lower()}@example.org",
+                author_email=f"{slugify(author)}@example.org",
                 body=body,
                 status=Comment.Status.APPROVED,
             )
