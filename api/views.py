@@ -10,7 +10,7 @@ from typing import Annotated
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -308,7 +308,9 @@ def gallery(request: HttpRequest, slug: Slug):
 
 
 def _gallery_detail(request: HttpRequest, slug: str, *, usage: Usage) -> dict:
-    found = representation.prefetch_summary(_published_gallery(slug))
+    found = representation.galleries_for_listing(Gallery.objects.published()).filter(slug=slug).first()
+    if found is None:
+        _published_gallery(slug)  # answers 410 or 404
     request.api_last_modified = found.updated_at
     return representation.gallery_detail(found, usage=usage)
 
@@ -365,10 +367,12 @@ def photo_comments(
 
 @api.get("/photos/{pk}/", response={200: PhotoDetail, **READ}, url_name="photo", summary="One published photo")
 def photo(request: HttpRequest, pk: Id):
-    """Three queries: the photo with its photographer, its public renditions, the published items showing it."""
+    """Three queries: the photo with its photographer and whether it may stand for a story uncovered (not
+    graphic anywhere), its public renditions, the published items showing it."""
     found = (
         Photo.objects.in_published_galleries()
         .select_related("photographer")
+        .annotate(stands_for_story=Exists(Photo.objects.not_graphic().filter(pk=OuterRef("pk"))))
         .defer(*Photo.BEHIND_THE_SCENES)
         .prefetch_related(Prefetch("renditions", Rendition.objects.public()))
         .filter(pk=pk)
@@ -382,7 +386,8 @@ def photo(request: HttpRequest, pk: Id):
         raise Http404("No photo with that id may be syndicated.")
     appearances = Item.objects.published().filter(photo=found).select_related("gallery").order_by("pk")
     request.api_last_modified = found.updated_at
-    return representation.photo(found) | {
+    return representation.photo(found, stands_for_story=found.stands_for_story) | {
+        "graphic": not found.stands_for_story,
         "appears_in": [
             {
                 "gallery": item.gallery.slug,
@@ -392,7 +397,7 @@ def photo(request: HttpRequest, pk: Id):
                 "api_url": api_url("gallery", slug=item.gallery.slug),
             }
             for item in appearances
-        ]
+        ],
     }
 
 
