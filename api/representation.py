@@ -26,6 +26,8 @@ SYNDICATABLE: Callable[[QuerySet], QuerySet] | None = lambda photos: photos.synd
 WITHHELD = "The photo's usage rights do not allow syndication."
 TAKEN_DOWN = "The photo was taken down; it is no longer available."
 PHOTOGRAPHER_GALLERIES = 20
+# The replies a thread carries in a page of comments; `replies_url` pages through the rest.
+REPLIES_PER_THREAD = 20
 # What the site says when the newsroom wrote no words of its own (templates/galleries/includes/graphic_cover.html
 # and graphic_notice.html; a test holds them together).
 GRAPHIC_WARNING = "Some readers may find it distressing."
@@ -40,6 +42,7 @@ PATHS = {
     "gallery": "galleries/{slug}/",
     "gallery-comments": "galleries/{slug}/comments/",
     "photo-comments": "galleries/{slug}/photos/{pk}/comments/",
+    "comment-replies": "comments/{pk}/replies/",
     "photo": "photos/{pk}/",
     "photographers": "photographers/",
     "photographer": "photographers/{slug}/",
@@ -254,7 +257,7 @@ def credentials(disclosure: Disclosure | None) -> dict | None:
     }
 
 
-def comment(value, *, replies: list | None = None) -> dict:
+def comment(value, *, replies: list | None = None, reply_count: int = 0) -> dict:
     data = {
         "id": value.pk,
         "author_name": value.author_name,
@@ -266,4 +269,7 @@ def comment(value, *, replies: list | None = None) -> dict:
     }
     if replies is not None:
         data["replies"] = [comment(reply) for reply in replies]
+        data["reply_count"] = reply_count
+        more = reply_count > len(replies)
+        data["replies_url"] = api_url("comment-replies", pk=value.pk) if more else None
     return data

@@ -227,7 +227,17 @@ class Comment(Schema):
 
 
 class Thread(Comment):
-    replies: list[Comment] = Field(description="Every visible reply in the thread, oldest first.")
+    replies: list[Comment] = Field(description="The thread's first visible replies, oldest first: 20 at most.")
+    reply_count: int = Field(description="How many visible replies the thread has.", examples=[3])
+    replies_url: str | None = Field(
+        description="Every reply of the thread, page by page, when `replies` does not hold them all; else null."
+    )
+
+
+class ReplyPage(Schema):
+    results: list[Comment] = Field(description="The thread's visible replies, at every depth, oldest first.")
+    next_cursor: str | None
+    next_url: str | None
 
 
 class CommentPage(Schema):

@@ -34,6 +34,7 @@ from api.schemas import (
     PhotoDetail,
     PhotographerDetail,
     PhotographerPage,
+    ReplyPage,
 )
 from galleries.headers import mark_public
 from galleries.models import Gallery, Item, Photo, Photographer, Rendition, Section, Tag
@@ -325,12 +326,40 @@ def _comment_page(request: HttpRequest, *, gallery: Gallery, item: Item | None, 
         limit=limit,
     )
     replies: dict[int, list] = {root.pk: [] for root in roots}
+    counts: dict[int, int] = {}
     if roots:
-        for reply in Comment.objects.visible().filter(root_id__in=list(replies)).for_thread_display().order_by("id"):
+        first = Comment.objects.visible().first_replies(roots=list(replies), limit=representation.REPLIES_PER_THREAD)
+        for reply in first:
             replies[reply.root_id].append(reply)
+            counts[reply.root_id] = reply.thread_size
     _modified(request, [gallery.updated_at, *(c.created_at for c in roots)])
-    results = [representation.comment(root, replies=replies[root.pk]) for root in roots]
+    results = [
+        representation.comment(root, replies=replies[root.pk], reply_count=counts.get(root.pk, 0)) for root in roots
+    ]
     return _page(request, name, results, next_cursor, **kwargs)
+
+
+@api.get(
+    "/comments/{pk}/replies/",
+    response={200: ReplyPage, **READ},
+    url_name="comment-replies",
+    summary="Every visible reply in a thread, page by page",
+)
+def comment_replies(request: HttpRequest, pk: Id, cursor: Cursor = None, limit: Limit = cursors.DEFAULT_LIMIT):
+    """`pk` is a top-level comment's id; its replies (at every depth) oldest first. Two queries: the comment, the
+    page of replies."""
+    root = Comment.objects.visible().filter(pk=pk, parent__isnull=True).only("pk", "created_at").first()
+    if root is None:
+        raise Http404("No visible comment that starts a thread has that id.")
+    rows, next_cursor = cursors.paginate(
+        Comment.objects.visible().filter(root=root).for_thread_display(),
+        kind="replies",
+        keys=("id",),
+        cursor=cursor,
+        limit=limit,
+    )
+    _modified(request, [root.created_at, *(c.created_at for c in rows)])
+    return _page(request, "comment-replies", [representation.comment(c) for c in rows], next_cursor, pk=pk)
 
 
 @api.get(

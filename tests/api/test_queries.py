@@ -55,8 +55,8 @@ def test_comments_run_three_queries(client, django_assert_num_queries, threads):
     for _ in range(threads):
         root = CommentFactory(gallery=gallery)
         CommentFactory(parent=CommentFactory(parent=root))
-    # 1 the gallery (+ section, cover, photo count), 2 the page of top-level comments (with the names replies
-    # answer), 3 every visible reply in those threads.
+    # 1 the gallery (+ section, photo count), 2 the page of top-level comments (with the names replies answer),
+    # 3 the first replies of each of those threads, each with its thread's size.
     with django_assert_num_queries(3):
         response = client.get(f"/api/v1/galleries/{gallery.slug}/comments/", {"limit": 20})
     body = response.json()
@@ -100,3 +100,15 @@ def test_photo_detail_runs_three_queries(client, django_assert_num_queries, gall
     with django_assert_num_queries(3):
         response = client.get(f"/api/v1/photos/{photo.pk}/")
     assert len(response.json()["appears_in"]) == galleries
+
+
+@pytest.mark.parametrize("replies", [1, 30])
+def test_a_threads_replies_run_two_queries(client, django_assert_num_queries, replies):
+    root = CommentFactory(gallery=published_gallery(items=0))
+    for _ in range(replies):
+        CommentFactory(parent=root)
+    # 1 the thread's first comment, visible on a published gallery, 2 the page of its visible replies (with the
+    # names they answer).
+    with django_assert_num_queries(2):
+        response = client.get(f"/api/v1/comments/{root.pk}/replies/", {"limit": 50})
+    assert len(response.json()["results"]) == replies
