@@ -24,7 +24,10 @@ class Error(Schema):
 
 
 class Gone(Error):
-    reason: str = Field(description="The newsroom's reason for withdrawing it, as its page gives it.")
+    reason: str = Field(
+        description="For a gallery, the newsroom's reason for withdrawing it, as its page gives it; for a photo, "
+        "that it was taken down."
+    )
 
 
 class LabelRef(Schema):

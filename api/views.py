@@ -84,8 +84,9 @@ class RateLimited(Exception):
 
 
 class Withdrawn(Exception):
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, *, detail: str = "The gallery was withdrawn; take it down wherever it is shown."):
         self.reason = reason
+        self.detail = detail
 
 
 class PartnerKey(HttpBearer):
@@ -204,7 +205,7 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(Withdrawn)
 def withdrawn(request: HttpRequest, exc: Withdrawn) -> HttpResponse:
-    return _error(request, 410, "The gallery was withdrawn; take it down wherever it is shown.", reason=exc.reason)
+    return _error(request, 410, exc.detail, reason=exc.reason)
 
 
 def _usage(request: HttpRequest) -> Usage:
@@ -394,10 +395,13 @@ def photo_comments(
     )
 
 
-@api.get("/photos/{pk}/", response={200: PhotoDetail, **READ}, url_name="photo", summary="One published photo")
+@api.get(
+    "/photos/{pk}/", response={200: PhotoDetail, 410: Gone, **READ}, url_name="photo", summary="One published photo"
+)
 def photo(request: HttpRequest, pk: Id):
     """Three queries: the photo with its photographer and whether it may stand for a story uncovered (not
-    graphic anywhere), its public renditions, the published items showing it."""
+    graphic anywhere), its public renditions, the published items showing it. A photo taken down answers 410
+    while a published gallery still says so in its place."""
     found = (
         Photo.objects.in_published_galleries()
         .select_related("photographer")
@@ -408,6 +412,12 @@ def photo(request: HttpRequest, pk: Id):
         .first()
     )
     if found is None:
+        # A photo taken down whose item its gallery still shows, saying the photo is gone: partners who kept it
+        # are told to take it down too (never why: that is the newsroom's, perhaps a pictured person's).
+        if Item.objects.published().filter(photo_id=pk).exclude(photo__taken_down_at=None).exists():
+            raise Withdrawn(
+                representation.TAKEN_DOWN, detail="The photo was taken down; take it down wherever it is shown."
+            )
         raise Http404("No published photo has that id.")
     usage = _usage(request)
     usage.load([found.pk])

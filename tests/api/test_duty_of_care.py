@@ -117,7 +117,7 @@ def test_a_graphic_photo_taken_down_is_neither_shown_nor_flagged(
     item = body["items"][1]
     assert item["photo"] is None and item["withheld"] == representation.TAKEN_DOWN
     assert item["graphic"] is False and item["graphic_warning"] is None and item["credentials"] is None
-    assert client.get(f"/api/v1/photos/{items[1].photo_id}/").status_code == 404
+    assert client.get(f"/api/v1/photos/{items[1].photo_id}/").status_code == 410
 
 
 def test_items_carry_the_ai_label_and_photos_their_source_type(client, story):
@@ -169,3 +169,16 @@ def test_no_credentials_when_the_site_signs_nothing(client, story, settings):
     gallery, _ = story
     body = client.get(f"/api/v1/galleries/{gallery.slug}/").json()
     assert all(item["credentials"] is None for item in body["items"])
+
+
+def test_a_photo_taken_down_with_its_items_hidden_is_not_found(
+    client, story, editor, django_capture_on_commit_callbacks
+):
+    gallery, items = story
+    with django_capture_on_commit_callbacks(execute=True):
+        take_down_photo(photo=items[0].photo, by=editor, reason="Consent withdrawn.", hide_item=True)
+    # The site keeps no trace of it, so neither does the API.
+    assert client.get(f"/api/v1/photos/{items[0].photo_id}/").status_code == 404
+    body = client.get(f"/api/v1/galleries/{gallery.slug}/").json()
+    assert [item["id"] for item in body["items"]] == [items[1].pk, items[2].pk]
+    assert body["cover"]["id"] == items[1].photo_id

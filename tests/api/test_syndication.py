@@ -72,7 +72,10 @@ def test_a_photo_taken_down_leaves_its_item_without_photo_or_description(
     assert body["social_card"] == second["social_card"] is not None
     listed = client.get("/api/v1/galleries/").json()["results"][0]
     assert listed["cover"]["id"] == second["id"]
-    assert client.get(f"/api/v1/photos/{first.photo_id}/").status_code == 404
+    gone = client.get(f"/api/v1/photos/{first.photo_id}/")
+    assert gone.status_code == 410
+    assert gone.json()["reason"] == representation.TAKEN_DOWN
+    assert "consent" not in gone.text
     assert f"/photos/{first.photo_id}/" not in client.get("/api/v1/galleries/").content.decode()
 
 
