@@ -4,6 +4,7 @@ a gallery, AI labels and Content Credentials as the photo page discloses them, t
 import pytest
 
 from api import representation
+from galleries.history import editing_gallery
 from galleries.models import Photo
 from galleries.presentation import credentials_disclosure
 from galleries.provenance import IPTC_SOURCE_TYPE
@@ -182,3 +183,16 @@ def test_a_photo_taken_down_with_its_items_hidden_is_not_found(
     body = client.get(f"/api/v1/galleries/{gallery.slug}/").json()
     assert [item["id"] for item in body["items"]] == [items[1].pk, items[2].pk]
     assert body["cover"]["id"] == items[1].photo_id
+
+
+def test_marking_a_photo_graphic_reaches_the_answer_kept(client, story, editor, django_capture_on_commit_callbacks):
+    gallery, items = story
+    first = client.get(f"/api/v1/galleries/{gallery.slug}/", {"fresh": 1}).json()
+    assert first["cover"]["id"] == items[0].photo_id
+    gallery.refresh_from_db()
+    edit = editing_gallery(gallery=gallery, by=editor, expected_version=gallery.version, comment="Graphic.")
+    with django_capture_on_commit_callbacks(execute=True), edit:
+        _graphic(items[0])
+    again = client.get(f"/api/v1/galleries/{gallery.slug}/", {"fresh": 2}).json()
+    assert again["items"][0]["graphic"] is True
+    assert again["cover"]["id"] == items[1].photo_id
