@@ -48,6 +48,7 @@ CURSOR = r"^[-A-Za-z0-9_:]+$"
 # The largest id both SQLite and PostgreSQL take, and JSON numbers hold exactly.
 MAX_ID = 2**53 - 1
 RATE_WINDOW = 60
+PHOTO_GONE = "The photo was taken down; take it down wherever it is shown."
 
 Slug = Annotated[str, Path(pattern=SLUG, max_length=200)]
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -387,8 +388,11 @@ def photo_comments(
 ):
     """`pk` is the item's id (`items[].id` of the gallery)."""
     found = _published_gallery(slug)
-    item = Item.objects.filter(gallery=found, pk=pk).first()
+    item = Item.objects.filter(gallery=found, pk=pk).shown().first()
     if item is None:
+        # An item hidden with its photo taken down is gone, as its page says; only a miss pays for the lookup.
+        if Item.objects.filter(gallery=found, pk=pk).exists():
+            raise Withdrawn(representation.TAKEN_DOWN, detail=PHOTO_GONE)
         raise Http404("The gallery has no photo with that id.")
     return _comment_page(
         request, gallery=found, item=item, cursor=cursor, limit=limit, name="photo-comments", slug=slug, pk=pk
@@ -400,8 +404,8 @@ def photo_comments(
 )
 def photo(request: HttpRequest, pk: Id):
     """Three queries: the photo with its photographer and whether it may stand for a story uncovered (not
-    graphic anywhere), its public renditions, the published items showing it. A photo taken down answers 410
-    while a published gallery still says so in its place."""
+    graphic anywhere), its public renditions, the published items showing it. A photo of a published gallery
+    taken down answers 410."""
     found = (
         Photo.objects.in_published_galleries()
         .select_related("photographer")
@@ -412,12 +416,11 @@ def photo(request: HttpRequest, pk: Id):
         .first()
     )
     if found is None:
-        # A photo taken down whose item its gallery still shows, saying the photo is gone: partners who kept it
-        # are told to take it down too (never why: that is the newsroom's, perhaps a pictured person's).
-        if Item.objects.published().filter(photo_id=pk).exclude(photo__taken_down_at=None).exists():
-            raise Withdrawn(
-                representation.TAKEN_DOWN, detail="The photo was taken down; take it down wherever it is shown."
-            )
+        # A photo of a published gallery taken down, as its page says: partners who kept it are told to take it
+        # down too (never why: that is the newsroom's, perhaps a pictured person's).
+        taken_down = Item.objects.filter(gallery__in=Gallery.objects.published(), photo_id=pk)
+        if taken_down.exclude(photo__taken_down_at=None).exists():
+            raise Withdrawn(representation.TAKEN_DOWN, detail=PHOTO_GONE)
         raise Http404("No published photo has that id.")
     usage = _usage(request)
     usage.load([found.pk])

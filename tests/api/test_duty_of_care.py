@@ -9,7 +9,7 @@ from galleries.models import Photo
 from galleries.presentation import credentials_disclosure
 from galleries.provenance import IPTC_SOURCE_TYPE
 from galleries.takedowns import take_down_photo
-from tests.factories import published_gallery
+from tests.factories import CommentFactory, published_gallery
 
 pytestmark = pytest.mark.django_db
 
@@ -172,14 +172,21 @@ def test_no_credentials_when_the_site_signs_nothing(client, story, settings):
     assert all(item["credentials"] is None for item in body["items"])
 
 
-def test_a_photo_taken_down_with_its_items_hidden_is_not_found(
-    client, story, editor, django_capture_on_commit_callbacks
-):
+def test_a_photo_taken_down_with_its_items_hidden_is_gone(client, story, editor, django_capture_on_commit_callbacks):
     gallery, items = story
+    CommentFactory(gallery=gallery, item=items[0], body="About the photo taken down.")
     with django_capture_on_commit_callbacks(execute=True):
         take_down_photo(photo=items[0].photo, by=editor, reason="Consent withdrawn.", hide_item=True)
-    # The site keeps no trace of it, so neither does the API.
-    assert client.get(f"/api/v1/photos/{items[0].photo_id}/").status_code == 404
+    # As the item's page answers 410: gone, without the newsroom's reason or the comments on it.
+    for url in (
+        f"/api/v1/photos/{items[0].photo_id}/",
+        f"/api/v1/galleries/{gallery.slug}/photos/{items[0].pk}/comments/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 410
+        assert response.json()["reason"] == representation.TAKEN_DOWN
+        assert "Consent" not in response.text and "About the photo" not in response.text
+    assert client.get(items[0].get_absolute_url()).status_code == 410
     body = client.get(f"/api/v1/galleries/{gallery.slug}/").json()
     assert [item["id"] for item in body["items"]] == [items[1].pk, items[2].pk]
     assert body["cover"]["id"] == items[1].photo_id
