@@ -24,7 +24,10 @@ class Error(Schema):
 
 
 class Gone(Error):
-    reason: str = Field(description="The newsroom's reason for withdrawing it, as its page gives it.")
+    reason: str = Field(
+        description="For a gallery, the newsroom's reason for withdrawing it, as its page gives it; for a photo, "
+        "that it was taken down."
+    )
 
 
 class LabelRef(Schema):
@@ -75,8 +78,16 @@ class Photo(Schema):
     focal_point: FocalPoint
     placeholder: str | None = Field(description="A tiny blurred data: URI to show while the photo loads.")
     dominant_color: str | None = Field(examples=["#3a5f7d"])
+    digital_source_type: str | None = Field(
+        description="What the file declares it is, as an IPTC digital source type (a camera capture, a scan, a "
+        "composite, an image made by AI); null when it declares nothing.",
+        examples=["http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture"],
+    )
     renditions: list[Rendition] = Field(description="Every public file of the photo, smallest first per format.")
-    social_card: SocialCard | None = Field(description="The 1200x630 crop for link previews.")
+    social_card: SocialCard | None = Field(
+        description="The 1200x630 crop for link previews; null for a photo marked graphic, which never stands "
+        "for a story uncovered."
+    )
 
 
 class Appearance(Schema):
@@ -88,7 +99,30 @@ class Appearance(Schema):
 
 
 class PhotoDetail(Photo):
+    graphic: bool = Field(
+        description="Marked graphic in a gallery: show it behind a warning until the reader chooses to see it, "
+        "as the site does.",
+        examples=[False],
+    )
     appears_in: list[Appearance] = Field(description="Every published gallery that shows the photo.")
+
+
+class Credentials(Schema):
+    """What the photo page's Content Credentials disclosure tells readers; the files carry the signed manifest."""
+
+    taken_by: str = Field(examples=["Amara Okafor"])
+    taken_at: datetime | None
+    captured_with: str | None = Field(
+        description="The camera, when its signature at capture is valid.", examples=["Leica M11-P"]
+    )
+    capture_signed_by: str | None = Field(description="Who signed the capture, when that signature is valid.")
+    source: str | None = Field(description="What the file declares it is, in words.", examples=["a camera capture"])
+    published_by: str = Field(description="Who signed the published files.", examples=["Loupe"])
+    published_at: datetime | None
+    changes: list[str] = Field(
+        description="What was changed before publication.",
+        examples=[["resized and re-encoded for the web", "camera and location data removed"]],
+    )
 
 
 class Item(Schema):
@@ -101,7 +135,23 @@ class Item(Schema):
     credit: str
     url: str = Field(description="The photo's page in the gallery.")
     comments_url: str
+    graphic: bool = Field(
+        description="The photo is graphic: cover it with `graphic_warning` until the reader chooses to see it, "
+        "as the site does. Never true when `photo` is null.",
+        examples=[False],
+    )
+    graphic_warning: str | None = Field(
+        description="The warning on its cover, when `graphic` is true.",
+        examples=["Some readers may find it distressing."],
+    )
+    ai_label: bool = Field(
+        description='Readers see the label "AI-generated image" with this photo: show it too.', examples=[False]
+    )
     photo: Photo | None = Field(description="Null when the photo may not be used by this caller (see withheld).")
+    credentials: Credentials | None = Field(
+        description="The Content Credentials readers are shown for the photo; null when the site signs no files "
+        "or the photo is withheld."
+    )
     withheld: str | None = Field(
         description="Why the photo is left out, when it is: it was taken down, or (for partners) its usage rights "
         "do not allow syndication.",
@@ -123,7 +173,15 @@ class GallerySummary(Schema):
     tags: list[LabelRef]
     photographers: list[PhotographerRef]
     photo_count: int
-    cover: Photo | None
+    contains_graphic: bool = Field(description="Readers see `graphic_notice` before the first photo.")
+    graphic_notice: str | None = Field(
+        description="The notice, when `contains_graphic` is true.",
+        examples=["Some readers may find them distressing; each is covered until you choose to show it."],
+    )
+    cover: Photo | None = Field(
+        description="The photo that stands for the gallery, as on the site's cards: the chosen cover, else the "
+        "first photo, of those neither taken down nor graphic (nor, for partners, withheld)."
+    )
 
 
 class Correction(Schema):
@@ -149,7 +207,9 @@ class GalleryDetail(GallerySummary):
     faq: list[FaqEntry]
     links: list[MoreLink]
     items: list[Item] = Field(description="The photos in the gallery's order.")
-    social_card: SocialCard | None
+    social_card: SocialCard | None = Field(
+        description="The gallery's link preview, as its page has it: never of a photo graphic or taken down."
+    )
     comment_mode: Literal["open", "premoderated", "closed"]
     comments_url: str
 
@@ -170,7 +230,17 @@ class Comment(Schema):
 
 
 class Thread(Comment):
-    replies: list[Comment] = Field(description="Every visible reply in the thread, oldest first.")
+    replies: list[Comment] = Field(description="The thread's first visible replies, oldest first: 20 at most.")
+    reply_count: int = Field(description="How many visible replies the thread has.", examples=[3])
+    replies_url: str | None = Field(
+        description="Every reply of the thread, page by page, when `replies` does not hold them all; else null."
+    )
+
+
+class ReplyPage(Schema):
+    results: list[Comment] = Field(description="The thread's visible replies, at every depth, oldest first.")
+    next_cursor: str | None
+    next_url: str | None
 
 
 class CommentPage(Schema):

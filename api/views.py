@@ -10,7 +10,7 @@ from typing import Annotated
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -34,6 +34,7 @@ from api.schemas import (
     PhotoDetail,
     PhotographerDetail,
     PhotographerPage,
+    ReplyPage,
 )
 from galleries.headers import mark_public
 from galleries.models import Gallery, Item, Photo, Photographer, Rendition, Section, Tag
@@ -47,6 +48,7 @@ CURSOR = r"^[-A-Za-z0-9_:]+$"
 # The largest id both SQLite and PostgreSQL take, and JSON numbers hold exactly.
 MAX_ID = 2**53 - 1
 RATE_WINDOW = 60
+PHOTO_GONE = "The photo was taken down; take it down wherever it is shown."
 
 Slug = Annotated[str, Path(pattern=SLUG, max_length=200)]
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -83,8 +85,9 @@ class RateLimited(Exception):
 
 
 class Withdrawn(Exception):
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, *, detail: str = "The gallery was withdrawn; take it down wherever it is shown."):
         self.reason = reason
+        self.detail = detail
 
 
 class PartnerKey(HttpBearer):
@@ -203,7 +206,7 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(Withdrawn)
 def withdrawn(request: HttpRequest, exc: Withdrawn) -> HttpResponse:
-    return _error(request, 410, "The gallery was withdrawn; take it down wherever it is shown.", reason=exc.reason)
+    return _error(request, 410, exc.detail, reason=exc.reason)
 
 
 def _usage(request: HttpRequest) -> Usage:
@@ -308,7 +311,9 @@ def gallery(request: HttpRequest, slug: Slug):
 
 
 def _gallery_detail(request: HttpRequest, slug: str, *, usage: Usage) -> dict:
-    found = representation.prefetch_summary(_published_gallery(slug))
+    found = representation.galleries_for_listing(Gallery.objects.published()).filter(slug=slug).first()
+    if found is None:
+        _published_gallery(slug)  # answers 410 or 404
     request.api_last_modified = found.updated_at
     return representation.gallery_detail(found, usage=usage)
 
@@ -323,12 +328,40 @@ def _comment_page(request: HttpRequest, *, gallery: Gallery, item: Item | None, 
         limit=limit,
     )
     replies: dict[int, list] = {root.pk: [] for root in roots}
+    counts: dict[int, int] = {}
     if roots:
-        for reply in Comment.objects.visible().filter(root_id__in=list(replies)).for_thread_display().order_by("id"):
+        first = Comment.objects.visible().first_replies(roots=list(replies), limit=representation.REPLIES_PER_THREAD)
+        for reply in first:
             replies[reply.root_id].append(reply)
+            counts[reply.root_id] = reply.thread_size
     _modified(request, [gallery.updated_at, *(c.created_at for c in roots)])
-    results = [representation.comment(root, replies=replies[root.pk]) for root in roots]
+    results = [
+        representation.comment(root, replies=replies[root.pk], reply_count=counts.get(root.pk, 0)) for root in roots
+    ]
     return _page(request, name, results, next_cursor, **kwargs)
+
+
+@api.get(
+    "/comments/{pk}/replies/",
+    response={200: ReplyPage, **READ},
+    url_name="comment-replies",
+    summary="Every visible reply in a thread, page by page",
+)
+def comment_replies(request: HttpRequest, pk: Id, cursor: Cursor = None, limit: Limit = cursors.DEFAULT_LIMIT):
+    """`pk` is a top-level comment's id; its replies (at every depth) oldest first. Two queries: the comment, the
+    page of replies."""
+    root = Comment.objects.visible().filter(pk=pk, parent__isnull=True).only("pk", "created_at").first()
+    if root is None:
+        raise Http404("No visible comment that starts a thread has that id.")
+    rows, next_cursor = cursors.paginate(
+        Comment.objects.visible().filter(root=root).for_thread_display(),
+        kind="replies",
+        keys=("id",),
+        cursor=cursor,
+        limit=limit,
+    )
+    _modified(request, [root.created_at, *(c.created_at for c in rows)])
+    return _page(request, "comment-replies", [representation.comment(c) for c in rows], next_cursor, pk=pk)
 
 
 @api.get(
@@ -355,26 +388,39 @@ def photo_comments(
 ):
     """`pk` is the item's id (`items[].id` of the gallery)."""
     found = _published_gallery(slug)
-    item = Item.objects.filter(gallery=found, pk=pk).first()
+    item = Item.objects.filter(gallery=found, pk=pk).shown().first()
     if item is None:
+        # An item hidden with its photo taken down is gone, as its page says; only a miss pays for the lookup.
+        if Item.objects.filter(gallery=found, pk=pk).exists():
+            raise Withdrawn(representation.TAKEN_DOWN, detail=PHOTO_GONE)
         raise Http404("The gallery has no photo with that id.")
     return _comment_page(
         request, gallery=found, item=item, cursor=cursor, limit=limit, name="photo-comments", slug=slug, pk=pk
     )
 
 
-@api.get("/photos/{pk}/", response={200: PhotoDetail, **READ}, url_name="photo", summary="One published photo")
+@api.get(
+    "/photos/{pk}/", response={200: PhotoDetail, 410: Gone, **READ}, url_name="photo", summary="One published photo"
+)
 def photo(request: HttpRequest, pk: Id):
-    """Three queries: the photo with its photographer, its public renditions, the published items showing it."""
+    """Three queries: the photo with its photographer and whether it may stand for a story uncovered (not
+    graphic anywhere), its public renditions, the published items showing it. A photo of a published gallery
+    taken down answers 410."""
     found = (
         Photo.objects.in_published_galleries()
         .select_related("photographer")
+        .annotate(stands_for_story=Exists(Photo.objects.not_graphic().filter(pk=OuterRef("pk"))))
         .defer(*Photo.BEHIND_THE_SCENES)
         .prefetch_related(Prefetch("renditions", Rendition.objects.public()))
         .filter(pk=pk)
         .first()
     )
     if found is None:
+        # A photo of a published gallery taken down, as its page says: partners who kept it are told to take it
+        # down too (never why: that is the newsroom's, perhaps a pictured person's).
+        taken_down = Item.objects.filter(gallery__in=Gallery.objects.published(), photo_id=pk)
+        if taken_down.exclude(photo__taken_down_at=None).exists():
+            raise Withdrawn(representation.TAKEN_DOWN, detail=PHOTO_GONE)
         raise Http404("No published photo has that id.")
     usage = _usage(request)
     usage.load([found.pk])
@@ -382,7 +428,8 @@ def photo(request: HttpRequest, pk: Id):
         raise Http404("No photo with that id may be syndicated.")
     appearances = Item.objects.published().filter(photo=found).select_related("gallery").order_by("pk")
     request.api_last_modified = found.updated_at
-    return representation.photo(found) | {
+    return representation.photo(found, stands_for_story=found.stands_for_story) | {
+        "graphic": not found.stands_for_story,
         "appears_in": [
             {
                 "gallery": item.gallery.slug,
@@ -392,7 +439,7 @@ def photo(request: HttpRequest, pk: Id):
                 "api_url": api_url("gallery", slug=item.gallery.slug),
             }
             for item in appearances
-        ]
+        ],
     }
 
 

@@ -97,8 +97,16 @@ def download_gallery(client: Client, gallery: dict, folder: Path) -> list[Path]:
         size = client.download(rendition["url"], path)
         saved.append(path)
         print(f"  #{item['number']} {item['headline'] or '(no headline)'}: {path.name}, {size} bytes, {item['credit']}")
+    # What an app must show with each photo: a graphic one behind its warning, an AI-generated one labelled.
     captions = [
-        {"number": i["number"], "headline": i["headline"], "caption": i["caption"], "alt_text": i["alt_text"]}
+        {
+            "number": i["number"],
+            "headline": i["headline"],
+            "caption": i["caption"],
+            "alt_text": i["alt_text"],
+            "graphic_warning": i["graphic_warning"],
+            "ai_label": i["ai_label"],
+        }
         for i in gallery["items"]
     ]
     (folder / "captions.json").write_text(json.dumps(captions, indent=2, ensure_ascii=False))

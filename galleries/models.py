@@ -503,7 +503,7 @@ class _PublishedGalleries(ModelIterable):
 
 def attach_card_photos(galleries: list) -> None:
     """Give each gallery of a listing its card photo (`card_photo`, or None) and that photo's public renditions
-    (`card_renditions`), read in one query."""
+    (`card_renditions`), read in one query with the photo's photographer."""
     galleries = [gallery for gallery in galleries if isinstance(gallery, Gallery)]
     wanted = {gallery.card_photo_id for gallery in galleries if gallery.card_photo_id}
     photos: dict[int, Photo] = {}
@@ -512,7 +512,7 @@ def attach_card_photos(galleries: list) -> None:
         public = (
             Rendition.objects.public()
             .filter(photo_id__in=wanted)
-            .select_related("photo")
+            .select_related("photo__photographer")
             .defer(*(f"photo__{name}" for name in Photo.BEHIND_THE_SCENES))
         )
         for rendition in public:

@@ -484,7 +484,14 @@ class GalleryPage:
 
     @cached_property
     def social(self) -> SocialImage | None:
-        candidates = [entry for entry in self.items if entry.stands_for_story]
+        return self.social_card()
+
+    def social_card(self, *, allowed: Callable | None = None) -> SocialImage | None:
+        """The gallery's card: its cover's, else the first photo's that has one, of photos that may stand for the
+        story (and that `allowed`, given a photo, accepts: what a partner may syndicate)."""
+        candidates = [
+            entry for entry in self.items if entry.stands_for_story and (allowed is None or allowed(entry.item.photo))
+        ]
         photos = [entry.item.photo for entry in candidates]
         rows = {entry.item.photo_id: entry.renditions for entry in candidates}
         cover = cover_photo(self.gallery, photos) if self.gallery.cover_id in rows else None

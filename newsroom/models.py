@@ -110,22 +110,26 @@ class CommentQuerySet(models.QuerySet):
         threads = {root.pk: Thread(root=root) for root in roots.order_by(*SORTS[sort])[offset : offset + limit]}
         if not threads:
             return []
+        for reply in self.first_replies(roots=list(threads), limit=REPLIES_SHOWN):
+            thread = threads[reply.root_id]
+            thread.replies.append(reply)
+            thread.reply_count = reply.thread_size
+        return list(threads.values())
+
+    def first_replies(self, *, roots: list[int], limit: int) -> Self:
+        """The first `limit` replies of each of the threads `roots`, oldest first, in one query; each knows how
+        many replies its thread has (`thread_size`). A window numbers each thread's replies."""
         by_thread = {"partition_by": F("root_id")}
-        replies = (
-            self.filter(root_id__in=list(threads))
+        return (
+            self.filter(root_id__in=roots)
             .for_thread_display()
             .annotate(
                 position=Window(RowNumber(), order_by=F("id").asc(), **by_thread),
                 thread_size=Window(Count("pk"), **by_thread),
             )
-            .filter(position__lte=REPLIES_SHOWN)
+            .filter(position__lte=limit)
             .order_by("root_id", "id")
         )
-        for reply in replies:
-            thread = threads[reply.root_id]
-            thread.replies.append(reply)
-            thread.reply_count = reply.thread_size
-        return list(threads.values())
 
     def replies_to(self, root: "Comment", *, after: int = 0) -> Self:
         """The replies of a thread after the one numbered `after`, oldest first."""

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from api import representation
 from galleries.models import CorrectionNote, FaqEntry, Gallery, GalleryLink, Rendition
 from tests.factories import (
     CommentFactory,
@@ -270,3 +271,40 @@ def test_the_api_paths_are_the_routes(client):
     for name, path in PATHS.items():
         kwargs = {k: v for k, v in {"slug": "s", "pk": 1}.items() if "{" + k + "}" in path}
         assert root + path.format(**kwargs) == reverse(f"api-v1:{name}", kwargs=kwargs)
+
+
+def test_a_long_thread_carries_its_first_replies_and_pages_through_the_rest(client):
+    gallery = published_gallery(items=0)
+    root = CommentFactory(gallery=gallery)
+    replies = [CommentFactory(parent=root, body=f"Reply {n}.") for n in range(representation.REPLIES_PER_THREAD + 5)]
+    CommentFactory(parent=replies[0], status="removed", body="Removed reply.")
+    deep = CommentFactory(parent=replies[-1], body="An answer deep in the thread.")
+    short = CommentFactory(gallery=gallery)
+    CommentFactory(parent=short, body="The only reply.")
+
+    threads = client.get(f"/api/v1/galleries/{gallery.slug}/comments/").json()["results"]
+    by_id = {thread["id"]: thread for thread in threads}
+    long = by_id[root.pk]
+    assert [r["id"] for r in long["replies"]] == [r.pk for r in replies[: representation.REPLIES_PER_THREAD]]
+    assert long["reply_count"] == len(replies) + 1
+    assert long["replies_url"].endswith(f"/api/v1/comments/{root.pk}/replies/")
+    assert by_id[short.pk]["reply_count"] == 1 and by_id[short.pk]["replies_url"] is None
+
+    first = client.get(long["replies_url"], {"limit": 20}).json()
+    second = client.get(first["next_url"]).json()
+    assert second["next_cursor"] is None
+    assert [r["id"] for r in first["results"] + second["results"]] == [r.pk for r in replies] + [deep.pk]
+    assert "Removed reply." not in str(first) + str(second)
+    assert second["results"][-1]["in_reply_to"] == replies[-1].pk
+
+
+def test_replies_only_of_a_visible_thread_on_a_published_gallery(client):
+    gallery = published_gallery(items=0)
+    root = CommentFactory(gallery=gallery)
+    reply = CommentFactory(parent=root)
+    held = CommentFactory(gallery=gallery, status="pending")
+    draft_root = CommentFactory(gallery=GalleryFactory())
+    assert client.get(f"/api/v1/comments/{root.pk}/replies/").status_code == 200
+    for pk in (reply.pk, held.pk, draft_root.pk, 10**9):
+        response = client.get(f"/api/v1/comments/{pk}/replies/")
+        assert response.status_code == 404 and response.json()["detail"]

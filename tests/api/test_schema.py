@@ -38,3 +38,36 @@ def test_the_reference_page_loads_nothing_from_another_site(client):
     assert "/api/v1/galleries/{slug}/" in page and "GalleryDetail" in page
     assert "<script" not in page
     assert not re.search(r"""(?:src|href)=["']https?://""", page)
+
+
+def test_the_duty_of_care_and_provenance_fields_are_described_with_examples(client):
+    components = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    fields = {
+        "Item": ["graphic", "graphic_warning", "ai_label", "credentials"],
+        "GallerySummary": ["contains_graphic", "graphic_notice", "cover"],
+        "Photo": ["digital_source_type", "social_card"],
+        "PhotoDetail": ["graphic"],
+        "Thread": ["reply_count", "replies_url"],
+    }
+    for component, names in fields.items():
+        for name in names:
+            spec = components[component]["properties"][name]
+            assert spec.get("description"), f"{component}.{name} has no description"
+    for component, name in [
+        ("Item", "graphic_warning"),
+        ("Item", "ai_label"),
+        ("Photo", "digital_source_type"),
+        ("GallerySummary", "graphic_notice"),
+    ]:
+        assert components[component]["properties"][name].get("examples"), f"{component}.{name} has no example"
+    assert set(components["Credentials"]["properties"]) == {
+        "taken_by",
+        "taken_at",
+        "captured_with",
+        "capture_signed_by",
+        "source",
+        "published_by",
+        "published_at",
+        "changes",
+    }
+    assert "/api/v1/comments/{pk}/replies/" in client.get("/api/v1/openapi.json").json()["paths"]

@@ -27,9 +27,11 @@ def test_a_partner_gets_the_item_without_a_photo_it_may_not_use(client, gallery,
     assert first["withheld"] == representation.WITHHELD
     assert first["headline"] and first["caption"]
     assert second["photo"] is not None and second["withheld"] is None
-    # The restricted photo is the cover: no cover and no social card built from it.
+    # The restricted photo is the cover: no cover, and the social card is the next photo's, as on the site when
+    # a cover may not have one.
     assert body["cover"] is None
-    assert body["social_card"] is None
+    assert body["social_card"] == second["photo"]["social_card"] is not None
+    assert "social" in body["social_card"]["url"]
     listed = client.get("/api/v1/galleries/", **partner).json()["results"][0]
     assert listed["cover"] is None
     photo = gallery.items.order_by("position").first().photo_id
@@ -63,9 +65,18 @@ def test_a_photo_taken_down_leaves_its_item_without_photo_or_description(
     assert item["withheld"] == representation.TAKEN_DOWN
     assert item["alt_text"] == ""
     assert item["caption"]
-    assert body["cover"] is None and body["social_card"] is None
-    assert client.get(f"/api/v1/photos/{first.photo_id}/").status_code == 404
-    assert first.photo.alt_text not in client.get("/api/v1/galleries/").content.decode()
+    assert item["graphic"] is False and item["credentials"] is None
+    # The next photo stands for the gallery, as on its cards and its page.
+    second = body["items"][1]["photo"]
+    assert body["cover"]["id"] == second["id"] != first.photo_id
+    assert body["social_card"] == second["social_card"] is not None
+    listed = client.get("/api/v1/galleries/").json()["results"][0]
+    assert listed["cover"]["id"] == second["id"]
+    gone = client.get(f"/api/v1/photos/{first.photo_id}/")
+    assert gone.status_code == 410
+    assert gone.json()["reason"] == representation.TAKEN_DOWN
+    assert "consent" not in gone.text
+    assert f"/photos/{first.photo_id}/" not in client.get("/api/v1/galleries/").content.decode()
 
 
 @pytest.mark.parametrize("size", [1, 20])
