@@ -119,12 +119,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="loupe-bench-api-") as tmp:
         data = Path(tmp)
         env = environment(data, secret=secret)
-        built = subprocess.run(
-            [sys.executable, __file__, "--build"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
-        )
-        if built.returncode:
-            sys.exit(f"building the bench data failed:\n{built.stdout}\n{built.stderr}")
-        facts = json.loads(built.stdout.strip().splitlines()[-1])
+        facts = pages.build_data(__file__, env)
         (data / "shim").mkdir()
         (data / "shim" / "bench_api_site.py").write_text(SHIM.format(pages=str(ROOT / "bench" / "pages.py")))
         site = Server("bench_api_site:site_app()", env, port=SITE_PORT, ready=ANSWER, pythonpath=str(data / "shim"))

@@ -545,17 +545,22 @@ LOADS = (
 )
 
 
+def build_data(script: str, env: dict[str, str]) -> dict:
+    """Run `script --build` in the bench's environment: it fills the database and says what it made, as JSON."""
+    built = subprocess.run(
+        [sys.executable, script, "--build"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
+    if built.returncode:
+        sys.exit(f"building the bench data failed:\n{built.stdout}\n{built.stderr}")
+    return json.loads(built.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     secret = secrets.token_urlsafe(64)
     with tempfile.TemporaryDirectory(prefix="loupe-bench-") as tmp:
         data = Path(tmp)
         env = environment(data, secret=secret)
-        built = subprocess.run(
-            [sys.executable, __file__, "--build"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
-        )
-        if built.returncode:
-            sys.exit(f"building the bench data failed:\n{built.stdout}\n{built.stderr}")
-        facts = json.loads(built.stdout.strip().splitlines()[-1])
+        facts = build_data(__file__, env)
         # Both servers stay up and the loads take turns, round after round, each round in a different order:
         # a neighbour on a shared machine slows all the loads of a round alike, so each round's ratios hold
         # even when the load around them changes. An idle server costs nothing while the other is loaded.

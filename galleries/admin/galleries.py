@@ -87,17 +87,11 @@ class ItemInline(admin.TabularInline):
     formset = labelled("photo")
     extra = 0
     ordering = ["position", "id"]
+    # The photo itself is chosen in the picker and shown by `preview`; every other field of the form is a column.
     fields = [
         "move",
         "preview",
-        "position",
-        "headline",
-        "caption",
-        "alt_text",
-        "credit_override",
-        "ai_label",
-        "graphic",
-        "graphic_warning",
+        *(name for name in ItemInlineForm.Meta.fields if name != "photo"),
         "provenance",
         "editor_note",
     ]
