@@ -26,6 +26,30 @@ def _isolated_storage(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "default"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_caches(tmp_path_factory):
+    """This test run's file caches are its own, not the checkout's shared LOUPE_DATA_DIR ones.
+
+    The file cache is shared by every process using the same data directory, as it must be in production; a
+    second test run, a dev server or a worker on the same checkout would otherwise purge, clear or fill this
+    run's page cache under its tests.
+    """
+    from django.conf import settings
+    from django.core.cache.backends.filebased import FileBasedCache
+    from django.test import override_settings
+    from django.utils.module_loading import import_string
+
+    folder = tmp_path_factory.mktemp("caches")
+    caches = {
+        alias: {**config, "LOCATION": folder / alias}
+        if issubclass(import_string(config["BACKEND"]), FileBasedCache)
+        else config
+        for alias, config in settings.CACHES.items()
+    }
+    with override_settings(CACHES=caches):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import caches

@@ -151,3 +151,25 @@ def test_pages_past_their_time_are_rendered_again(client, settings, monkeypatch)
     later = pagecache.time.time() + settings.LOUPE_PAGE_CACHE_SECONDS + 1
     monkeypatch.setattr(pagecache.time, "time", lambda: later)
     assert "Later title" in client.get(gallery.get_absolute_url()).text
+
+
+def test_another_process_on_the_checkout_purging_pages_leaves_this_runs_cache_alone():
+    # A dev server, a worker or a second test run on the same LOUPE_DATA_DIR shares its file cache; a test that
+    # counts purges must see only its own.
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.core.cache import cache
+
+    from galleries.pagecache import VERSION_KEY, page_version
+
+    root = Path(__file__).resolve().parents[2]
+    before = page_version()
+    purge = "import django; django.setup(); from galleries.pagecache import purge_pages; purge_pages(); purge_pages()"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "newsroom.settings", "PYTHONPATH": str(root)}
+    done = subprocess.run([sys.executable, "-c", purge], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+
+    assert done.returncode == 0, done.stderr
+    assert cache.get(VERSION_KEY) == before
