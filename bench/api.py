@@ -21,7 +21,6 @@ Goals: uncached at least 0.05x raw, cached at least 0.6x. Prints a table, then o
 import importlib.util
 import json
 import secrets
-import subprocess
 import sys
 import tempfile
 import time
@@ -83,27 +82,6 @@ def build() -> None:
     print(json.dumps({"key": raw, "queries_45": counts[45], "queries_200": counts[200]}))
 
 
-class Server(pages.Server):
-    """gunicorn on a port of its own (8130-8139), with `pythonpath` first on its path."""
-
-    def __init__(self, app: str, env: dict[str, str], *, port: int, ready: str, pythonpath: str = ""):
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}"
-        extra = ["--pythonpath", pythonpath] if pythonpath else []
-        self.process = subprocess.Popen(
-            [*pages.GUNICORN, app, *extra, "--bind", f"127.0.0.1:{port}"], cwd=ROOT, env=env
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(self.url + ready, timeout=2).read()  # noqa: S310 - loopback
-                return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"gunicorn did not start {app}")
-
-
 class OneAtATime(pages.Load):
     def run(self, nonce: int, **kwargs) -> tuple[int, float]:
         self.one(1, worker=0, n=0, nonce=nonce)
@@ -122,12 +100,14 @@ def main() -> None:
         facts = pages.build_data(__file__, env)
         (data / "shim").mkdir()
         (data / "shim" / "bench_api_site.py").write_text(SHIM.format(pages=str(ROOT / "bench" / "pages.py")))
-        site = Server("bench_api_site:site_app()", env, port=SITE_PORT, ready=ANSWER, pythonpath=str(data / "shim"))
+        site = pages.Server(
+            "bench_api_site:site_app()", env, port=SITE_PORT, ready=ANSWER, pythonpath=str(data / "shim")
+        )
         try:
             with urllib.request.urlopen(site.url + ANSWER, timeout=10) as response:  # noqa: S310 - loopback
                 answer = response.read()
             (data / "raw-answer.json").write_bytes(answer)
-            raw = Server("pages:raw_app()", env, port=RAW_PORT, ready="/", pythonpath=str(ROOT / "bench"))
+            raw = pages.Server("pages:raw_app()", env, port=RAW_PORT, ready="/", pythonpath=str(ROOT / "bench"))
             try:
                 loads = {
                     "raw": pages.Load(raw.url + ANSWER),

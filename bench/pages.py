@@ -435,11 +435,11 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, app: str, env: dict[str, str], *, ready: str, port: int | None = None):
+    def __init__(self, app: str, env: dict[str, str], *, ready: str, port: int | None = None, pythonpath: str = ""):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
-            [*GUNICORN, app, "--pythonpath", str(ROOT / "bench"), "--bind", f"127.0.0.1:{self.port}"],
+            [*GUNICORN, app, "--pythonpath", pythonpath or str(ROOT / "bench"), "--bind", f"127.0.0.1:{self.port}"],
             cwd=ROOT,
             env=env,
         )
