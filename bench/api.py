@@ -46,14 +46,6 @@ LOADS = (
     ("partner", "with a partner key", "partner_vs_raw"),
     ("cold", "every cache empty", "cold_vs_raw"),
 )
-# gunicorn loads the site through this, from a folder of its own: bench/ on the path would make `import api`
-# find this file rather than Loupe's app.
-SHIM = """import importlib.util
-spec = importlib.util.spec_from_file_location("pages_bench", {pages!r})
-pages = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(pages)
-site_app = pages.site_app
-"""
 
 
 def environment(data_dir: Path, *, secret: str) -> dict[str, str]:
@@ -98,16 +90,12 @@ def main() -> None:
         data = Path(tmp)
         env = environment(data, secret=secret)
         facts = pages.build_data(__file__, env)
-        (data / "shim").mkdir()
-        (data / "shim" / "bench_api_site.py").write_text(SHIM.format(pages=str(ROOT / "bench" / "pages.py")))
-        site = pages.Server(
-            "bench_api_site:site_app()", env, port=SITE_PORT, ready=ANSWER, pythonpath=str(data / "shim")
-        )
+        site = pages.Server("bench.pages:site_app()", env, port=SITE_PORT, ready=ANSWER)
         try:
             with urllib.request.urlopen(site.url + ANSWER, timeout=10) as response:  # noqa: S310 - loopback
                 answer = response.read()
             (data / "raw-answer.json").write_bytes(answer)
-            raw = pages.Server("pages:raw_app()", env, port=RAW_PORT, ready="/", pythonpath=str(ROOT / "bench"))
+            raw = pages.Server("bench.pages:raw_app()", env, port=RAW_PORT, ready="/")
             try:
                 loads = {
                     "raw": pages.Load(raw.url + ANSWER),

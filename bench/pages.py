@@ -67,6 +67,8 @@ def environment(data_dir: Path, *, secret: str) -> dict[str, str]:
         "LOUPE_DATA_DIR": str(data_dir),
         "LOUPE_SITE_URL": "http://127.0.0.1",
         "LOUPE_TASK_BACKEND": "immediate",
+        # The bench's photos are rows without files: nothing is rendered, so nothing is signed.
+        "LOUPE_C2PA_SIGNING": "false",
         "LOUPE_PAGE_CACHE_SECONDS": "300",
         "LOUPE_LOG_LEVEL": "WARNING",
         # The mixed load's readers are many: each vote and comment names its own address, as a proxy would.
@@ -76,7 +78,7 @@ def environment(data_dir: Path, *, secret: str) -> dict[str, str]:
     }
 
 
-# --- The applications gunicorn serves (`pages:raw_app()`, `pages:site_app()`) ------------------
+# --- The applications gunicorn serves (`bench.pages:raw_app()`, `bench.pages:site_app()`) ------------------
 
 
 def raw_app():
@@ -435,11 +437,14 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, app: str, env: dict[str, str], *, ready: str, port: int | None = None, pythonpath: str = ""):
+    """gunicorn serving `app`, imported from the project's root (bench.pages:…): with bench/ itself on the
+    path, `import api` would find bench/api.py instead of Loupe's app."""
+
+    def __init__(self, app: str, env: dict[str, str], *, ready: str, port: int | None = None):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
-            [*GUNICORN, app, "--pythonpath", pythonpath or str(ROOT / "bench"), "--bind", f"127.0.0.1:{self.port}"],
+            [*GUNICORN, app, "--pythonpath", str(ROOT), "--bind", f"127.0.0.1:{self.port}"],
             cwd=ROOT,
             env=env,
         )
@@ -564,13 +569,13 @@ def main() -> None:
         # Both servers stay up and the loads take turns, round after round, each round in a different order:
         # a neighbour on a shared machine slows all the loads of a round alike, so each round's ratios hold
         # even when the load around them changes. An idle server costs nothing while the other is loaded.
-        site = Server("pages:site_app()", env, ready=PAGE, port=PORTS[0] if PORTS else None)
+        site = Server("bench.pages:site_app()", env, ready=PAGE, port=PORTS[0] if PORTS else None)
         try:
             # The raw copy is what the site itself serves, byte for byte.
             with urllib.request.urlopen(site.url + PAGE, timeout=10) as response:  # noqa: S310 - loopback
                 page = response.read()
             (data / "raw-page.html").write_bytes(page)
-            raw = Server("pages:raw_app()", env, ready="/", port=PORTS[1] if len(PORTS) > 1 else None)
+            raw = Server("bench.pages:raw_app()", env, ready="/", port=PORTS[1] if len(PORTS) > 1 else None)
             try:
                 approve = {"X-Bench-Approve": str(facts["approve"])}
                 loads = {
