@@ -23,7 +23,7 @@ from reversion.models import Version
 
 from galleries.audit import record
 from galleries.models import FaqEntry, Gallery, GalleryLink, Item, Photo
-from galleries.pagecache import gallery_fragment, purge_pages
+from galleries.pagecache import purge_gallery_pages
 from galleries.publication import conceal_photos, expose_photos
 from galleries.workflow import can_edit_gallery
 
@@ -109,7 +109,7 @@ def _after_published_edit(*, gallery_id: int, photos_before: set[int]) -> None:
         photos_now.add(cover)
     expose_photos(photos=Photo.objects.filter(pk__in=photos_now))
     conceal_photos(photos=Photo.objects.filter(pk__in=photos_before - photos_now))
-    purge_pages(changed=[gallery_fragment(gallery_id)])
+    purge_gallery_pages([gallery_id])
 
 
 @contextmanager

@@ -57,15 +57,20 @@ def purge_pages(*, changed: Iterable[str] = ()) -> None:
     _bump(VERSION_KEY)
 
 
-def page_version() -> int:
-    """The site-wide version of cached pages; a value every page shows (the sections menu) is cached under it,
-    so the purge that follows a change refreshes it with the pages."""
-    return _version()
+def purge_gallery_pages(gallery_ids: Iterable[int]) -> None:
+    """Forget every cached page, and the fragments that show these galleries: their own pages' and the
+    site-wide lists of what is published (the sections menu). Call it after the change commits."""
+    purge_pages(changed=[*(gallery_fragment(gallery_id) for gallery_id in gallery_ids), LISTINGS_FRAGMENT])
 
 
 def gallery_fragment(gallery_id: int) -> str:
     """The name of the version of everything a gallery page shows of the gallery itself."""
     return f"gallery:{gallery_id}"
+
+
+# The name of the version of what every page shows of the published galleries as a whole (the sections menu):
+# a change to a gallery moves it, a comment does not.
+LISTINGS_FRAGMENT = "listings"
 
 
 def fragment_seconds(request: HttpRequest) -> int:

@@ -11,7 +11,7 @@ from django.db.models import Q
 
 from galleries.imaging import CONTENT_TYPES
 from galleries.models import Gallery, Item, Photo, Rendition
-from galleries.pagecache import gallery_fragment, purge_pages
+from galleries.pagecache import purge_gallery_pages
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ def _remove_public_copies(ids: list[int]) -> None:
 def _purge_pages_showing(ids: list[int]) -> None:
     showing = Gallery.objects.published().filter(Q(items__photo__in=ids) | Q(cover__in=ids))
     ids = showing.order_by().values_list("pk", flat=True).distinct()
-    purge_pages(changed=[gallery_fragment(gallery_id) for gallery_id in ids])
+    purge_gallery_pages(ids)
 
 
 def _ids(photos: Iterable[Photo]) -> list[int]:
@@ -158,7 +158,7 @@ def settle_gallery_files(*, gallery_id: int) -> None:
             logger.info("Gallery %s is live: all %d photos are public.", gallery_id, len(photos))
     else:
         conceal_photos(photos=photos)
-    purge_pages(changed=[gallery_fragment(gallery_id)])
+    purge_gallery_pages([gallery_id])
 
 
 def publication_progress(gallery: Gallery) -> tuple[int, int]:

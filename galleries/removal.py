@@ -11,7 +11,7 @@ from django.db import transaction
 
 from galleries.audit import record
 from galleries.models import Gallery, Item, Photo
-from galleries.pagecache import gallery_fragment, purge_pages
+from galleries.pagecache import purge_gallery_pages
 from galleries.publication import conceal_photos
 
 # States a gallery must be moved out of (withdrawn, or sent back) before it may be deleted.
@@ -40,7 +40,7 @@ def _photo_ids(gallery: Gallery) -> list[int]:
 
 def _take_down(*, gallery_id: int, photo_ids: list[int]) -> None:
     conceal_photos(photos=Photo.objects.filter(pk__in=photo_ids))
-    purge_pages(changed=[gallery_fragment(gallery_id)])
+    purge_gallery_pages([gallery_id])
 
 
 @transaction.atomic

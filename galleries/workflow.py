@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from galleries.audit import record
 from galleries.models import CorrectionNote, Gallery, Photo
-from galleries.pagecache import gallery_fragment, purge_pages
+from galleries.pagecache import purge_gallery_pages
 from galleries.roles import EDITORS, MODERATORS, PHOTOGRAPHERS, STAFF_PHOTOGRAPHERS
 from galleries.tasks import enqueue_with_change, notify, settle_gallery
 
@@ -491,7 +491,7 @@ def request_changes(*, gallery: Gallery, by, note: str, item_notes: dict[int, st
         publish_at=None,
     )
     if was_scheduled:
-        _after_commit(purge_pages, changed=[gallery_fragment(locked.pk)])
+        _after_commit(purge_gallery_pages, gallery_ids=[locked.pk])
     _notify("changes_requested", locked.pk)
     return gallery
 
@@ -563,7 +563,7 @@ def withdraw_gallery(*, gallery: Gallery, by, reason: str) -> Gallery:
     _move(gallery, locked, transition, by=by, note=reason, withdrawn_reason=reason, publishing=False)
     enqueue_with_change(settle_gallery, gallery_id=locked.pk)
     # The 410 reaches readers at once; the worker's purge after the files come down covers a lost one.
-    _after_commit(purge_pages, changed=[gallery_fragment(locked.pk)])
+    _after_commit(purge_gallery_pages, gallery_ids=[locked.pk])
     _notify("withdrawn", locked.pk)
     return gallery
 
@@ -595,7 +595,7 @@ def add_correction(*, gallery: Gallery, by, text: str) -> CorrectionNote:
         raise TransitionError("Corrections are for published galleries; edit an unpublished one directly.")
     note = CorrectionNote.objects.create(gallery=locked, text=text, created_by=by)
     record(locked, "gallery.corrected", by=by, from_state=locked.status, to_state=locked.status, note=text)
-    _after_commit(purge_pages, changed=[gallery_fragment(locked.pk)])
+    _after_commit(purge_gallery_pages, gallery_ids=[locked.pk])
     return note
 
 

@@ -6,11 +6,11 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import SimpleLazyObject
 
 from galleries.models import Section
-from galleries.pagecache import page_version
+from galleries.pagecache import LISTINGS_FRAGMENT, fragment_version
 
 SITE_LINKS = ("home", "search", "rss", "atom", "sitemap", "manifest")
 SECTIONS_KEY = "site:sections:{}"
-# A day at most; a purge (any change readers could see) replaces the list sooner.
+# A day at most; a change to the published galleries replaces the list sooner.
 SECTIONS_SECONDS = 86400
 
 
@@ -24,9 +24,9 @@ def site(request) -> dict:
 
 
 def site_sections() -> list[dict[str, str]]:
-    """The sections readers can browse, for the header's menu and the footer: one query after each purge,
-    shared by every page and process until the next."""
-    key = SECTIONS_KEY.format(page_version())
+    """The sections readers can browse, for the header's menu and the footer: one query after each change to
+    the galleries (not after each comment), shared by every page and process until the next."""
+    key = SECTIONS_KEY.format(fragment_version(LISTINGS_FRAGMENT))
     sections = shared_cache.get(key)
     if sections is None:
         sections = [

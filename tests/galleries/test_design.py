@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 
 from galleries.models import Gallery, Rendition
-from galleries.pagecache import purge_pages
+from galleries.pagecache import purge_gallery_pages, purge_pages
 from galleries.presentation import (
     LEAD_SIZES,
     PHOTO_PAGE_ROOM,
@@ -20,7 +20,7 @@ from galleries.presentation import (
     caption_title,
     public_url,
 )
-from tests.factories import GalleryFactory, SectionFactory, published_gallery
+from tests.factories import GalleryFactory, SectionFactory, TagFactory, published_gallery
 from tests.galleries import test_page_metadata
 from tests.galleries.test_admin import change_form_data, change_url
 from tests.galleries.test_page_metadata import _file, _json_ld, _meta, _rendition_at
@@ -248,9 +248,56 @@ def test_the_menu_lists_sections_with_published_work_and_is_cached_until_the_nex
     with django_assert_num_queries(0):
         assert [section["name"] for section in site_sections()] == ["Work"]
     published_gallery(items=1, section=SectionFactory(name="Rural life", slug="rural-life"))
-    purge_pages()
+    purge_gallery_pages([])
     with django_assert_num_queries(1):
         assert [section["name"] for section in site_sections()] == ["Rural life", "Work"]
+
+
+def test_a_comment_purges_the_pages_but_not_the_menu(django_assert_num_queries):
+    from newsroom.context_processors import site_sections
+
+    published_gallery(items=1, section=SectionFactory(name="Work", slug="work"))
+    site_sections()
+    purge_pages(changed=["comments:1"])
+    with django_assert_num_queries(0):
+        assert [section["name"] for section in site_sections()] == ["Work"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_renaming_or_deleting_a_section_in_the_admin_refreshes_the_menu_and_its_galleries_pages(admin_client):
+    section = SectionFactory(name="Work", slug="work")
+    gallery = published_gallery(items=1, section=section)
+    client = type(admin_client)()
+    assert '<a href="/sections/work/">Work</a>' in client.get(gallery.get_absolute_url()).text
+
+    change = f"/admin/galleries/section/{section.pk}/change/"
+    response = admin_client.post(change, {"name": "Labour", "slug": "work"})
+    assert response.status_code == 302, response.content
+
+    html = client.get(gallery.get_absolute_url()).text
+    menu = first_match(r'(<nav class="sections".*?</nav>)', html)
+    assert '<a href="/sections/work/">Labour</a>' in menu
+    kicker = first_match(r'(<p class="kicker">.*?</p>)', html)
+    assert kicker == '<p class="kicker"><a href="/sections/work/">Labour</a></p>'
+
+    response = admin_client.post(f"/admin/galleries/section/{section.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302, response.content
+    html = client.get(gallery.get_absolute_url()).text
+    assert "Labour" not in html and 'class="kicker"' not in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_renaming_a_tag_in_the_admin_refreshes_its_galleries_pages(admin_client):
+    gallery = published_gallery(items=1)
+    tag = TagFactory(name="Harbours", slug="harbours")
+    gallery.tags.add(tag)
+    client = type(admin_client)()
+    assert ">Harbours</a>" in client.get(gallery.get_absolute_url()).text
+
+    response = admin_client.post(f"/admin/galleries/tag/{tag.pk}/change/", {"name": "Ports", "slug": "harbours"})
+    assert response.status_code == 302, response.content
+    html = client.get(gallery.get_absolute_url()).text
+    assert ">Ports</a>" in html and "Harbours" not in html
 
 
 def test_the_section_page_marks_its_menu_entry_as_current(client):
