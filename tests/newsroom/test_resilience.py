@@ -213,3 +213,19 @@ def test_after_the_database_drops_every_pooled_connection_the_next_query_works_a
     started = time.monotonic()
     assert Gallery.objects.count() == 0
     assert time.monotonic() - started < 3
+
+
+def test_the_redis_cache_keeps_one_client_per_pool_and_shares_it_between_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    cache = _redis_cache(REDIS_DB)
+    cache.clear()
+    assert cache._cache.get_client() is cache._cache.get_client(write=True)
+
+    def round_trip(n: int) -> int:
+        cache.set(f"thread:{n}", n)
+        return cache.get(f"thread:{n}")
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(round_trip, range(40))) == list(range(40))
+    cache.clear()
