@@ -19,6 +19,8 @@ Prints a table, then, as its last line, one JSON object; each ratio is the media
     .venv/bin/python bench/pages.py            # BENCH_ROUNDS=3 of BENCH_SECONDS=5 by default
 
 BENCH_PORTS=8120,8121 serves the site and the raw copy on those loopback ports rather than on free ones.
+BENCH_REDIS_URL=redis://127.0.0.1:6379/11 caches in that Redis database, as production does, instead of the
+embedded default's files (the load that empties every cache empties that database).
 """
 
 import http.client
@@ -44,6 +46,7 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
 PORTS = [int(port) for port in os.environ.get("BENCH_PORTS", "").split(",") if port.strip()]
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "")
 PAGE = "/galleries/night-shift-45/"
 PHOTOS, COMMENTS = 45, 200
 # The mixed load's shares, in requests out of 100: page reads, votes, the rest comment posts.
@@ -59,23 +62,27 @@ def environment(data_dir: Path, *, secret: str) -> dict[str, str]:
         for k, v in os.environ.items()
         if not k.startswith(("DJANGO_", "LOUPE_", "DATABASE_URL", "REDIS_URL", "GUNICORN_", "WEB_CONCURRENCY"))
     }
-    return env | {
-        "LOUPE_ENV": "production",
-        "DJANGO_SECRET_KEY": secret,
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "LOUPE_DATA_DIR": str(data_dir),
-        "LOUPE_SITE_URL": "http://127.0.0.1",
-        "LOUPE_TASK_BACKEND": "immediate",
-        # The bench's photos are rows without files: nothing is rendered, so nothing is signed.
-        "LOUPE_C2PA_SIGNING": "false",
-        "LOUPE_PAGE_CACHE_SECONDS": "300",
-        "LOUPE_LOG_LEVEL": "WARNING",
-        # The mixed load's readers are many: each vote and comment names its own address, as a proxy would.
-        "LOUPE_TRUSTED_PROXIES": "1",
-        "BENCH_RAW_PAGE": str(data_dir / "raw-page.html"),
-        "BENCH_APPROVALS": str(data_dir / "approvals.log"),
-    }
+    return (
+        env
+        | {
+            "LOUPE_ENV": "production",
+            "DJANGO_SECRET_KEY": secret,
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "DJANGO_SECURE_SSL_REDIRECT": "false",
+            "LOUPE_DATA_DIR": str(data_dir),
+            "LOUPE_SITE_URL": "http://127.0.0.1",
+            "LOUPE_TASK_BACKEND": "immediate",
+            # The bench's photos are rows without files: nothing is rendered, so nothing is signed.
+            "LOUPE_C2PA_SIGNING": "false",
+            "LOUPE_PAGE_CACHE_SECONDS": "300",
+            "LOUPE_LOG_LEVEL": "WARNING",
+            # The mixed load's readers are many: each vote and comment names its own address, as a proxy would.
+            "LOUPE_TRUSTED_PROXIES": "1",
+            "BENCH_RAW_PAGE": str(data_dir / "raw-page.html"),
+            "BENCH_APPROVALS": str(data_dir / "approvals.log"),
+        }
+        | ({"REDIS_URL": REDIS_URL, "LOUPE_CACHE_PREFIX": f"bench-{data_dir.name}"} if REDIS_URL else {})
+    )
 
 
 # --- The applications gunicorn serves (`bench.pages:raw_app()`, `bench.pages:site_app()`) ------------------
@@ -626,13 +633,14 @@ def main() -> None:
         "comments": COMMENTS,
         "html_kb": round(len(page) / 1024, 1),
         "loader": "wrk" if shutil.which("wrk") else "python threads",
+        "cache": "redis" if REDIS_URL else "files",
         "mixed_comments_published": writes["published"],
         "mixed_comments_not_published": writes["not_published"],
         "mixed_votes": writes["votes"],
     }
     print(
         f"{PHOTOS}-photo, {COMMENTS}-comment gallery page, gunicorn 2 sync workers, {CONNECTIONS} connections, "
-        f"{ROUNDS} rounds of {SECONDS}s each ({result['loader']})"
+        f"{ROUNDS} rounds of {SECONDS}s each ({result['loader']}, {result['cache']} cache)"
     )
     heads = "".join(f"{f'round {n + 1}':>11}" for n in range(ROUNDS))
     print(f"{'what':<26}{heads}{'median':>11}{'vs raw':>9}")
