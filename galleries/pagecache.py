@@ -96,11 +96,7 @@ def _bump(key: str) -> None:
 
 
 def _page_key(request: HttpRequest) -> str:
-    return "pagecache:page5:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()[:40]
-
-
-def _shared_key(key: str, version: int) -> str:
-    return f"{key}:{version}"
+    return "pagecache:page4:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()[:40]
 
 
 def _cacheable_request(request: HttpRequest) -> bool:
@@ -126,9 +122,7 @@ class PageCacheMiddleware:
         version = cache.get(VERSION_KEY)
         entry = _local_entry(key, version)
         if entry is None and version is not None:
-            # Each version keeps its own copy: after a purge the lookup misses at once, without reading the
-            # stale page only to find its version old.
-            entry = cache.get(_shared_key(key, version))
+            entry = cache.get(key)
             if _fresh(entry, version):
                 _remember(key, entry)
             else:
@@ -152,7 +146,7 @@ class PageCacheMiddleware:
             )
             seconds = settings.LOUPE_PAGE_CACHE_SECONDS
             entry = (version, response.content, headers, response.get("ETag"), time.time() + seconds)
-            cache.set(_shared_key(key, version), entry, seconds)
+            cache.set(key, entry, seconds)
             _remember(key, entry)
         return response
 
