@@ -24,7 +24,7 @@ from reversion.models import Version
 from galleries.audit import record
 from galleries.models import FaqEntry, Gallery, GalleryLink, Item, Photo
 from galleries.pagecache import purge_gallery_pages
-from galleries.publication import conceal_photos, expose_photos
+from galleries.publication import conceal_photos, expose_photos, purge_pages_showing
 from galleries.workflow import can_edit_gallery
 
 reversion.register(Item, exclude=["editor_note"])
@@ -101,6 +101,17 @@ def _photo_ids(gallery_id: int) -> set[int]:
     return set(Item.objects.filter(gallery_id=gallery_id).values_list("photo_id", flat=True))
 
 
+def _graphic_photo_ids(gallery_id: int) -> set[int]:
+    return set(Item.objects.filter(gallery_id=gallery_id, graphic=True).values_list("photo_id", flat=True))
+
+
+def _purge_where_graphic_changed(gallery_id: int, graphic_before: set[int]) -> None:
+    # A photo graphic in any gallery stands for none: after the commit, every gallery showing a photo marked or
+    # unmarked here picks its card again.
+    if marked := graphic_before ^ _graphic_photo_ids(gallery_id):
+        transaction.on_commit(partial(purge_pages_showing, marked))
+
+
 def _after_published_edit(*, gallery_id: int, photos_before: set[int]) -> None:
     # Files follow content: new photos become fetchable, removed ones stop being so (unless shown elsewhere).
     photos_now = _photo_ids(gallery_id)
@@ -127,6 +138,7 @@ def editing_gallery(*, gallery: Gallery, by, expected_version: int, comment: str
             raise EditRefused(f"You may not edit a gallery that is {locked.get_status_display().lower()}.")
         check_version(locked, expected_version)
         photos_before = _photo_ids(locked.pk)
+        graphic_before = _graphic_photo_ids(locked.pk)
         yield gallery
         Gallery.objects.filter(pk=locked.pk).update(version=F("version") + 1)
         gallery.version = locked.version + 1
@@ -136,6 +148,7 @@ def editing_gallery(*, gallery: Gallery, by, expected_version: int, comment: str
         record(locked, "gallery.edited", by=by, from_state=locked.status, to_state=locked.status, note=comment)
         if locked.status == Gallery.Status.PUBLISHED:
             transaction.on_commit(partial(_after_published_edit, gallery_id=locked.pk, photos_before=photos_before))
+        _purge_where_graphic_changed(locked.pk, graphic_before)
 
 
 # Versions -----------------------------------------------------------------------------------------------------
@@ -160,6 +173,7 @@ def restore_revision(*, gallery: Gallery, version_id: int, by) -> Gallery:
         if not can_edit_gallery(by, locked):
             raise EditRefused(f"You may not edit a gallery that is {locked.get_status_display().lower()}.")
         photos_before = _photo_ids(locked.pk)
+        graphic_before = _graphic_photo_ids(locked.pk)
         keep = {name: getattr(locked, name) for name in WORKFLOW_FIELDS}
         try:
             version.revision.revert(delete=True)
@@ -182,6 +196,7 @@ def restore_revision(*, gallery: Gallery, version_id: int, by) -> Gallery:
         )
         if restored.status == Gallery.Status.PUBLISHED:
             transaction.on_commit(partial(_after_published_edit, gallery_id=restored.pk, photos_before=photos_before))
+        _purge_where_graphic_changed(locked.pk, graphic_before)
     for field in Gallery._meta.concrete_fields:
         setattr(gallery, field.attname, getattr(restored, field.attname))
     return restored

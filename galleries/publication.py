@@ -97,7 +97,7 @@ def take_down_photos(*, photos: Iterable[Photo | int]) -> None:
     """
     ids = _ids(photos)
     _remove_public_copies(ids)
-    _purge_pages_showing(ids)
+    purge_pages_showing(ids)
 
 
 def show_new_renditions(*, photos: Iterable[Photo | int]) -> None:
@@ -105,7 +105,7 @@ def show_new_renditions(*, photos: Iterable[Photo | int]) -> None:
     which still name the previous files. Call it after the commit, before the previous files are deleted."""
     ids = _ids(photos)
     expose_photos(photos=ids)
-    _purge_pages_showing(ids)
+    purge_pages_showing(ids)
 
 
 def _remove_public_copies(ids: list[int]) -> None:
@@ -120,7 +120,8 @@ def _remove_public_copies(ids: list[int]) -> None:
         Rendition.objects.filter(pk__in=[r.pk for r in renditions]).update(is_public=False)
 
 
-def _purge_pages_showing(ids: list[int]) -> None:
+def purge_pages_showing(ids: Iterable[int]) -> None:
+    """Purge the pages of the published galleries that show any of these photos, as an item or as cover."""
     showing = Gallery.objects.published().filter(Q(items__photo__in=ids) | Q(cover__in=ids))
     ids = showing.order_by().values_list("pk", flat=True).distinct()
     purge_gallery_pages(ids)

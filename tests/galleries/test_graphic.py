@@ -110,6 +110,40 @@ def test_a_photo_marked_graphic_in_one_gallery_is_not_the_card_of_another(client
     assert set(Photo.objects.not_graphic()) == set(Photo.objects.exclude(pk=first_items[0].photo_id))
 
 
+@pytest.mark.django_db(transaction=True)
+def test_marking_a_photo_graphic_in_one_gallery_refreshes_the_cached_card_of_another(client, editor):
+    first, first_items = _story(items=2)
+    second = published_gallery(items=0)
+    shared = Item.objects.create(gallery=second, photo=first_items[0].photo, position=0, headline="Same photo")
+    Item.objects.create(gallery=second, photo=first_items[1].photo, position=1, headline="Other photo")
+    second.cover = shared.photo
+    second.save()
+    reader = type(client)()
+
+    def card() -> str:
+        html = reader.get(second.get_absolute_url()).text
+        return re.search(r'<meta property="og:image" content="([^"]+)"', html).group(1).split("/media/")[-1]
+
+    api = reader.get(f"/api/v1/galleries/{second.slug}/").json()
+    assert card() in _names(shared.photo_id)
+
+    client.force_login(editor)
+    data = {"form-TOTAL_FORMS": "2", "form-INITIAL_FORMS": "2", "version": str(first.version)}
+    for index, item in enumerate(first_items):
+        data |= {
+            f"form-{index}-id": str(item.pk),
+            f"form-{index}-headline": item.headline,
+            f"form-{index}-caption": item.caption,
+            f"form-{index}-alt_text": "",
+        }
+    data |= {"form-0-graphic": "on", "form-0-graphic_warning": "Bodies under sheets."}
+    response = client.post(reverse("admin:galleries_gallery_captions", args=[first.pk]), data)
+    assert response.status_code == 302
+
+    assert card() in _names(first_items[1].photo_id)
+    assert reader.get(f"/api/v1/galleries/{second.slug}/").json() != api
+
+
 def test_feeds_never_use_a_graphic_photo_as_thumbnail(client):
     _gallery, items = _story()
     _graphic(items[0])  # the cover
