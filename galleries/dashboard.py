@@ -14,7 +14,7 @@ from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 
 from galleries.charts import Datum
-from galleries.models import AuditEvent, Gallery, GalleryDayStats, Item, Photo, Photographer
+from galleries.models import AuditEvent, Gallery, GalleryDayStats, Item, PersonRequest, Photo, Photographer
 from galleries.tasks import stuck_photos
 
 CHART_DAYS = 30
@@ -67,6 +67,9 @@ class EditorDesk:
     failed_photos: int
     stuck_photos: int
     licences_ending: list[Photo] = field(default_factory=list)
+    # Open requests from the people pictured, oldest first: only for those who may handle them.
+    person_requests: list[PersonRequest] | None = None
+    more_person_requests: bool = False
 
 
 @dataclass
@@ -210,7 +213,8 @@ def _submitted_at() -> Subquery:
     )
 
 
-def editor_desk(*, now: datetime.datetime) -> EditorDesk:
+def editor_desk(*, now: datetime.datetime, person_requests: bool = False) -> EditorDesk:
+    """The review desk; `person_requests`: with the open requests from the people pictured."""
     in_review = list(
         Gallery.objects.filter(status=Status.IN_REVIEW)
         .select_related("submitted_by")
@@ -233,7 +237,12 @@ def editor_desk(*, now: datetime.datetime) -> EditorDesk:
         failed=Count("pk", filter=Q(state=Photo.State.FAILED)),
         stuck=Count("pk", filter=~Q(state=Photo.State.FAILED)),
     )
+    requests = None
+    if person_requests:
+        requests = list(PersonRequest.objects.open().order_by("created_at", "pk")[: LIST_LENGTH + 1])
     return EditorDesk(
+        person_requests=requests and requests[:LIST_LENGTH],
+        more_person_requests=bool(requests) and len(requests) > LIST_LENGTH,
         in_review=in_review[:LIST_LENGTH],
         more_in_review=len(in_review) > LIST_LENGTH,
         scheduled=scheduled,

@@ -116,7 +116,7 @@ def dashboard_for(user, *, now: datetime.datetime | None = None) -> Dashboard:
     if editor or moderator:
         days = dashboard.site_days(today=today)
     if editor:
-        board.editor = dashboard.editor_desk(now=now)
+        board.editor = dashboard.editor_desk(now=now, person_requests=user.has_perm("galleries.handle_person_request"))
         board.numbers = dashboard.numbers(days)
         board.rankings = dashboard.rankings(today=today)
         board.charts.append(

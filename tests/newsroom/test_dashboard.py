@@ -236,11 +236,12 @@ def test_the_superusers_home_is_a_fixed_number_of_queries(client, size):
         response = client.get(HOME)
 
     assert response.status_code == 200
-    # session, user; day figures (numbers and two charts); review desk: in review (with its submission time),
-    # scheduled, sent back, problem photo counts, problem photos, licences ending; rankings; groups; my work:
-    # the chief's photographer row, open galleries (none of the chief's own, so no item notes), photo states
-    # (none failed, so no list); comments: held by reason, reports, decisions per day; the recent-actions box.
-    assert len(queries) == 18, "\n".join(q["sql"] for q in queries.captured_queries)
+    # session, user; day figures (numbers and two charts); review desk: open requests from the people pictured,
+    # in review (with its submission time), scheduled, sent back, problem photo counts, problem photos, licences
+    # ending; rankings; groups; my work: the chief's photographer row, open galleries (none of the chief's own,
+    # so no item notes), photo states (none failed, so no list); comments: held by reason, reports, decisions per
+    # day; the recent-actions box.
+    assert len(queries) == 19, "\n".join(q["sql"] for q in queries.captured_queries)
 
 
 @pytest.mark.parametrize("size", [1, 6])
@@ -252,10 +253,11 @@ def test_the_editors_home_is_a_fixed_number_of_queries(client, editor, size):
         response = client.get(HOME)
 
     assert response.status_code == 200
-    # session, user, groups; day figures; the review desk: in review, scheduled, sent back, problem photo
-    # counts, problem photos, licences ending (with their photographers); rankings; the app list's permissions
-    # (the user's own, the groups'); the recent-actions box.
-    assert len(queries) == 14, "\n".join(q["sql"] for q in queries.captured_queries)
+    # session, user, groups; the user's permissions (own, groups'), read first to know whether the requests from
+    # the people pictured are theirs; day figures; the review desk: open requests, in review, scheduled, sent
+    # back, problem photo counts, problem photos, licences ending (with their photographers); rankings; the
+    # recent-actions box.
+    assert len(queries) == 15, "\n".join(q["sql"] for q in queries.captured_queries)
 
 
 def test_editors_see_licences_ending_within_thirty_days_with_renew_replace_and_remove(client, editor):
@@ -279,3 +281,53 @@ def test_editors_see_licences_ending_within_thirty_days_with_renew_replace_and_r
     ending.refresh_from_db()
     assert ending.allowed_until > now + datetime.timedelta(days=32)
     assert "No licence ends in the next 30 days." in client.get(HOME).content.decode()
+
+
+def test_editors_see_open_requests_from_the_people_pictured_oldest_first_without_their_names(client, editor):
+    from galleries.models import PersonRequest
+
+    item = ItemFactory()
+    older = PersonRequest.objects.create(
+        item=item,
+        photo=item.photo,
+        page_title="Harbour at night, photo 3",
+        name="Jo Bloggs",
+        email="jo@x.org",
+        ask="blur",
+    )
+    PersonRequest.objects.filter(pk=older.pk).update(created_at=timezone.now() - datetime.timedelta(days=2))
+    newer = PersonRequest.objects.create(
+        item=item, photo=item.photo, page_title="Flood camp, photo 1", name="Sam Roe", email="sam@x.org", ask="remove"
+    )
+    PersonRequest.objects.create(
+        photo=item.photo, page_title="Decided already", name="Al", email="al@x.org", ask="caption", status="declined"
+    )
+    client.force_login(editor)
+
+    desk = section(client.get(HOME).text, "desk-review")
+    requests = desk[desk.index('id="desk-person-requests"') : desk.index('id="desk-licences"')]
+
+    assert "(2)" in requests
+    assert requests.index("Blur me: Harbour at night, photo 3") < requests.index(
+        "Remove the photo: Flood camp, photo 1"
+    )
+    assert "Decided already" not in requests
+    assert "Jo Bloggs" not in requests and "jo@x.org" not in requests
+    assert older.reference in requests and "2\xa0days ago" in requests
+    assert reverse("admin:galleries_personrequest_change", args=[newer.pk]) in requests
+
+    PersonRequest.objects.update(status="declined")
+    assert "No request from a person pictured is open." in client.get(HOME).text
+
+
+def test_staff_who_may_not_handle_requests_from_the_people_pictured_are_not_shown_them(client, moderator):
+    from galleries.models import PersonRequest
+
+    item = ItemFactory()
+    PersonRequest.objects.create(
+        item=item, photo=item.photo, page_title="Harbour", name="Jo", email="j@x.org", ask="blur"
+    )
+    client.force_login(moderator)
+
+    html = client.get(HOME).text
+    assert "desk-person-requests" not in html and "Harbour" not in html
