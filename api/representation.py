@@ -28,8 +28,8 @@ TAKEN_DOWN = "The photo was taken down; it is no longer available."
 PHOTOGRAPHER_GALLERIES = 20
 # The replies a thread carries in a page of comments; `replies_url` pages through the rest.
 REPLIES_PER_THREAD = 20
-# What the site says when the newsroom wrote no words of its own (templates/galleries/includes/graphic_cover.html
-# and graphic_notice.html; a test holds them together).
+# What the site says when the newsroom wrote no words of its own (templates/jinja2/galleries/photos.jinja and
+# templates/galleries/includes/graphic_notice.html; a test holds them together).
 GRAPHIC_WARNING = "Some readers may find it distressing."
 GRAPHIC_NOTICE = "Some readers may find them distressing; each is covered until you choose to show it."
 

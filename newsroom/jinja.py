@@ -1,11 +1,16 @@
-"""The Jinja2 environment of the one surface Jinja2 renders: comment threads (see docs/public-site.md)."""
+"""The Jinja2 environment of the surfaces Jinja2 renders: comment threads and the photos of gallery and photo pages
+(docs/public-site.md says why)."""
 
+from django.template.defaultfilters import pluralize
+from django.templatetags.l10n import unlocalize
 from django.urls import reverse
 from django.utils.dateformat import format as format_date
 from django.utils.timezone import template_localtime
 from jinja2 import Environment
 
+from galleries.markup import render_markup
 from newsroom.markup import render_comment_body
+from newsroom.templatetags.comments import count_for
 
 
 def local_date(value, format_string: str) -> str:
@@ -14,10 +19,12 @@ def local_date(value, format_string: str) -> str:
 
 
 def environment(**options) -> Environment:
-    # Comments are readers' words: escaping is never left to a setting.
+    # Comments, captions and credits are people's words: escaping is never left to a setting.
     options.pop("autoescape", None)
     env = Environment(autoescape=True, **options)
     env.globals["url"] = lambda name, *args: reverse(name, args=args)
     env.filters["date"] = local_date
     env.filters["comment_body"] = render_comment_body
+    # The filters of Django's templates that the photos use, the same functions.
+    env.filters |= {"markup": render_markup, "pluralize": pluralize, "unlocalize": unlocalize, "count_for": count_for}
     return env

@@ -143,7 +143,7 @@ TEMPLATES = [
             ],
         },
     },
-    # One measured hot surface, comment threads, renders with Jinja2 (docs/public-site.md says why).
+    # Two measured hot surfaces, comment threads and a gallery's photos, render with Jinja2 (docs/public-site.md).
     {
         "NAME": "jinja2",
         "BACKEND": "django.template.backends.jinja2.Jinja2",

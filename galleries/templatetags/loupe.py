@@ -2,6 +2,7 @@ import json
 
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
+from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 
 from galleries.markup import plain_text, render_markup
@@ -38,3 +39,29 @@ def json_ld(data: dict) -> SafeString:
     for character, escaped in _JSON_ESCAPES:
         text = text.replace(character, escaped)
     return mark_safe(text)  # noqa: S308 - escaped above
+
+
+def _jinja(name: str, context: dict) -> SafeString:
+    # Jinja2 autoescapes these templates; its backend returns their output as a plain str.
+    return mark_safe(get_template(name, using="jinja2").render(context))  # noqa: S308
+
+
+@register.simple_tag
+def gallery_items(page, *, preview, here, comment_counts) -> SafeString:
+    """A gallery page's photos, each an <li>: the hot loop of the page, rendered by Jinja2.
+
+    `comment_counts` are the photos' comment counts (`{% get_comment_counts %}`), none on a preview.
+    """
+    context = {"page": page, "preview": preview, "here": here, "counts": comment_counts or None}
+    return _jinja("galleries/items.jinja", context)
+
+
+@register.simple_tag
+def item_photo(entry, *, preview) -> SafeString:
+    """What stands in a photo page's <figure>, as in the gallery's list: the picture, its cover, or why not."""
+    return _jinja("galleries/photo.jinja", {"entry": entry, "preview": preview})
+
+
+@register.simple_tag
+def unavailable_photo() -> SafeString:
+    return _jinja("galleries/unavailable.jinja", {})
