@@ -22,6 +22,7 @@ from newsroom.moderation import (
     approve_comment,
     ban_commenter,
     can_moderate,
+    comments_changed,
     lift_ban,
     mark_spam,
     reject_comment,
@@ -171,6 +172,18 @@ class CommentAdmin(ModeratorOnly, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         # Deleting would erase the record of a decision; removal is the moderators' tool.
         return request.user.is_superuser
+
+    # Every field above is read-only: the admin changes comments only through the decisions below, and by
+    # deleting them, which takes them (and their replies) off their pages like a decision does.
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            comments_changed([obj], counted=True)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            comments_changed(list(Comment.objects.filter(pk__in=queryset.values("pk"))), counted=True)
+            super().delete_queryset(request, queryset)
 
     def changelist_view(self, request, extra_context=None):
         counts = dict(

@@ -5,7 +5,7 @@ from typing import Self
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, F, OuterRef, Q, Subquery, Window
-from django.db.models.functions import Lower, RowNumber
+from django.db.models.functions import Coalesce, Lower, RowNumber
 from django.urls import reverse
 from django.utils import timezone
 
@@ -87,6 +87,7 @@ class CommentQuerySet(models.QuerySet):
             "created_at",
             "vote_count",
             "status",
+            "thread_version",
         )
 
     def counts_by_item(self) -> dict[int | None, tuple[int, int]]:
@@ -99,15 +100,19 @@ class CommentQuerySet(models.QuerySet):
         )
         return {item_id: (total, roots) for item_id, total, roots in rows}
 
-    def threads_for(
+    def roots_for(
         self, *, gallery, item=None, sort: str = "newest", offset: int = 0, limit: int = ROOTS_PER_PAGE
-    ) -> list[Thread]:
-        """One page of the threads on a gallery (or one of its items), each with its first replies, in two queries.
-
-        The replies of every thread on the page come in one query: a window numbers each thread's replies.
-        """
+    ) -> Self:
+        """One page of the top-level comments on a gallery (or one of its items), with their `thread_version`."""
         roots = self.on(gallery=gallery, item=item).filter(parent__isnull=True).for_thread_display()
-        threads = {root.pk: Thread(root=root) for root in roots.order_by(*SORTS[sort])[offset : offset + limit]}
+        return roots.order_by(*SORTS[sort])[offset : offset + limit]
+
+    def threads_of(self, roots: list["Comment"]) -> list[Thread]:
+        """Each of `roots` as a thread with its first replies, in one query, or none without roots.
+
+        The replies of every thread come in one query: a window numbers each thread's replies.
+        """
+        threads = {root.pk: Thread(root=root) for root in roots}
         if not threads:
             return []
         for reply in self.first_replies(roots=list(threads), limit=REPLIES_SHOWN):
@@ -115,6 +120,17 @@ class CommentQuerySet(models.QuerySet):
             thread.replies.append(reply)
             thread.reply_count = reply.thread_size
         return list(threads.values())
+
+    def threads_for(self, **page) -> list[Thread]:
+        """One page of the threads on a gallery (or one of its items), each with its first replies, in two queries;
+        `page` as roots_for takes it."""
+        return self.threads_of(list(self.roots_for(**page)))
+
+    def change_threads(self) -> int:
+        """Move on the `thread_version` of the threads these comments belong to: what each thread shows has
+        changed, so none of its cached copies may be shown again. Call it in the transaction of the change."""
+        roots = self.order_by().values(thread=Coalesce("root_id", "pk"))
+        return Comment.objects.filter(pk__in=roots).update(thread_version=F("thread_version") + 1)
 
     def first_replies(self, *, roots: list[int], limit: int) -> Self:
         """The first `limit` replies of each of the threads `roots`, oldest first, in one query; each knows how
@@ -179,6 +195,14 @@ class Comment(TypedText):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     vote_count = models.PositiveIntegerField(default=0)
+    # A database default too, so the release before this one can still store comments while both run.
+    thread_version = models.PositiveIntegerField(
+        default=0,
+        db_default=0,
+        editable=False,
+        help_text="On a top-level comment: moves on whenever anything its thread shows changes (a reply published or "
+        "hidden, a vote, an erasure), so a cached copy of the thread is kept under the version it shows.",
+    )
     report_count = models.PositiveIntegerField(default=0, help_text="Open reports, not yet reviewed.")
     notify_on_reply = models.BooleanField(
         default=False, help_text="Email the author when the comment is published or answered."

@@ -265,13 +265,25 @@ def can_moderate(user) -> bool:
 # --- Decisions --------------------------------------------------------------
 
 
-def _after_commit(comment: Comment, *, approved_now: bool = False, visibility_changed: bool = True) -> None:
+def comments_changed(comments: list[Comment], *, counted: bool = False) -> None:
+    """Every write that changes what readers see of comments calls this, in its transaction, before it commits.
+
+    The threads the comments belong to move on to a new version there and then (CommentQuerySet.change_threads),
+    so a cached copy of a thread is never shown past the commit; the comment sections of their galleries and
+    every cached page are purged once it is done. `counted`: the comments were published, hidden or deleted,
+    so the counts of comments under each photo of the gallery page change too.
+    """
+    Comment.objects.filter(pk__in=[comment.pk for comment in comments]).change_threads()
+    changed = {comments_fragment(comment.gallery_id) for comment in comments}
+    if counted:
+        # The photos' comment counts on the gallery page, which are kept with the photos.
+        changed |= {photo_comments_fragment(comment.gallery_id) for comment in comments if comment.item_id}
+    transaction.on_commit(partial(purge_pages, changed=sorted(changed)))
+
+
+def _after_decision(comment: Comment, *, approved_now: bool = False, visibility_changed: bool = True) -> None:
     if visibility_changed:
-        changed = [comments_fragment(comment.gallery_id)]
-        if comment.item_id:
-            # The photo's comment count on the gallery page, which is kept with the photos.
-            changed.append(photo_comments_fragment(comment.gallery_id))
-        transaction.on_commit(partial(purge_pages, changed=changed))
+        comments_changed([comment], counted=True)
     if approved_now:
         transaction.on_commit(partial(notify_published, comment_id=comment.pk))
         if comment.parent_id:
@@ -383,7 +395,7 @@ def post_comment(
         # The twin of a post another request stored a moment ago: check_duplicate's look-up could not see it.
         raise CommentRefused("You have already posted this comment.") from None
     record(comment, "comment.posted", by=user, to_state=status, note=verdict.reason)
-    _after_commit(
+    _after_decision(
         comment,
         approved_now=status == Comment.Status.APPROVED,
         visibility_changed=status == Comment.Status.APPROVED,
@@ -413,7 +425,7 @@ def _decide(comment: Comment, *, to: str, by, reason: str, action: str, expected
     # A comment that was public once (say, hidden by reports and now cleared) was already announced.
     first_publication = to == Comment.Status.APPROVED and not _was_ever_approved(comment)
     record(comment, action, by=by, from_state=before, to_state=to, note=reason)
-    _after_commit(
+    _after_decision(
         comment,
         approved_now=first_publication,
         visibility_changed=Comment.Status.APPROVED in (before, to),
@@ -560,7 +572,7 @@ def report_comment(
             to_state=Comment.Status.PENDING,
             note=comment.policy_reason,
         )
-        _after_commit(comment)
+        _after_decision(comment)
     return report
 
 
@@ -586,7 +598,7 @@ def vote_for_comment(*, comment: Comment, voter_key: str, ip_hash: str = "") -> 
     except IntegrityError:
         return False
     Comment.objects.filter(pk=comment.pk).update(vote_count=F("vote_count") + 1)
-    transaction.on_commit(partial(purge_pages, changed=[comments_fragment(comment.gallery_id)]))
+    comments_changed([comment])
     return True
 
 

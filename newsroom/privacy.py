@@ -1,7 +1,6 @@
 """A commenter's personal data, on request: everything we hold, and its erasure."""
 
 import hashlib
-from functools import partial
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -10,8 +9,8 @@ from django.db.models import Q
 
 from galleries.audit import record
 from galleries.models import AuditEvent
-from galleries.pagecache import purge_pages
-from newsroom.models import Ban, Comment, comments_fragment, new_unsubscribe_token
+from newsroom.models import Ban, Comment, new_unsubscribe_token
+from newsroom.moderation import comments_changed
 
 REMOVED = "[removed]"
 
@@ -53,9 +52,8 @@ def export_commenter_data(*, email: str) -> dict:
 @transaction.atomic
 def erase_commenter_data(*, email: str, by=None) -> int:
     """Anonymise every comment by this email; replies stay attached so threads still read. Returns the count."""
-    comments = comments_of(email)
-    ids = list(comments.values_list("pk", flat=True))
-    galleries = set(comments.values_list("gallery_id", flat=True))
+    comments = list(comments_of(email).only("pk", "root_id", "gallery_id", "item_id"))
+    ids = [comment.pk for comment in comments]
     Comment.objects.filter(pk__in=ids).update(
         author_name=REMOVED, body=REMOVED, author_email="", ip_hash="", user=None, notify_on_reply=False
     )
@@ -72,5 +70,6 @@ def erase_commenter_data(*, email: str, by=None) -> int:
         by=by,
         data={"comments": len(ids), "email_sha256": hashlib.sha256(email.lower().encode()).hexdigest()},
     )
-    transaction.on_commit(partial(purge_pages, changed=[comments_fragment(gallery_id) for gallery_id in galleries]))
+    # Their names and words leave every thread they are in, and the replies that named them.
+    comments_changed(comments)
     return len(ids)

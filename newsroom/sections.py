@@ -6,10 +6,14 @@ Every value is lazy: when the section's threads come from the fragment cache, th
 from functools import cached_property
 
 from django.conf import settings
+from django.core.cache import cache
+from django.core.cache.utils import make_template_fragment_key
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest
+from django.template.loader import get_template
+from django.utils.safestring import SafeString, mark_safe
 
-from galleries.pagecache import fragment_version
+from galleries.pagecache import fragment_seconds, fragment_version
 from newsroom.forms import CommentForm
 from newsroom.models import ROOTS_PER_PAGE, SORTS, Comment, Thread, photo_comments_fragment
 from newsroom.moderation import comments_closed_reason, issue_form_stamp
@@ -66,12 +70,43 @@ class CommentSection:
         return Paginator(range(self.counts.roots_of(self.item)), ROOTS_PER_PAGE).get_page(self.page_number)
 
     @cached_property
-    def threads(self) -> list[Thread]:
+    def roots(self) -> list[Comment]:
+        """The top-level comments of this page of threads, in the reader's order."""
         if not self.page.paginator.count:
             return []
-        return Comment.objects.visible().threads_for(
-            gallery=self.gallery, item=self.item, sort=self.sort, offset=self.page.start_index() - 1
+        return list(
+            Comment.objects.visible().roots_for(
+                gallery=self.gallery, item=self.item, sort=self.sort, offset=self.page.start_index() - 1
+            )
         )
+
+    @cached_property
+    def threads(self) -> list[Thread]:
+        return Comment.objects.visible().threads_of(self.roots)
+
+    @cached_property
+    def thread_markup(self) -> list[SafeString]:
+        """The markup of each thread of the page, in order.
+
+        Each thread is kept in the cache under its top-level comment's `thread_version`, which every change to
+        what the thread shows moves on: one read of the cache finds the page's threads, and only those missing
+        have their replies read (in one query) and are rendered.
+        """
+        seconds = fragment_seconds(self.request)
+        keys = {
+            root.pk: make_template_fragment_key("comment-thread", [root.pk, root.thread_version]) for root in self.roots
+        }
+        kept = cache.get_many(list(keys.values())) if seconds else {}
+        missing = [root for root in self.roots if keys[root.pk] not in kept]
+        template = get_template("newsroom/thread.jinja", using="jinja2")
+        # Jinja2 autoescapes these templates; its backend returns their output as a plain str.
+        made = {
+            keys[thread.root.pk]: mark_safe(template.render({"t": thread}))  # noqa: S308
+            for thread in Comment.objects.visible().threads_of(missing)
+        }
+        if made and seconds:
+            cache.set_many(made, seconds)
+        return [kept.get(key) or made[key] for key in keys.values()]
 
     @cached_property
     def closed_reason(self) -> str:

@@ -38,12 +38,6 @@ def _jinja(name: str, context: dict) -> SafeString:
 
 
 @register.simple_tag
-def comment_threads(threads) -> SafeString:
-    """Threads of comments, each a <li>: the hot loop of every comment section, rendered by Jinja2."""
-    return _jinja("newsroom/threads.jinja", {"threads": threads})
-
-
-@register.simple_tag
 def comment_article(comment) -> SafeString:
     return _jinja("newsroom/comment.jinja", {"c": comment})
 
@@ -57,7 +51,9 @@ def comment_replies(root, replies, more, last_id) -> SafeString:
 def comment_section(context: template.Context, gallery, item=None) -> dict:
     """The comments on `gallery` (or one of its items) with the form to add one.
 
-    The threads are a fragment cached under the gallery's comment version, which moderation bumps. The form
+    The page of threads is a fragment cached under the gallery's comment version, which every change to its
+    comments bumps; inside it each thread is kept under a version of its own (CommentSection.thread_markup), so
+    a change renders again only the threads it touched. The form
     is a fragment too, for readers who are not signed in: the same for all of them while comments stay open
     (or closed for the same reason), its stamp shared by them all as on the cached page.
     """

@@ -325,6 +325,69 @@ def test_a_reply_never_names_a_comment_a_moderator_hid(
     assert client.get(reverse("comments:reply", kwargs={"pk": answer.pk})).status_code == 404
 
 
+def _hide_by_reports(comment, **_):
+    from django.conf import settings
+
+    from newsroom.moderation import report_comment
+
+    for n in range(settings.LOUPE_COMMENT_REPORTS_TO_HIDE):
+        report_comment(comment=comment, reason="abuse", reporter_key=f"reader-{n}", ip_hash=f"{n:032d}")
+
+
+def _erase(comment, **_):
+    from newsroom.privacy import erase_commenter_data
+
+    erase_commenter_data(email=comment.author_email)
+
+
+def _delete_in_the_admin(comment, **_):
+    from django.test import Client
+
+    admin = Client()
+    admin.force_login(UserFactory(username="superuser", is_staff=True, is_superuser=True))
+    admin.post(reverse("admin:newsroom_comment_delete", args=[comment.pk]), {"post": "yes"})
+
+
+def _decision(name: str):
+    def decide(comment, *, moderator):
+        from newsroom import moderation
+
+        getattr(moderation, name)(comment=comment, by=moderator, reason="Breaks the rules.")
+
+    return decide
+
+
+# Each thread of a comment section is kept in the cache under its own version, shared by every order and page
+# of comments: whatever hides a comment must leave each cached copy of its thread.
+HIDING_ROADS = {
+    **{status: _decision(name) for status, name in HIDDEN_PARENT.items()},
+    "hidden-by-reports": _hide_by_reports,
+    "erased": _erase,
+    "deleted": _delete_in_the_admin,
+}
+
+
+@pytest.mark.parametrize("on_photo", [False, True], ids=["gallery-thread", "photo-thread"])
+@pytest.mark.parametrize("road", list(HIDING_ROADS))
+def test_a_hidden_comment_leaves_every_cached_copy_of_its_thread(
+    client, moderator, django_capture_on_commit_callbacks, road, on_photo
+):
+    from newsroom.models import SORTS
+
+    gallery, item, _root, answer, _reply = _conversation(item=on_photo)
+    page = (item or gallery).get_absolute_url()
+    orders = [{"csort": sort} for sort in SORTS]
+    assert all("Words a moderator took down." in client.get(page, order).text for order in orders)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        HIDING_ROADS[road](answer, moderator=moderator)
+
+    for order in orders:
+        body = client.get(page, order).text
+        assert "Rosa Root" in body
+        assert "Sam Hidden" not in body and "Words a moderator took down." not in body
+
+
 @pytest.mark.parametrize("on_photo", [False, True], ids=["gallery-thread", "photo-thread"])
 @pytest.mark.parametrize("hide", ["unpublished", "withdrawn"])
 def test_no_comment_of_a_hidden_gallery_reaches_a_reader(
