@@ -523,14 +523,26 @@ def attach_card_photos(galleries: list) -> None:
         gallery.card_renditions = renditions.get(gallery.card_photo_id, [])
 
 
+def published_rule(through: str = "") -> Q:
+    """The rule of GalleryQuerySet.published(), as a condition on the gallery reached through `through` ("gallery__"
+    from a row that belongs to one): rows filter on their gallery with a join rather than a subquery of galleries.
+
+    A gallery that is still `publishing` (its photos being copied to the public storage) is not yet
+    shown: readers never meet a published story without its pictures.
+    """
+    return Q(
+        **{
+            f"{through}status": Gallery.Status.PUBLISHED,
+            f"{through}published_at__lte": timezone.now(),
+            f"{through}publishing": False,
+        }
+    )
+
+
 class GalleryQuerySet(models.QuerySet):
     def published(self) -> Self:
-        """What readers may see; the one road public code takes to content.
-
-        A gallery that is still `publishing` (its photos being copied to the public storage) is not yet
-        shown: readers never meet a published story without its pictures.
-        """
-        published = self.filter(status=Gallery.Status.PUBLISHED, published_at__lte=timezone.now(), publishing=False)
+        """What readers may see (`published_rule`); the one road public code takes to content."""
+        published = self.filter(published_rule())
         if published._iterable_class is ModelIterable:
             published._iterable_class = _PublishedGalleries
         return published

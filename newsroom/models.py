@@ -4,12 +4,12 @@ from typing import Self
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, F, OuterRef, Q, Subquery, Window
+from django.db.models import Case, Count, F, Q, When, Window
 from django.db.models.functions import Coalesce, Lower, RowNumber
 from django.urls import reverse
 from django.utils import timezone
 
-from galleries.models import Gallery
+from galleries.models import published_rule
 from galleries.text import TypedText
 
 
@@ -57,10 +57,29 @@ class Thread:
         return self.replies[-1].pk if self.replies else 0
 
 
+def visible_rule(through: str = "") -> Q:
+    """The rule of CommentQuerySet.visible(): approved, on a published gallery; as a condition on the comment
+    reached through `through` ("parent__" from a reply)."""
+    return Q(**{f"{through}status": Comment.Status.APPROVED}) & published_rule(f"{through}gallery__")
+
+
+# What a comment in a thread shows, and what places it in its thread.
+THREAD_COLUMNS = (
+    "id",
+    "parent_id",
+    "root_id",
+    "depth",
+    "author_name",
+    "body",
+    "created_at",
+    "vote_count",
+)
+
+
 class CommentQuerySet(models.QuerySet):
     def visible(self, *, on=None) -> Self:
         """What readers may see; the one road public code takes to comments. `on` narrows it to one gallery."""
-        visible = self.filter(status=Comment.Status.APPROVED, gallery__in=Gallery.objects.published())
+        visible = self.filter(visible_rule())
         return visible if on is None else visible.filter(gallery=on)
 
     def awaiting_moderation(self) -> Self:
@@ -73,22 +92,10 @@ class CommentQuerySet(models.QuerySet):
         return self.filter(gallery=gallery, item=item)
 
     def for_thread_display(self) -> Self:
-        """The columns a thread shows, and the name a reply answers, only while that comment is visible too."""
-        parent = Comment.objects.visible().filter(pk=OuterRef("parent_id")).values("author_name")[:1]
-        return self.annotate(parent_name=Subquery(parent)).only(
-            "id",
-            "gallery_id",
-            "item_id",
-            "parent_id",
-            "root_id",
-            "depth",
-            "author_name",
-            "body",
-            "created_at",
-            "vote_count",
-            "status",
-            "thread_version",
-        )
+        """The columns a thread shows, and the name a reply answers (`parent_name`), only while that comment is
+        visible too: the rule of visible(), through a join to the parent."""
+        answered = Case(When(visible_rule("parent__"), then=F("parent__author_name")))
+        return self.annotate(parent_name=answered).only(*THREAD_COLUMNS)
 
     def counts_by_item(self) -> dict[int | None, tuple[int, int]]:
         """(comments, top-level comments) by item id, None for the gallery's own thread, in one query."""
@@ -103,8 +110,9 @@ class CommentQuerySet(models.QuerySet):
     def roots_for(
         self, *, gallery, item=None, sort: str = "newest", offset: int = 0, limit: int = ROOTS_PER_PAGE
     ) -> Self:
-        """One page of the top-level comments on a gallery (or one of its items), with their `thread_version`."""
-        roots = self.on(gallery=gallery, item=item).filter(parent__isnull=True).for_thread_display()
+        """One page of the top-level comments on a gallery (or one of its items), with their `thread_version`;
+        they answer nobody, so they carry no `parent_name`."""
+        roots = self.on(gallery=gallery, item=item).filter(parent__isnull=True).only(*THREAD_COLUMNS, "thread_version")
         return roots.order_by(*SORTS[sort])[offset : offset + limit]
 
     def threads_of(self, roots: list["Comment"]) -> list[Thread]:
