@@ -598,6 +598,25 @@ def test_each_comment_links_to_its_own_permalink_vote_reply_and_report(client, g
     assert f'href="#comment-{reply.parent_id}">in reply to ' in html
 
 
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Tokyo", "America/St_Johns"])
+def test_each_comment_is_dated_in_the_newsrooms_time_zone_as_django_writes_dates(client, gallery, settings, zone):
+    from datetime import UTC, datetime
+
+    from django.template.defaultfilters import date
+    from django.utils.timezone import localtime
+
+    settings.TIME_ZONE = zone
+    written = datetime(2026, 1, 31, 23, 5, 9, 123456, tzinfo=UTC)
+    comment = CommentFactory(gallery=gallery, created_at=written)
+
+    html = client.get(gallery.get_absolute_url()).text
+
+    local = localtime(written)
+    assert f'<time datetime="{local.isoformat(timespec="seconds")}">{date(local, "j M Y, H:i")}</time>' in html
+    assert datetime.fromisoformat(local.isoformat(timespec="seconds")) == written.replace(microsecond=0)
+    assert f'href="{comment.get_absolute_url()}"><time' in html
+
+
 def test_a_referer_no_url_parser_reads_is_a_post_from_elsewhere(gallery):
     response = Client().post(POST_URL, form_data(gallery), HTTP_REFERER="http://[::1")
 
