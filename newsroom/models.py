@@ -129,11 +129,6 @@ class CommentQuerySet(models.QuerySet):
             thread.reply_count = reply.thread_size
         return list(threads.values())
 
-    def threads_for(self, **page) -> list[Thread]:
-        """One page of the threads on a gallery (or one of its items), each with its first replies, in two queries;
-        `page` as roots_for takes it."""
-        return self.threads_of(list(self.roots_for(**page)))
-
     def change_threads(self) -> int:
         """Move on the `thread_version` of the threads these comments belong to: what each thread shows has
         changed, so none of its cached copies may be shown again. Call it in the transaction of the change."""

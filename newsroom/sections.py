@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from galleries.pagecache import fragment_seconds, fragment_version
 from newsroom.forms import CommentForm
-from newsroom.models import ROOTS_PER_PAGE, SORTS, Comment, Thread, photo_comments_fragment
+from newsroom.models import ROOTS_PER_PAGE, SORTS, Comment, photo_comments_fragment
 from newsroom.moderation import comments_closed_reason, issue_form_stamp
 
 
@@ -79,10 +79,6 @@ class CommentSection:
                 gallery=self.gallery, item=self.item, sort=self.sort, offset=self.page.start_index() - 1
             )
         )
-
-    @cached_property
-    def threads(self) -> list[Thread]:
-        return Comment.objects.visible().threads_of(self.roots)
 
     @cached_property
     def thread_markup(self) -> list[SafeString]:

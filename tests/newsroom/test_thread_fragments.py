@@ -10,10 +10,11 @@ import time
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from newsroom.models import SORTS, Comment
+from newsroom.models import ROOTS_PER_PAGE, SORTS, Comment
 from newsroom.moderation import (
     approve_comment,
     issue_form_stamp,
@@ -145,7 +146,7 @@ def test_an_erasure_leaves_every_cached_thread_it_was_in(client, thread, django_
 
 def test_a_comment_deleted_in_the_admin_leaves_its_cached_thread(client, thread, django_capture_on_commit_callbacks):
     admin = UserFactory(username="root", is_staff=True, is_superuser=True)
-    staff = type(client)()
+    staff = Client()
     staff.force_login(admin)
     url = reverse("admin:newsroom_comment_delete", args=[thread["reply"].pk])
 
@@ -164,7 +165,7 @@ def test_comments_deleted_by_the_admins_bulk_action_leave_their_cached_threads(
     client, thread, django_capture_on_commit_callbacks
 ):
     admin = UserFactory(username="root", is_staff=True, is_superuser=True)
-    staff = type(client)()
+    staff = Client()
     staff.force_login(admin)
     url = reverse("admin:newsroom_comment_changelist") + "?queue=approved"
 
@@ -189,7 +190,7 @@ def test_the_comment_admin_edits_nothing_readers_see(client, moderator, thread):
     assert not response.context["adminform"].form.fields
 
 
-def test_a_change_reads_and_renders_again_only_the_threads_it_touched(
+def test_a_change_reads_the_replies_of_only_the_thread_it_touched(
     client, moderator, django_capture_on_commit_callbacks
 ):
     gallery = GalleryFactory(published=True, items=1)
@@ -210,9 +211,7 @@ def test_a_change_reads_and_renders_again_only_the_threads_it_touched(
     assert re.search(rf'"root_id" IN \({roots[2].pk}\)', windows[0])
 
 
-def test_a_change_to_a_thread_on_another_page_reads_no_replies(client, moderator, django_capture_on_commit_callbacks):
-    from newsroom.models import ROOTS_PER_PAGE
-
+def test_a_change_to_a_thread_on_another_page_reads_no_replies(client, django_capture_on_commit_callbacks):
     gallery = GalleryFactory(published=True, items=1)
     oldest = CommentFactory(gallery=gallery)
     for _ in range(ROOTS_PER_PAGE):
