@@ -539,6 +539,13 @@ def published_rule(through: str = "") -> Q:
     )
 
 
+def shown_rule(through: str = "") -> Q:
+    """The rule of ItemQuerySet.shown(), as a condition on the item reached through `through` ("item__" from a
+    comment on it): every item but those whose photo was taken down with the choice to hide its items (the others
+    stay, saying the photo is no longer available, with their caption)."""
+    return Q(**{f"{through}photo__taken_down_at__isnull": True}) | Q(**{f"{through}photo__takedown_hides_items": False})
+
+
 class GalleryQuerySet(models.QuerySet):
     def published(self) -> Self:
         """What readers may see (`published_rule`); the one road public code takes to content."""
@@ -689,9 +696,8 @@ class Gallery(TypedText):
 
 class ItemQuerySet(models.QuerySet):
     def shown(self) -> Self:
-        """Items a page may show: all but those whose photo was taken down with the choice to hide its items (the
-        others stay, saying the photo is no longer available, with their caption)."""
-        return self.filter(Q(photo__taken_down_at__isnull=True) | Q(photo__takedown_hides_items=False))
+        """Items a page may show (`shown_rule`)."""
+        return self.filter(shown_rule())
 
     def published(self) -> Self:
         """Items readers may see: those shown of published galleries."""

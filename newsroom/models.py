@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce, Lower, RowNumber
 from django.urls import reverse
 from django.utils import timezone
 
-from galleries.models import published_rule
+from galleries.models import published_rule, shown_rule
 from galleries.text import TypedText
 
 
@@ -58,9 +58,14 @@ class Thread:
 
 
 def visible_rule(through: str = "") -> Q:
-    """The rule of CommentQuerySet.visible(): approved, on a published gallery; as a condition on the comment
-    reached through `through` ("parent__" from a reply)."""
-    return Q(**{f"{through}status": Comment.Status.APPROVED}) & published_rule(f"{through}gallery__")
+    """The rule of CommentQuerySet.visible(): approved, on a published gallery, and on the gallery itself or on
+    one of its items still shown (a photo taken down with its items hidden takes their comments with it); as a
+    condition on the comment reached through `through` ("parent__" from a reply)."""
+    return (
+        Q(**{f"{through}status": Comment.Status.APPROVED})
+        & published_rule(f"{through}gallery__")
+        & (Q(**{f"{through}item__isnull": True}) | shown_rule(f"{through}item__"))
+    )
 
 
 # What a comment in a thread shows, and what places it in its thread.

@@ -23,7 +23,14 @@ from galleries import workflow
 from galleries.models import Gallery, Item, PersonRequest, Rendition, Tag
 from galleries.presentation import absolute
 from galleries.tasks import render_photo
-from tests.factories import GalleryFactory, ItemFactory, PhotographerFactory, SectionFactory, UserFactory
+from tests.factories import (
+    GalleryFactory,
+    ItemFactory,
+    PhotographerFactory,
+    SectionFactory,
+    UserFactory,
+    published_gallery,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -530,3 +537,50 @@ def test_a_photo_put_back_returns_to_every_road(client, editor, takedown, django
     page = client.get(gallery.get_absolute_url()).text
     assert page.count("This photo is no longer available.") == 0
     assert any(name in page for name in kept_files)
+
+
+def test_comments_on_a_photo_taken_down_with_its_items_hidden_leave_with_it(
+    client, editor, django_capture_on_commit_callbacks
+):
+    from galleries.takedowns import take_down_photo
+    from newsroom.models import Comment
+
+    gallery = published_gallery(items=2)
+    hidden, kept = gallery.items.order_by("position")
+    said = Comment.objects.create(
+        gallery=gallery, item=hidden, author_name="Neighbour", body="That is zqxname on the left.", status="approved"
+    )
+    answer = Comment.objects.create(
+        gallery=gallery,
+        item=hidden,
+        parent=said,
+        root=said,
+        depth=1,
+        author_name="Other",
+        body="Yes, zqxname again.",
+        status="approved",
+    )
+    elsewhere = Comment.objects.create(
+        gallery=gallery, item=kept, author_name="Reader", body="Fine light.", status="approved"
+    )
+    roads = [
+        reverse("comments:permalink", args=[said.pk]),
+        reverse("comments:permalink", args=[answer.pk]),
+        reverse("comments:thread", args=[said.pk]),
+        reverse("comments:replies", args=[said.pk]),
+        f"/api/v1/comments/{said.pk}/replies/",
+    ]
+    # Read every road first, so a cached page or answer would still carry the words.
+    assert [client.get(road).status_code for road in roads] == [302, 302, 200, 200, 200]
+    assert "zqxname" in client.get(reverse("comments:thread", args=[said.pk])).text
+
+    with django_capture_on_commit_callbacks(execute=True):
+        take_down_photo(photo=hidden.photo, by=editor, reason="Asked by the person pictured.", hide_item=True)
+
+    for road in roads:
+        response = client.get(road)
+        assert response.status_code == 404, road
+        assert "zqxname" not in response.text
+    assert not Comment.objects.visible().filter(pk__in=[said.pk, answer.pk]).exists()
+    assert Comment.objects.visible().filter(pk=elsewhere.pk).exists()
+    assert client.get(reverse("comments:permalink", args=[elsewhere.pk])).status_code == 302
