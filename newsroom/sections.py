@@ -84,25 +84,27 @@ class CommentSection:
     def thread_markup(self) -> list[SafeString]:
         """The markup of each thread of the page, in order.
 
-        Each thread is kept in the cache under its top-level comment's `thread_version`, which every change to
-        what the thread shows moves on: one read of the cache finds the page's threads, and only those missing
-        have their replies read (in one query) and are rendered.
+        The page's threads are kept together in one cache entry, each with the `thread_version` of its top-level
+        comment, which every change to what the thread shows moves on: one read finds them, and only the threads
+        whose version moved (or that are new to the page) have their replies read, in one query, and are
+        rendered; one write keeps the page's threads again.
         """
         seconds = fragment_seconds(self.request)
-        keys = {
-            root.pk: make_template_fragment_key("comment-thread", [root.pk, root.thread_version]) for root in self.roots
-        }
-        kept = cache.get_many(list(keys.values())) if seconds else {}
-        missing = [root for root in self.roots if keys[root.pk] not in kept]
+        key = make_template_fragment_key(
+            "comment-threads", [self.gallery.pk, self.item.pk if self.item else None, self.sort, self.page.number]
+        )
+        kept = (cache.get(key) or {}) if seconds else {}
+        missing = [root for root in self.roots if kept.get(root.pk, (None,))[0] != root.thread_version]
         template = get_template("newsroom/thread.jinja", using="jinja2")
-        # Jinja2 autoescapes these templates; its backend returns their output as a plain str.
         made = {
-            keys[thread.root.pk]: mark_safe(template.render({"t": thread}))  # noqa: S308
+            thread.root.pk: (thread.root.thread_version, template.render({"t": thread}))
             for thread in Comment.objects.visible().threads_of(missing)
         }
+        threads = {root.pk: made.get(root.pk) or kept[root.pk] for root in self.roots}
         if made and seconds:
-            cache.set_many(made, seconds)
-        return [kept.get(key) or made[key] for key in keys.values()]
+            cache.set(key, threads, seconds)
+        # Jinja2 autoescapes these templates; its backend returns their output as a plain str.
+        return [mark_safe(markup) for _, markup in threads.values()]  # noqa: S308
 
     @cached_property
     def closed_reason(self) -> str:
