@@ -29,6 +29,19 @@ def _names(photo_id: int) -> list[str]:
     return names
 
 
+def _graphic_in_grid(gallery, items: list[Item], index: int) -> dict:
+    """The captions grid's form as the editor sends it, with the item at `index` marked graphic."""
+    data = {"form-TOTAL_FORMS": str(len(items)), "form-INITIAL_FORMS": str(len(items)), "version": str(gallery.version)}
+    for n, item in enumerate(items):
+        data |= {
+            f"form-{n}-id": str(item.pk),
+            f"form-{n}-headline": item.headline,
+            f"form-{n}-caption": item.caption,
+            f"form-{n}-alt_text": "",
+        }
+    return data | {f"form-{index}-graphic": "on", f"form-{index}-graphic_warning": "Bodies under sheets."}
+
+
 def _story(items: int = 3):
     gallery = published_gallery(items=items)
     return gallery, list(gallery.items.order_by("position"))
@@ -128,16 +141,9 @@ def test_marking_a_photo_graphic_in_one_gallery_refreshes_the_cached_card_of_ano
     assert card() in _names(shared.photo_id)
 
     client.force_login(editor)
-    data = {"form-TOTAL_FORMS": "2", "form-INITIAL_FORMS": "2", "version": str(first.version)}
-    for index, item in enumerate(first_items):
-        data |= {
-            f"form-{index}-id": str(item.pk),
-            f"form-{index}-headline": item.headline,
-            f"form-{index}-caption": item.caption,
-            f"form-{index}-alt_text": "",
-        }
-    data |= {"form-0-graphic": "on", "form-0-graphic_warning": "Bodies under sheets."}
-    response = client.post(reverse("admin:galleries_gallery_captions", args=[first.pk]), data)
+    response = client.post(
+        reverse("admin:galleries_gallery_captions", args=[first.pk]), _graphic_in_grid(first, first_items, 0)
+    )
     assert response.status_code == 302
 
     assert card() in _names(first_items[1].photo_id)
@@ -199,20 +205,7 @@ def test_editor_marks_an_item_graphic_in_the_captions_grid(client, editor):
     url = reverse("admin:galleries_gallery_captions", args=[gallery.pk])
     page = client.get(url)
     assert page.status_code == 200 and "Warning on photo 1" in page.text
-    data = {
-        "form-TOTAL_FORMS": "2",
-        "form-INITIAL_FORMS": "2",
-        "version": str(gallery.version),
-    }
-    for index, item in enumerate(items):
-        data |= {
-            f"form-{index}-id": str(item.pk),
-            f"form-{index}-headline": item.headline,
-            f"form-{index}-caption": item.caption,
-            f"form-{index}-alt_text": "",
-        }
-    data |= {"form-1-graphic": "on", "form-1-graphic_warning": "Bodies under sheets."}
-    response = client.post(url, data)
+    response = client.post(url, _graphic_in_grid(gallery, items, 1))
     assert response.status_code == 302
     items[1].refresh_from_db()
     assert items[1].graphic and items[1].graphic_warning == "Bodies under sheets."
