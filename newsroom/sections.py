@@ -3,6 +3,7 @@
 Every value is lazy: when the section's threads come from the fragment cache, their queries never run.
 """
 
+import time
 from functools import cached_property
 
 from django.conf import settings
@@ -85,26 +86,33 @@ class CommentSection:
         """The markup of each thread of the page, in order.
 
         The page's threads are kept together in one cache entry, each with the `thread_version` of its top-level
-        comment, which every change to what the thread shows moves on: one read finds them, and only the threads
-        whose version moved (or that are new to the page) have their replies read, in one query, and are
-        rendered; one write keeps the page's threads again.
+        comment, which every change to what the thread shows moves on, and the time it was rendered: one read
+        finds them, and only the threads whose version moved, that are new to the page or that were rendered
+        longer ago than fragments live have their replies read, in one query, and are rendered; one write keeps
+        the page's threads again. A thread kept is never kept longer than any other fragment, however often the
+        entry is written again for its neighbours.
         """
         seconds = fragment_seconds(self.request)
         key = make_template_fragment_key(
             "comment-threads", [self.gallery.pk, self.item.pk if self.item else None, self.sort, self.page.number]
         )
-        kept = (cache.get(key) or {}) if seconds else {}
+        now = time.time()
+        kept = {
+            pk: thread
+            for pk, thread in ((cache.get(key) or {}) if seconds else {}).items()
+            if thread[1] > now - seconds
+        }
         missing = [root for root in self.roots if kept.get(root.pk, (None,))[0] != root.thread_version]
         template = get_template("newsroom/thread.jinja", using="jinja2")
         made = {
-            thread.root.pk: (thread.root.thread_version, template.render({"t": thread}))
+            thread.root.pk: (thread.root.thread_version, now, template.render({"t": thread}))
             for thread in Comment.objects.visible().threads_of(missing)
         }
         threads = {root.pk: made.get(root.pk) or kept[root.pk] for root in self.roots}
         if made and seconds:
             cache.set(key, threads, seconds)
         # Jinja2 autoescapes these templates; its backend returns their output as a plain str.
-        return [mark_safe(markup) for _, markup in threads.values()]  # noqa: S308
+        return [mark_safe(markup) for _, _, markup in threads.values()]  # noqa: S308
 
     @cached_property
     def closed_reason(self) -> str:

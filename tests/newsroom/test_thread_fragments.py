@@ -224,3 +224,28 @@ def test_a_change_to_a_thread_on_another_page_reads_no_replies(client, django_ca
         assert client.get(gallery.get_absolute_url()).status_code == 200
 
     assert not [query for query in queries.captured_queries if "ROW_NUMBER" in query["sql"]]
+
+
+def test_a_kept_thread_lives_no_longer_than_fragments_however_often_its_page_is_written(
+    client, thread, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from galleries.pagecache import purge_pages
+    from newsroom import sections
+    from newsroom.models import comments_fragment
+
+    _pages(client, thread)
+    # A change made outside Loupe's functions (a process of the release before, an edit in SQL) moves no version.
+    Comment.objects.filter(pk=thread["reply"].pk).update(body="A corrected reply.")
+    started = time.time()
+
+    def other_thread_changes(after: float) -> list[str]:
+        monkeypatch.setattr(sections.time, "time", lambda: started + after)
+        with django_capture_on_commit_callbacks(execute=True):
+            vote_for_comment(comment=thread["other"], voter_key=f"reader-{after}", ip_hash=f"{after:032}"[:32])
+        purge_pages(changed=[comments_fragment(thread["gallery"].pk)])
+        return _pages(client, thread)
+
+    # Otto's thread changes again and again, and the page's threads are written back each time.
+    assert all("A first reply." in page for page in other_thread_changes(settings.LOUPE_PAGE_CACHE_SECONDS / 2))
+    pages = other_thread_changes(settings.LOUPE_PAGE_CACHE_SECONDS + 1)
+    assert all("A corrected reply." in page and "A first reply." not in page for page in pages)
