@@ -16,22 +16,22 @@ class TaxonomyAdmin(admin.ModelAdmin):
     # The galleries filed under an object, by the name of their relation to it.
     galleries_by = ""
 
-    def _purge_after_commit(self, obj) -> None:
-        ids = list(Gallery.objects.filter(**{self.galleries_by: obj}).values_list("pk", flat=True))
-        transaction.on_commit(partial(purge_gallery_pages, ids))
+    def _purge_after_commit(self, objects) -> None:
+        # Read before a deletion unfiles the galleries; purged once the change commits.
+        filed = Gallery.objects.filter(**{f"{self.galleries_by}__in": objects}).order_by().distinct()
+        transaction.on_commit(partial(purge_gallery_pages, list(filed.values_list("pk", flat=True))))
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if change:
-            self._purge_after_commit(obj)
+            self._purge_after_commit([obj])
 
     def delete_model(self, request, obj):
-        self._purge_after_commit(obj)
+        self._purge_after_commit([obj])
         super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self._purge_after_commit(obj)
+        self._purge_after_commit(list(queryset))
         super().delete_queryset(request, queryset)
 
 

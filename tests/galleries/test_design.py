@@ -299,6 +299,13 @@ def test_renaming_a_tag_in_the_admin_refreshes_its_galleries_pages(admin_client)
     html = client.get(gallery.get_absolute_url()).text
     assert ">Ports</a>" in html and "Harbours" not in html
 
+    # Deleted from the list, with the admin's bulk action.
+    response = admin_client.post(
+        "/admin/galleries/tag/", {"action": "delete_selected", "_selected_action": [tag.pk], "post": "yes"}
+    )
+    assert response.status_code == 302, response.content
+    assert ">Ports</a>" not in client.get(gallery.get_absolute_url()).text
+
 
 def test_the_section_page_marks_its_menu_entry_as_current(client):
     gallery = published_gallery(items=1, section=SectionFactory(name="Work", slug="work"))
