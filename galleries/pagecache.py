@@ -1,15 +1,25 @@
 """The page cache, and the versions that invalidate it and the fragments pages are built from.
 
 Public pages are stored whole in Django's cache (Redis in production, shared
-by every web process) under a site-wide version number. Purging bumps the
-version: every gallery change also changes the home page, lists, feeds and
-sitemaps, so one number refreshes them all at once and no key needs finding.
+by every web process), each with the versions it was rendered at. Purging
+bumps a version, so no key needs finding:
+
+- the site-wide version: every gallery change also changes the home page,
+  lists, feeds and sitemaps, so one number refreshes them all at once;
+- each gallery's comments version: a change to a gallery's comments refreshes
+  its page and its photos' pages, which show its comments and no others, and
+  leaves the other galleries' pages as they are;
+- the comments version of the site, for every other page. A page that shows
+  no comments today may show some tomorrow, so by default a page is refreshed
+  by any comment change; only a gallery's own pages say they show less
+  (`shows_comments_of`).
+
 A hit is answered before sessions, CSRF, URL resolving or templates run.
 
 Each process also keeps the pages it answered most recently. A hit reads
-only the small version number from the shared cache and replays its own copy
-when the versions match: fetching and unpickling a page of a hundred
-kilobytes would cost more than the rest of the hit.
+only the page's two small version numbers from the shared cache, in one
+call, and replays its own copy when they match: fetching and unpickling a
+page of a hundred kilobytes would cost more than the rest of the hit.
 
 Pages that miss are rendered from fragments cached under versions of their
 own (`{% cache %}` keyed by `fragment_version`), so a page whose comments
@@ -36,8 +46,8 @@ _local: OrderedDict[str, tuple] = OrderedDict()
 _local_lock = threading.Lock()
 
 
-def _version() -> int:
-    return cache.get(VERSION_KEY) or _start_version(VERSION_KEY)
+def _version(key: str = VERSION_KEY) -> int:
+    return cache.get(key) or _start_version(key)
 
 
 def _start_version(key: str) -> int:
@@ -49,8 +59,8 @@ def _start_version(key: str) -> int:
 def purge_pages(*, changed: Iterable[str] = ()) -> None:
     """Forget every cached page, and the fragments named in `changed`; call it after the change commits.
 
-    A fragment's version changes only with what it shows: after a comment is approved the page is
-    rendered again, but the gallery's items come from their fragment.
+    A fragment's version changes only with what it shows: after a gallery is edited its page is rendered
+    again, but the sections menu comes from its fragment.
     """
     for name in changed:
         _bump(FRAGMENT_KEY.format(name))
@@ -63,14 +73,43 @@ def purge_gallery_pages(gallery_ids: Iterable[int]) -> None:
     purge_pages(changed=[*(gallery_fragment(gallery_id) for gallery_id in gallery_ids), LISTINGS_FRAGMENT])
 
 
+def purge_comment_pages(gallery_ids: Iterable[int], *, changed: Iterable[str] = ()) -> None:
+    """Forget the cached pages that show comments of these galleries, and the fragments named in `changed`;
+    call it after the change commits. The pages of other galleries stay: none of these comments is on them."""
+    for name in {*changed, *(comments_fragment(gallery_id) for gallery_id in gallery_ids), ALL_COMMENTS_FRAGMENT}:
+        _bump(FRAGMENT_KEY.format(name))
+
+
 def gallery_fragment(gallery_id: int) -> str:
     """The name of the version of everything a gallery page shows of the gallery itself."""
     return f"gallery:{gallery_id}"
 
 
+def comments_fragment(gallery_id: int) -> str:
+    """The name of the version of a gallery's comments: of its comment sections, and in the page cache of its
+    page and its photos' pages (`shows_comments_of`)."""
+    return f"comments:{gallery_id}"
+
+
 # The name of the version of what every page shows of the published galleries as a whole (the sections menu):
 # a change to a gallery moves it, a comment does not.
 LISTINGS_FRAGMENT = "listings"
+# The name of the version of every page but a gallery's own: any of them may show comments of any gallery.
+ALL_COMMENTS_FRAGMENT = "comments"
+ALL_COMMENTS_KEY = FRAGMENT_KEY.format(ALL_COMMENTS_FRAGMENT)
+
+
+def comments_version(gallery_id: int) -> tuple[str, int]:
+    """A gallery's comments version as it is now, for `shows_comments_of`: read it before the comments are."""
+    key = FRAGMENT_KEY.format(comments_fragment(gallery_id))
+    return key, _version(key)
+
+
+def shows_comments_of(response: HttpResponse, version: tuple[str, int]) -> HttpResponse:
+    """Say the page shows the comments of one gallery only, read at `version` (`comments_version`), so a change
+    to other galleries' comments leaves its cached copy alone."""
+    response.loupe_comments_version = version
+    return response
 
 
 def fragment_seconds(request: HttpRequest) -> int:
@@ -84,8 +123,7 @@ def fragment_seconds(request: HttpRequest) -> int:
 
 def fragment_version(name: str) -> int:
     """The current version of a fragment, for its cache key."""
-    key = FRAGMENT_KEY.format(name)
-    return cache.get(key) or _start_version(key)
+    return _version(FRAGMENT_KEY.format(name))
 
 
 def _bump(key: str) -> None:
@@ -96,7 +134,7 @@ def _bump(key: str) -> None:
 
 
 def _page_key(request: HttpRequest) -> str:
-    return "pagecache:page4:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()[:40]
+    return "pagecache:page5:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()[:40]
 
 
 def _cacheable_request(request: HttpRequest) -> bool:
@@ -119,16 +157,13 @@ class PageCacheMiddleware:
         if not _cacheable_request(request):
             return _private_if_personal(self.get_response(request))
         key = _page_key(request)
-        version = cache.get(VERSION_KEY)
-        entry = _local_entry(key, version)
-        if entry is None and version is not None:
-            entry = cache.get(key)
-            if _fresh(entry, version):
-                _remember(key, entry)
-            else:
-                entry = None
+        entry = _cached_entry(key)
         if entry is not None:
             return _replay(request, entry)
+        # The versions as they are before the page is read (started now if they are missing): a change while it
+        # renders outdates the copy.
+        found = cache.get_many([VERSION_KEY, ALL_COMMENTS_KEY])
+        site, comments = (found.get(key) or _start_version(key) for key in (VERSION_KEY, ALL_COMMENTS_KEY))
         response = _private_if_personal(self.get_response(request))
         if (
             request.method == "GET"
@@ -137,34 +172,47 @@ class PageCacheMiddleware:
             and not response.cookies
             and not response.streaming
         ):
-            version = version or _version()
-            if version is None:
+            versions = (
+                (VERSION_KEY, site),
+                getattr(response, "loupe_comments_version", None) or (ALL_COMMENTS_KEY, comments),
+            )
+            if any(version is None for _, version in versions):
                 # The shared cache is away: a copy kept now could not be purged, so none is kept.
                 return response
             headers = tuple(
                 (name, value) for name, value in response.items() if name.lower() not in {"vary", "content-length"}
             )
             seconds = settings.LOUPE_PAGE_CACHE_SECONDS
-            entry = (version, response.content, headers, response.get("ETag"), time.time() + seconds)
+            entry = (versions, response.content, headers, response.get("ETag"), time.time() + seconds)
             cache.set(key, entry, seconds)
             _remember(key, entry)
         return response
 
 
-def _fresh(entry, version) -> bool:
-    return entry is not None and entry[0] == version and entry[4] > time.time()
-
-
-def _local_entry(key: str, version):
+def _cached_entry(key: str):
+    """This process's copy of the page, or else the shared one, while every version it was rendered at holds."""
     with _local_lock:
         entry = _local.get(key)
-        if entry is None:
-            return None
-        if not _fresh(entry, version):
-            del _local[key]
-            return None
-        _local.move_to_end(key)
+        if entry is not None:
+            _local.move_to_end(key)
+    if entry is not None:
+        if _fresh(entry):
+            return entry
+        with _local_lock:
+            _local.pop(key, None)
+    entry = cache.get(key)
+    if entry is not None and _fresh(entry):
+        _remember(key, entry)
         return entry
+    return None
+
+
+def _fresh(entry) -> bool:
+    versions, expires = entry[0], entry[4]
+    if expires <= time.time():
+        return False
+    current = cache.get_many([name for name, _ in versions])
+    return all(current.get(name) == version for name, version in versions)
 
 
 def _remember(key: str, entry) -> None:

@@ -14,7 +14,13 @@ from django.views.decorators.http import require_POST
 from galleries.headers import mark_private, mark_public, public_page
 from galleries.models import Gallery, Item, Photographer, Rendition, Section, Tag
 from galleries.origins import same_origin, same_origin_post
-from galleries.pagecache import fragment_seconds, fragment_version, gallery_fragment
+from galleries.pagecache import (
+    comments_version,
+    fragment_seconds,
+    fragment_version,
+    gallery_fragment,
+    shows_comments_of,
+)
 from galleries.popularity import cast_vote, count_view, most_popular, trending
 from galleries.presentation import (
     GalleryPage,
@@ -89,6 +95,7 @@ def render_gallery_page(
     links stay there, because the public pages of an unpublished gallery answer 404. `rendition_url` is
     where a preview's files are, the staff file view unless a preview link says otherwise.
     """
+    comments = None if preview else comments_version(gallery.pk)
     order = "votes" if request.GET.get("order") == "votes" else ""
     page_url = _page_url(gallery, preview=preview, page_url=page_url)
     here = request.get_full_path()
@@ -104,7 +111,7 @@ def render_gallery_page(
         **_fragments(request, gallery, preview=preview),
     }
     response = render(request, "galleries/gallery_detail.html", context)
-    return _finish(request, response, gallery, preview=preview)
+    return _finish(request, response, gallery, preview=preview, comments=comments)
 
 
 def _files(*, preview: bool, url: RenditionUrl | None = None) -> dict:
@@ -122,11 +129,15 @@ def _fragments(request: HttpRequest, gallery: Gallery, *, preview: bool) -> dict
     return {"fragment_seconds": seconds, "gallery_version": fragment_version(gallery_fragment(gallery.pk))}
 
 
-def _finish(request: HttpRequest, response: HttpResponse, gallery: Gallery, *, preview: bool) -> HttpResponse:
+def _finish(
+    request: HttpRequest, response: HttpResponse, gallery: Gallery, *, preview: bool, comments: tuple[str, int] | None
+) -> HttpResponse:
+    """A preview is private; a reader's page is public, and shows the comments of its gallery and no others, as
+    they were at `comments` (`comments_version`, read before them)."""
     if preview:
         response["X-Robots-Tag"] = "noindex, nofollow"
         return mark_private(response)
-    return mark_public(request, response, last_modified=gallery.updated_at)
+    return shows_comments_of(mark_public(request, response, last_modified=gallery.updated_at), comments)
 
 
 def photo_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
@@ -164,6 +175,7 @@ def render_item_page(
     rendition_url: RenditionUrl | None = None,
 ) -> HttpResponse:
     """One photo of a gallery on its own page: its permalink, previous and next, and its comments."""
+    comments = None if preview else comments_version(gallery.pk)
     files = _files(preview=preview, url=rendition_url)
     if preview or "renditions" not in getattr(item.photo, "_prefetched_objects_cache", {}):
         item = get_object_or_404(Item.objects.for_page(renditions=files.get("renditions")), pk=item.pk)
@@ -191,7 +203,7 @@ def render_item_page(
     response = render(request, "galleries/item_detail.html", context)
     if item.is_unavailable:
         response["X-Robots-Tag"] = "noindex"
-    return _finish(request, response, gallery, preview=preview)
+    return _finish(request, response, gallery, preview=preview, comments=comments)
 
 
 def _sibling_url(page_url: str, siblings: list[int], index: int) -> str:

@@ -30,11 +30,6 @@ SORTS = {
 }
 
 
-def comments_fragment(gallery_id: int) -> str:
-    """The name of the version of a gallery's comment sections (see galleries.pagecache)."""
-    return f"comments:{gallery_id}"
-
-
 def photo_comments_fragment(gallery_id: int) -> str:
     """The name of the version of the comment counts a gallery's page shows under each of its photos."""
     return f"photo-comments:{gallery_id}"

@@ -27,7 +27,7 @@ from django.utils import timezone
 from galleries.audit import record
 from galleries.mail import send_after_commit
 from galleries.models import AuditEvent
-from galleries.pagecache import purge_pages
+from galleries.pagecache import purge_comment_pages
 from galleries.popularity import VOTES_PER_ADDRESS_PER_PHOTO
 from galleries.ratelimit import allow
 from galleries.ratelimit import cache as counters
@@ -37,7 +37,6 @@ from newsroom.models import (
     CommentReport,
     CommentVote,
     WordRule,
-    comments_fragment,
     photo_comments_fragment,
 )
 from newsroom.trust import approved_comments_of
@@ -269,16 +268,16 @@ def comments_changed(comments: list[Comment], *, counted: bool = False) -> None:
     """Every write that changes what readers see of comments calls this, in its transaction, before it commits.
 
     The threads the comments belong to move on to a new version there and then (CommentQuerySet.change_threads),
-    so a cached copy of a thread is never shown past the commit; the comment sections of their galleries and
-    every cached page are purged once it is done. `counted`: the comments were published, hidden or deleted,
-    so the counts of comments under each photo of the gallery page change too.
+    so a cached copy of a thread is never shown past the commit; the comment sections of their galleries and the
+    cached pages that show them are purged once it is done. `counted`: the comments were published, hidden or
+    deleted, so the counts of comments under each photo of the gallery page change too.
     """
     Comment.objects.filter(pk__in=[comment.pk for comment in comments]).change_threads()
-    changed = {comments_fragment(comment.gallery_id) for comment in comments}
-    if counted:
-        # The photos' comment counts on the gallery page, which are kept with the photos.
-        changed |= {photo_comments_fragment(comment.gallery_id) for comment in comments if comment.item_id}
-    transaction.on_commit(partial(purge_pages, changed=sorted(changed)))
+    galleries = sorted({comment.gallery_id for comment in comments})
+    # The photos' comment counts on the gallery page, which are kept with the photos.
+    on_photos = {comment.gallery_id for comment in comments if counted and comment.item_id}
+    changed = sorted(photo_comments_fragment(gallery_id) for gallery_id in on_photos)
+    transaction.on_commit(partial(purge_comment_pages, galleries, changed=changed))
 
 
 def _after_decision(comment: Comment, *, approved_now: bool = False, visibility_changed: bool = True) -> None:

@@ -7,9 +7,8 @@ from django import template
 from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 
-from galleries.pagecache import fragment_seconds, fragment_version
+from galleries.pagecache import comments_fragment, fragment_seconds, fragment_version
 from newsroom.markup import render_comment_body
-from newsroom.models import comments_fragment
 from newsroom.sections import CommentCounts, CommentSection
 
 register = template.Library()

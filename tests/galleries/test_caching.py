@@ -1,3 +1,4 @@
+import functools
 import re
 
 import pytest
@@ -174,3 +175,71 @@ def test_another_process_on_the_checkout_purging_pages_leaves_this_runs_cache_al
 
     assert done.returncode == 0, done.stderr
     assert cache.get(VERSION_KEY) == before
+
+
+def _served_from_cache(url: str) -> bool:
+    with CaptureQueriesContext(connection) as queries:
+        response = Client().get(url)
+    assert response.status_code == 200
+    return len(queries) == 0
+
+
+def test_a_comment_refreshes_its_gallerys_pages_and_leaves_the_other_galleries_cached(
+    moderator, django_capture_on_commit_callbacks
+):
+    from newsroom.models import Comment
+    from newsroom.moderation import approve_comment
+    from tests.factories import CommentFactory
+
+    commented, other = published_gallery(items=2), published_gallery(items=2)
+    pending = CommentFactory(gallery=commented, item=commented.items.first(), body="Seen from the lighthouse.")
+    Comment.objects.filter(pk=pending.pk).update(status=Comment.Status.PENDING)
+    pages = {
+        gallery: [gallery.get_absolute_url(), *(item.get_absolute_url() for item in gallery.items.all())]
+        for gallery in (commented, other)
+    }
+    for url in [*pages[commented], *pages[other], "/", "/api/v1/galleries/"]:
+        Client().get(url)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        approve_comment(comment=Comment.objects.get(pk=pending.pk), by=moderator)
+
+    # The other gallery's pages show none of its comments: they stay in the cache.
+    assert all(_served_from_cache(url) for url in pages[other])
+    # The commented gallery's page, and the photo's page the comment is on, show it at once.
+    assert "Seen from the lighthouse." in Client().get(pages[commented][1]).text
+    assert "1 comment<span" in Client().get(pages[commented][0]).text
+    # Its other photo's page may show the counts too: it is rendered again with the rest of the gallery's pages.
+    assert not _served_from_cache(pages[commented][2])
+    # Every other page may show comments of any gallery (lists, the API): a comment refreshes them all.
+    assert not _served_from_cache("/")
+    assert not _served_from_cache("/api/v1/galleries/")
+
+
+def test_a_comment_changed_while_its_gallery_page_renders_outdates_the_copy_kept(
+    monkeypatch, moderator, django_capture_on_commit_callbacks
+):
+    from newsroom import sections
+    from newsroom.models import Comment
+    from newsroom.moderation import approve_comment
+    from tests.factories import CommentFactory
+
+    gallery = published_gallery(items=1)
+    pending = CommentFactory(gallery=gallery, body="Approved while the page was being read.")
+    Comment.objects.filter(pk=pending.pk).update(status=Comment.Status.PENDING)
+    roots = sections.CommentSection.roots.func
+
+    def roots_then_a_moderator_approves(section):
+        found = roots(section)  # read before the approval commits
+        with django_capture_on_commit_callbacks(execute=True):
+            approve_comment(comment=Comment.objects.get(pk=pending.pk), by=moderator)
+        return found
+
+    patched = functools.cached_property(roots_then_a_moderator_approves)
+    patched.__set_name__(sections.CommentSection, "roots")
+    monkeypatch.setattr(sections.CommentSection, "roots", patched)
+    stale = Client().get(gallery.get_absolute_url())
+    monkeypatch.undo()
+
+    assert "Approved while the page was being read." not in stale.text
+    assert "Approved while the page was being read." in Client().get(gallery.get_absolute_url()).text

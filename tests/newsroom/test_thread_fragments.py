@@ -229,9 +229,8 @@ def test_a_change_to_a_thread_on_another_page_reads_no_replies(client, django_ca
 def test_a_kept_thread_lives_no_longer_than_fragments_however_often_its_page_is_written(
     client, thread, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from galleries.pagecache import purge_pages
+    from galleries.pagecache import comments_fragment, purge_pages
     from newsroom import sections
-    from newsroom.models import comments_fragment
 
     _pages(client, thread)
     # A change made outside Loupe's functions (a process of the release before, an edit in SQL) moves no version.
