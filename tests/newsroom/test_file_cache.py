@@ -36,3 +36,13 @@ def test_it_stays_near_max_entries(tmp_path, cull_every):
         cache.set(f"key-{n}", n)
     assert len(cache._list_cache_files()) <= 20 + cull_every
     assert cache.get("key-199") == 199
+
+
+def test_an_entry_written_again_reads_back_the_latest_and_leaves_one_file(tmp_path):
+    cache = _cache(tmp_path)
+    for n in range(5):
+        cache.set("page", ("version", n), 60)
+        assert cache.get("page") == ("version", n)
+    cache.set("other", "kept", 60)
+    assert len(cache._list_cache_files()) == 2
+    assert not [path for path in tmp_path.iterdir() if not path.name.endswith(".djcache")]
