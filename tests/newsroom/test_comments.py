@@ -686,3 +686,23 @@ def test_premoderation_shows_its_note_on_the_kept_form(client, gallery):
     purge_pages()
 
     assert "reviewed by a moderator before they appear" in client.get(gallery.get_absolute_url()).text
+
+
+def test_a_message_shows_between_the_heading_and_the_threads_and_stays_out_of_the_cached_section(
+    client, gallery, settings
+):
+    from galleries.pagecache import purge_pages
+
+    settings.LOUPE_PAGE_CACHE_SECONDS = 300
+    comment = CommentFactory(gallery=gallery, body="The ferry at dawn.")
+    Client().get(gallery.get_absolute_url())  # the comment section is cached for everyone
+    client.post(reverse("comments:vote", args=[comment.pk]))  # the message waits in this reader's cookie
+    purge_pages()  # the page itself is rendered again, from its fragments
+
+    page = client.get(gallery.get_absolute_url()).content.decode()
+    later = Client().get(gallery.get_absolute_url()).content.decode()
+
+    heading, message, thread = (page.index(text) for text in ("comments-heading", "Thanks for your vote.", "The ferry"))
+    assert heading < message < thread
+    assert "Thanks for your vote." not in later
+    assert later.count("comments-heading") == page.count("comments-heading") and "The ferry at dawn." in later
