@@ -42,6 +42,10 @@ FRAGMENT_KEY = "fragment:{}:version"
 # so nobody can fill it with ?junk=1, ?junk=2 …
 CACHED_PARAMETERS = frozenset({"page", "order", "q", "csort", "cpage"})
 LOCAL_PAGES = 64
+# While one process renders a page that missed, the others wait for its copy this long before rendering their own.
+RENDERING_KEY = "pagecache:rendering:"
+RENDER_WAIT_SECONDS = 0.5
+RENDER_LOCK_SECONDS = 5
 _local: OrderedDict[str, tuple] = OrderedDict()
 _local_lock = threading.Lock()
 
@@ -164,7 +168,23 @@ class PageCacheMiddleware:
         # renders outdates the copy.
         found = cache.get_many([VERSION_KEY, ALL_COMMENTS_KEY])
         site, comments = (found.get(key) or _start_version(key) for key in (VERSION_KEY, ALL_COMMENTS_KEY))
-        response = _private_if_personal(self.get_response(request))
+        rendering = RENDERING_KEY + key
+        if site is not None and not cache.add(rendering, True, RENDER_LOCK_SECONDS):
+            # Another process is rendering this page: a purge sends every process to the same pages at once.
+            entry = _awaited(key, rendering)
+            if entry is not None:
+                return _replay(request, entry)
+            rendering = None
+        try:
+            response = _private_if_personal(self.get_response(request))
+            self._keep(request, response, key, site=site, comments=comments)
+        finally:
+            if site is not None and rendering:
+                cache.delete(rendering)
+        return response
+
+    @staticmethod
+    def _keep(request: HttpRequest, response: HttpResponse, key: str, *, site, comments) -> None:
         if (
             request.method == "GET"
             and getattr(response, "loupe_public", False)
@@ -178,7 +198,7 @@ class PageCacheMiddleware:
             )
             if any(version is None for _, version in versions):
                 # The shared cache is away: a copy kept now could not be purged, so none is kept.
-                return response
+                return
             headers = tuple(
                 (name, value) for name, value in response.items() if name.lower() not in {"vary", "content-length"}
             )
@@ -186,7 +206,24 @@ class PageCacheMiddleware:
             entry = (versions, response.content, headers, response.get("ETag"), time.time() + seconds)
             cache.set(key, entry, seconds)
             _remember(key, entry)
-        return response
+
+
+def _awaited(key: str, rendering: str):
+    """The page another process is rendering, once it is kept; None once it stops without keeping one, or after
+    RENDER_WAIT_SECONDS (it may have died: its mark lasts RENDER_LOCK_SECONDS). Waiting leaves the processor to
+    the one rendering, and the page is made once instead of once by every process."""
+    deadline = time.monotonic() + RENDER_WAIT_SECONDS
+    pause = 0.002
+    while time.monotonic() < deadline:
+        time.sleep(pause)
+        pause = min(pause * 2, 0.02)
+        entry = _cached_entry(key)
+        if entry is not None:
+            return entry
+        if not cache.has_key(rendering):
+            # Done, and its copy (kept before the mark went) is either there now or was never made.
+            return _cached_entry(key)
+    return None
 
 
 def _cached_entry(key: str):

@@ -243,3 +243,76 @@ def test_a_comment_changed_while_its_gallery_page_renders_outdates_the_copy_kept
 
     assert "Approved while the page was being read." not in stale.text
     assert "Approved while the page was being read." in Client().get(gallery.get_absolute_url()).text
+
+
+def _rendering_elsewhere(url: str):
+    """The page at `url` as another process sees it while it renders the page: missing, and marked as rendering.
+    Returns the copy that process is about to keep, and the mark."""
+    from django.core.cache import cache
+    from django.test import RequestFactory
+
+    from galleries import pagecache
+
+    Client().get(url)
+    key = pagecache._page_key(RequestFactory().get(url))
+    copy = cache.get(key)
+    cache.delete(key)
+    pagecache._local.clear()
+    mark = pagecache.RENDERING_KEY + key
+    assert cache.add(mark, True, pagecache.RENDER_LOCK_SECONDS)
+    return key, copy, mark
+
+
+def test_a_page_another_process_is_rendering_is_awaited_not_rendered_again():
+    import threading
+
+    from django.core.cache import cache
+
+    gallery = published_gallery(items=2, comment_mode="closed")
+    key, copy, mark = _rendering_elsewhere(gallery.get_absolute_url())
+
+    def the_other_process_keeps_its_copy():
+        cache.set(key, copy, settings.LOUPE_PAGE_CACHE_SECONDS)
+        cache.delete(mark)
+
+    threading.Timer(0.05, the_other_process_keeps_its_copy).start()
+    with CaptureQueriesContext(connection) as queries:
+        response = Client().get(gallery.get_absolute_url())
+
+    assert response.status_code == 200 and response.content == copy[1]
+    assert len(queries) == 0
+
+
+def test_a_page_whose_other_renderer_keeps_no_copy_is_rendered_once_it_stops():
+    import threading
+    import time
+
+    from django.core.cache import cache
+
+    from galleries import pagecache
+
+    gallery = published_gallery(items=2, comment_mode="closed")
+    _, _, mark = _rendering_elsewhere(gallery.get_absolute_url())
+    threading.Timer(0.05, cache.delete, [mark]).start()
+
+    started = time.monotonic()
+    with CaptureQueriesContext(connection) as queries:
+        response = Client().get(gallery.get_absolute_url())
+
+    assert response.status_code == 200 and gallery.title in response.text
+    assert len(queries) > 0
+    assert time.monotonic() - started < pagecache.RENDER_WAIT_SECONDS
+    assert not cache.has_key(mark)
+
+
+def test_a_renderer_that_never_finishes_keeps_readers_waiting_no_longer_than_the_wait():
+    from django.core.cache import cache
+
+    gallery = published_gallery(items=2, comment_mode="closed")
+    _, _, mark = _rendering_elsewhere(gallery.get_absolute_url())  # and it dies with its mark still set
+
+    response = Client().get(gallery.get_absolute_url())
+
+    assert response.status_code == 200 and gallery.title in response.text
+    assert cache.has_key(mark)  # the mark is its own, until it lapses
+    assert _served_from_cache(gallery.get_absolute_url())
