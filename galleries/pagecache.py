@@ -168,10 +168,12 @@ class PageCacheMiddleware:
         # renders outdates the copy.
         found = cache.get_many([VERSION_KEY, ALL_COMMENTS_KEY])
         site, comments = (found.get(key) or _start_version(key) for key in (VERSION_KEY, ALL_COMMENTS_KEY))
-        rendering = RENDERING_KEY + key
-        if site is not None and not cache.add(rendering, True, RENDER_LOCK_SECONDS):
+        # The mark says which versions its copy will carry: a process that read others (a purge came in between)
+        # would find that copy out of date, so it renders its own at once.
+        rendering, versions = RENDERING_KEY + key, (site, comments)
+        if site is not None and not cache.add(rendering, versions, RENDER_LOCK_SECONDS):
             # Another process is rendering this page: a purge sends every process to the same pages at once.
-            entry = _awaited(key, rendering)
+            entry = _awaited(key, rendering) if cache.get(rendering) == versions else None
             if entry is not None:
                 return _replay(request, entry)
             rendering = None
