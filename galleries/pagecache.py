@@ -219,9 +219,8 @@ def _awaited(key: str, rendering: str):
     while time.monotonic() < deadline:
         time.sleep(pause)
         pause = min(pause * 2, 0.02)
-        entry = _cached_entry(key)
-        if entry is not None:
-            return entry
+        # Only the small mark is read while it lasts: the shared copy may still be the old page, and reading
+        # a hundred kilobytes to find it out of date again would cost a good part of rendering it.
         if not cache.has_key(rendering):
             # Done, and its copy (kept before the mark went) is either there now or was never made.
             return _cached_entry(key)
