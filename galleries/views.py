@@ -259,8 +259,8 @@ def vote(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     allowed = allow(f"vote:ip:{ip_hash}", limit=120, window=3600) and allow(f"vote:voter:{token}", limit=60, window=600)
     voter = hashlib.sha256(token.encode()).hexdigest()
     counted = allowed and cast_vote(item=item, voter=voter, ip_hash=ip_hash)
-    item.refresh_from_db(fields=["vote_count"])
     if "application/json" in request.headers.get("Accept", ""):
+        item.refresh_from_db(fields=["vote_count"])
         response = JsonResponse({"counted": counted, "votes": item.vote_count}, status=200 if allowed else 429)
     elif not allowed:
         response = render(request, "galleries/vote_refused.html", {"item": item}, status=429)

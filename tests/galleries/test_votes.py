@@ -149,3 +149,24 @@ def test_vote_from_another_site_gets_the_sites_403_page_without_a_cookie_and_fro
     assert "only from the forms on" in refused.text and "own pages" in refused.text
     assert not refused.cookies
     assert counted.status_code == 302 and Vote.objects.filter(item=item).count() == 1
+
+
+def test_a_vote_from_a_form_is_counted_in_five_statements_and_sends_the_reader_back(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    gallery = published_gallery(items=1)
+    item = gallery.items.get()
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            f"/galleries/{gallery.slug}/photos/{item.pk}/vote/", headers={"Origin": "http://testserver"}
+        )
+
+    statements = [query["sql"] for query in queries.captured_queries if "SAVEPOINT" not in query["sql"]]
+    # The photo, its lock, the reader's earlier votes, the vote and the count; a form's answer is a redirect, so
+    # the new count is not read back (a script's JSON answer reads it).
+    assert [sql.split()[0] for sql in statements] == ["SELECT", "SELECT", "SELECT", "INSERT", "UPDATE"]
+    item.refresh_from_db()
+    assert response.status_code == 302 and response["Location"].endswith(f"#photo-{item.number}")
+    assert item.vote_count == 1
