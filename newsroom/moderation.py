@@ -284,7 +284,9 @@ def _after_decision(comment: Comment, *, approved_now: bool = False, visibility_
     if visibility_changed:
         comments_changed([comment], counted=True)
     if approved_now:
-        transaction.on_commit(partial(notify_published, comment_id=comment.pk))
+        if comment.notify_on_reply and comment.author_email:
+            # Read again after the commit, as it then is; most readers ask for no mail, and cost no query.
+            transaction.on_commit(partial(notify_published, comment_id=comment.pk))
         if comment.parent_id:
             transaction.on_commit(partial(notify_reply, comment_id=comment.pk))
 
