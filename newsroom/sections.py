@@ -104,10 +104,9 @@ class CommentSection:
         }
         missing = [root for root in self.roots if kept.get(root.pk, (None,))[0] != root.thread_version]
         template = get_template("newsroom/thread.jinja", using="jinja2")
-        made = {
-            thread.root.pk: (thread.root.thread_version, now, template.render({"t": thread}))
-            for thread in Comment.objects.visible().threads_of(missing)
-        }
+        # Only a thread that changed costs the query (and building it: the rule is a join of five tables).
+        changed = Comment.objects.visible().threads_of(missing) if missing else []
+        made = {thread.root.pk: (thread.root.thread_version, now, template.render({"t": thread})) for thread in changed}
         threads = {root.pk: made.get(root.pk) or kept[root.pk] for root in self.roots}
         if made and seconds:
             cache.set(key, threads, seconds)
