@@ -11,10 +11,10 @@ from django.core.cache import cache
 from django.core.cache.utils import make_template_fragment_key
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest
-from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 
 from galleries.pagecache import fragment_seconds, fragment_version
+from galleries.templatetags.loupe import jinja_markup
 from newsroom.forms import CommentForm
 from newsroom.models import ROOTS_PER_PAGE, SORTS, Comment, photo_comments_fragment
 from newsroom.moderation import comments_closed_reason, issue_form_stamp
@@ -103,14 +103,16 @@ class CommentSection:
             if thread[1] > now - seconds
         }
         missing = [root for root in self.roots if kept.get(root.pk, (None,))[0] != root.thread_version]
-        template = get_template("newsroom/thread.jinja", using="jinja2")
         # Only a thread that changed costs the query (and building it: the rule is a join of five tables).
         changed = Comment.objects.visible().threads_of(missing) if missing else []
-        made = {thread.root.pk: (thread.root.thread_version, now, template.render({"t": thread})) for thread in changed}
+        made = {
+            thread.root.pk: (thread.root.thread_version, now, jinja_markup("newsroom/thread.jinja", {"t": thread}))
+            for thread in changed
+        }
         threads = {root.pk: made.get(root.pk) or kept[root.pk] for root in self.roots}
         if made and seconds:
             cache.set(key, threads, seconds)
-        # Jinja2 autoescapes these templates; its backend returns their output as a plain str.
+        # Made by jinja_markup, safe; kept in the cache as plain strings.
         return [mark_safe(markup) for _, _, markup in threads.values()]  # noqa: S308
 
     @cached_property

@@ -41,7 +41,8 @@ def json_ld(data: dict) -> SafeString:
     return mark_safe(text)  # noqa: S308 - escaped above
 
 
-def _jinja(name: str, context: dict) -> SafeString:
+def jinja_markup(name: str, context: dict) -> SafeString:
+    """A template of the Jinja2 surfaces, rendered for a Django template (the comment threads use it too)."""
     # Jinja2 autoescapes these templates; its backend returns their output as a plain str.
     return mark_safe(get_template(name, using="jinja2").render(context))  # noqa: S308
 
@@ -53,15 +54,15 @@ def gallery_items(page, *, preview, here, comment_counts) -> SafeString:
     `comment_counts` are the photos' comment counts (`{% get_comment_counts %}`), none on a preview.
     """
     context = {"page": page, "preview": preview, "here": here, "counts": comment_counts or None}
-    return _jinja("galleries/items.jinja", context)
+    return jinja_markup("galleries/items.jinja", context)
 
 
 @register.simple_tag
 def item_photo(entry, *, preview) -> SafeString:
     """What stands in a photo page's <figure>, as in the gallery's list: the picture, its cover, or why not."""
-    return _jinja("galleries/photo.jinja", {"entry": entry, "preview": preview})
+    return jinja_markup("galleries/photo.jinja", {"entry": entry, "preview": preview})
 
 
 @register.simple_tag
 def unavailable_photo() -> SafeString:
-    return _jinja("galleries/unavailable.jinja", {})
+    return jinja_markup("galleries/unavailable.jinja", {})

@@ -4,10 +4,10 @@ Pages of the galleries app render comments through these tags, so that app needs
 """
 
 from django import template
-from django.template.loader import get_template
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from galleries.pagecache import comments_fragment, fragment_seconds, fragment_version
+from galleries.templatetags.loupe import jinja_markup
 from newsroom.markup import render_comment_body
 from newsroom.sections import CommentCounts, CommentSection
 
@@ -31,30 +31,25 @@ def count_for(counts: CommentCounts, item) -> int:
     return counts.of(item)
 
 
-def _jinja(name: str, context: dict) -> SafeString:
-    # Jinja2 autoescapes these templates; its backend returns their output as a plain str.
-    return mark_safe(get_template(name, using="jinja2").render(context))  # noqa: S308
-
-
 @register.simple_tag
 def comment_article(comment) -> SafeString:
-    return _jinja("newsroom/comment.jinja", {"c": comment})
+    return jinja_markup("newsroom/comment.jinja", {"c": comment})
 
 
 @register.simple_tag
 def comment_replies(root, replies, more, last_id) -> SafeString:
-    return _jinja("newsroom/replies.jinja", {"root": root, "replies": replies, "more": more, "last_id": last_id})
+    return jinja_markup("newsroom/replies.jinja", {"root": root, "replies": replies, "more": more, "last_id": last_id})
 
 
 @register.inclusion_tag("newsroom/includes/comments.html", takes_context=True)
 def comment_section(context: template.Context, gallery, item=None) -> dict:
     """The comments on `gallery` (or one of its items) with the form to add one.
 
-    The page of threads is a fragment cached under the gallery's comment version, which every change to its
-    comments bumps; inside it each thread is kept under a version of its own (CommentSection.thread_markup), so
-    a change renders again only the threads it touched. The form
-    is a fragment too, for readers who are not signed in: the same for all of them while comments stay open
-    (or closed for the same reason), its stamp shared by them all as on the cached page.
+    The heading and the page of threads are one fragment cached under the gallery's comment version, which every
+    change to its comments bumps; inside it each thread is kept under a version of its own
+    (CommentSection.thread_markup), so a change renders again only the threads it touched. The form is a fragment
+    too, for readers who are not signed in: the same for all of them while comments stay open (or closed for the
+    same reason), its stamp shared by them all as on the cached page.
     """
     request = context["request"]
     counts = context.get("comment_counts")
